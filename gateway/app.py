@@ -1,0 +1,243 @@
+"""The gateway's ASGI app: `create_app(settings)`.
+
+One `httpx.AsyncClient` per upstream (pooled, keep-alive) serves every request and is closed
+with the app's lifespan. In demo mode both sandboxes run in-process: the clients reach them
+through an ASGI transport, and they are mounted under `/sandbox/...` for people to poke.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.config import Settings
+from gateway.http.endpoint import GraphQLEndpoint
+from gateway.http.graphiql import graphiql_renderer, graphiql_routes
+from gateway.resolvers.cache import ReadCache
+from gateway.resolvers.context import RequestContext
+from gateway.resolvers.upstreams import Upstreams
+from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
+from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
+from gateway.sandbox.world import build_world
+from gateway.schema import build_schema
+from gateway.upstream.errors import UpstreamError
+from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
+from gateway.upstream.mews import MewsClient, MewsCredentials
+
+logger = logging.getLogger("gateway")
+
+DEMO_HEADER = "x-gateway-mode"
+
+EXAMPLE_QUERY = """\
+# One endpoint for Fullwhere (customer data platform) and Mews (hotel PMS).
+# Press the play button, then explore the Docs panel.
+query FirstCustomers {
+  customers(first: 5) {
+    totalCount
+    edges {
+      node {
+        id
+        displayName
+        email
+        phone
+        link { method mewsId }
+        mews { number classifications nationalityCode }
+        conflicts { field values { source value } }
+      }
+    }
+  }
+}
+"""
+
+
+@dataclass
+class Sandboxes:
+    """The embedded upstreams of demo mode (and of the tests)."""
+
+    fullwhere: FullwhereSandbox
+    mews: MewsSandbox
+
+    @classmethod
+    def seeded(cls, *, latency: float = 0.0) -> Sandboxes:
+        world = build_world()
+        sandboxes = cls(
+            fullwhere=create_fullwhere_sandbox(world.fullwhere_customers),
+            mews=create_mews_sandbox(
+                world.mews_customers,
+                reservations=world.mews_reservations,
+                open_items=world.mews_open_items,
+            ),
+        )
+        sandboxes.fullwhere.control.latency = latency
+        sandboxes.mews.control.latency = latency
+        return sandboxes
+
+
+class DemoHeader:
+    """Pure ASGI middleware: mark every HTTP response as coming from demo mode."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (DEMO_HEADER.encode(), b"demo")]
+            await send(message)
+
+        await self.app(scope, receive, send_marked)
+
+
+def _http_client(
+    base_url: str, settings: Settings, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        transport=transport,
+        timeout=httpx.Timeout(settings.timeouts.read, connect=settings.timeouts.connect),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+    )
+
+
+def build_upstreams(
+    settings: Settings,
+    *,
+    fullwhere_transport: httpx.AsyncBaseTransport | None = None,
+    mews_transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[Upstreams, list[httpx.AsyncClient]]:
+    clients: list[httpx.AsyncClient] = []
+    fullwhere = mews = None
+    if settings.fullwhere is not None:
+        http = _http_client(settings.fullwhere.base_url, settings, fullwhere_transport)
+        clients.append(http)
+        fullwhere = FullwhereClient(
+            http, FullwhereCredentials(settings.fullwhere.api_key, settings.fullwhere.api_secret)
+        )
+    if settings.mews is not None:
+        http = _http_client(settings.mews.base_url, settings, mews_transport)
+        clients.append(http)
+        mews = MewsClient(
+            http,
+            MewsCredentials(
+                settings.mews.client_token, settings.mews.access_token, settings.mews.client
+            ),
+        )
+    upstreams = Upstreams(
+        fullwhere_client=fullwhere,
+        mews_client=mews,
+        cache=ReadCache(ttl=settings.cache_ttl, maxsize=settings.cache_max_entries),
+        fullwhere_concurrency=settings.fullwhere_concurrency,
+    )
+    return upstreams, clients
+
+
+async def _probe(name: str, check: Any) -> dict[str, Any]:
+    try:
+        await asyncio.wait_for(check(), timeout=5)
+    except UpstreamError as exc:
+        return {"status": "unavailable", "code": exc.code, "message": exc.message}
+    except TimeoutError:
+        return {"status": "unavailable", "code": "UPSTREAM_TIMEOUT", "message": "no answer in 5 s"}
+    return {"status": "ok"}
+
+
+def create_app(
+    settings: Settings,
+    *,
+    sandboxes: Sandboxes | None = None,
+    fullwhere_transport: httpx.AsyncBaseTransport | None = None,
+    mews_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """The gateway app. In demo mode, `sandboxes` (seeded ones by default) are its upstreams."""
+    if settings.demo:
+        sandboxes = sandboxes or Sandboxes.seeded(latency=settings.demo_latency)
+        fullwhere_transport = fullwhere_transport or httpx.ASGITransport(app=sandboxes.fullwhere.app)
+        mews_transport = mews_transport or httpx.ASGITransport(app=sandboxes.mews.app)
+    upstreams, clients = build_upstreams(
+        settings, fullwhere_transport=fullwhere_transport, mews_transport=mews_transport
+    )
+    schema = build_schema()
+
+    def context_for(request: Request, request_id: str) -> RequestContext:
+        return RequestContext.for_request(upstreams, request_id=request_id, request=request)
+
+    async def healthz(request: Request) -> Response:
+        return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
+
+    async def readyz(request: Request) -> Response:
+        checks: dict[str, Any] = {}
+        if upstreams.fullwhere_client is not None:
+            checks["fullwhere"] = await _probe(
+                "fullwhere", lambda: upstreams.fullwhere.list_customers(page=1, limit=1)
+            )
+        else:
+            checks["fullwhere"] = {"status": "disabled"}
+        if upstreams.mews_client is not None:
+            checks["mews"] = await _probe(
+                "mews", lambda: upstreams.mews.get_all({"ActivityStates": ["Active"]}, count=1)
+            )
+        else:
+            checks["mews"] = {"status": "disabled"}
+        ready = all(c["status"] in ("ok", "disabled") for c in checks.values())
+        body = {
+            "status": "ready" if ready else "unavailable",
+            "mode": "demo" if settings.demo else "production",
+            "upstreams": checks,
+        }
+        if settings.demo:
+            body["notice"] = "DEMO MODE: simulated upstreams with generated data"
+        return Response(
+            orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json"
+        )
+
+    routes: list[BaseRoute] = [
+        Route(
+            "/graphql",
+            GraphQLEndpoint(
+                schema, context_for, page=graphiql_renderer(default_query=EXAMPLE_QUERY)
+            ),
+            methods=["GET", "POST"],
+        ),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        *graphiql_routes(),
+    ]
+    if settings.demo and sandboxes is not None:
+        routes += [
+            Mount("/sandbox/fullwhere", app=sandboxes.fullwhere.app),
+            Mount("/sandbox/mews", app=sandboxes.mews.app),
+        ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            for client in clients:
+                await client.aclose()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.upstreams = upstreams
+    app.state.sandboxes = sandboxes
+    app.state.schema = schema
+    if settings.demo:
+        app.add_middleware(DemoHeader)
+    return app

@@ -1,0 +1,36 @@
+"""What every resolver gets as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError
+
+from gateway.errors import error_extensions, public_message
+from gateway.resolvers.loaders import Loaders
+from gateway.resolvers.upstreams import Upstreams
+
+
+@dataclass
+class RequestContext:
+    upstreams: Upstreams
+    loaders: Loaders
+    request_id: str = ""
+    #: Errors of fields that still returned what they could (e.g. `sources` without the
+    #: profile of a failing upstream); added to the response's `errors`.
+    partial_errors: list[GraphQLError] = field(default_factory=list)
+    #: Free slot for transport-level objects (the Starlette request).
+    request: Any = None
+
+    @classmethod
+    def for_request(cls, upstreams: Upstreams, **kwargs: Any) -> RequestContext:
+        return cls(upstreams=upstreams, loaders=Loaders(upstreams), **kwargs)
+
+    def add_partial_error(self, exc: BaseException, path: list[str | int]) -> None:
+        self.partial_errors.append(
+            GraphQLError(
+                public_message(exc), path=path, original_error=None,
+                extensions=error_extensions(exc),
+            )
+        )

@@ -1,0 +1,97 @@
+"""Per-request DataLoaders: every read of a record by key goes through one of these.
+
+A loader collects the keys asked for in one tick of the event loop and fetches the ones the
+shared cache lacks in as few upstream calls as the upstream allows: Mews customers by id or
+email in one getAll per 1000 keys; Fullwhere customers (no batch endpoint) one GET per id,
+deduplicated and run concurrently under a bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+from aiodataloader import DataLoader
+
+from gateway.resolvers.upstreams import (
+    FULLWHERE,
+    MEWS,
+    MEWS_EMAIL,
+    MEWS_OPEN_ITEMS,
+    Record,
+    Upstreams,
+)
+from gateway.upstream.errors import UpstreamNotFound
+
+Key = tuple[Hashable, ...]
+
+
+class Loaders:
+    """The loaders of one GraphQL request (their memo dies with the request)."""
+
+    def __init__(self, upstreams: Upstreams) -> None:
+        self.upstreams = upstreams
+        self._fullwhere_slots = asyncio.Semaphore(upstreams.fullwhere_concurrency)
+        self.fullwhere: DataLoader[str, Record | None] = DataLoader(self._load_fullwhere)
+        self.mews: DataLoader[str, Record | None] = DataLoader(self._load_mews)
+        self.mews_by_email: DataLoader[str, list[Record]] = DataLoader(self._load_mews_by_email)
+        self.mews_open_items: DataLoader[str, Record | None] = DataLoader(
+            self._load_mews_open_items
+        )
+
+    async def _load_fullwhere(self, ids: Sequence[str]) -> list[Record | None | BaseException]:
+        results = await asyncio.gather(
+            *(self.upstreams.cache.load((FULLWHERE, id_), self._fetcher(id_)) for id_ in ids),
+            return_exceptions=True,
+        )
+        return list(results)
+
+    def _fetcher(self, customer_id: str) -> Any:
+        async def fetch() -> Record | None:
+            async with self._fullwhere_slots:
+                try:
+                    record = await self.upstreams.fullwhere.get_customer(customer_id)
+                except UpstreamNotFound:
+                    return None
+            self.upstreams.remember_fullwhere([dict(record)])
+            return dict(record)
+
+        return fetch
+
+    async def _load_mews(self, ids: Sequence[str]) -> list[Record | None]:
+        async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
+            customers = await self.upstreams.mews.get_by_ids([str(key[1]) for key in keys])
+            return {(MEWS, c["Id"]): dict(c) for c in customers}
+
+        return await self.upstreams.cache.load_many([(MEWS, id_) for id_ in ids], fetch)
+
+    async def _load_mews_by_email(self, emails: Sequence[str]) -> list[list[Record]]:
+        async def fetch(keys: list[Key]) -> Mapping[Key, list[Record]]:
+            customers = [
+                dict(c)
+                for c in await self.upstreams.mews.get_by_emails([str(key[1]) for key in keys])
+            ]
+            self.upstreams.remember_mews(customers)
+            found: dict[Key, list[Record]] = {key: [] for key in keys}
+            for customer in customers:
+                email = customer.get("Email")
+                if isinstance(email, str) and (key := (MEWS_EMAIL, email.lower())) in found:
+                    found[key].append(customer)
+            return found
+
+        keys: list[Key] = [(MEWS_EMAIL, email.lower()) for email in emails]
+        return [found or [] for found in await self.upstreams.cache.load_many(keys, fetch)]
+
+    async def _load_mews_open_items(self, ids: Sequence[str]) -> list[Record | None]:
+        async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
+            items = await self.upstreams.mews.get_open_items([str(key[1]) for key in keys])
+            found: dict[Key, Record] = {
+                key: {"CustomerId": key[1], "OrderItems": [], "PaymentItems": []} for key in keys
+            }
+            for entry in items:
+                found[(MEWS_OPEN_ITEMS, entry["CustomerId"])] = dict(entry)
+            return found
+
+        keys: list[Key] = [(MEWS_OPEN_ITEMS, id_) for id_ in ids]
+        return await self.upstreams.cache.load_many(keys, fetch)

@@ -1,0 +1,945 @@
+"""A sandbox of the Mews Connector API customers operations, built from Mews' own documents
+(reference/mews/): it follows the documents, not our client, so tests against it catch client
+mistakes.
+
+What it does, operation by operation, where the documents leave room:
+
+- Only `POST` to the exact, case-sensitive paths answers; anything else is a 404. Every response
+  carries `Request-Id`; errors are `{"Message", "RequestId", "Details": null}`.
+- Bodies must be `application/json` objects (strict JSON); bodies over `max_body_bytes` get 413.
+  Unknown properties are refused with a 400 naming them.
+- A sliding window of `rate_limit` requests per `AccessToken` per `rate_window` seconds; past it
+  a 429 whose `Retry-After` is the whole seconds until the oldest request leaves the window.
+- `customers/getAll`: newest first (`CreatedUtc`, then `Id`); the `Cursor` is the id of the
+  oldest customer returned. `ActivityStates` absent returns both states. Every documented filter
+  but `ChainIds` (ignored for a single-enterprise token) counts as "another filter" for the rule
+  that `CustomerIds` is otherwise required. Names and emails match case-insensitively.
+- `customers/update`: null, absent or blank values leave a field as it is; a list
+  (`Classifications`, `Options`) replaces the old one, even when empty.
+- `customers/search`: a customer is "active at the moment" when active and either the owner or a
+  companion of a reservation in state `Started` (checked in), or classified `PaymasterAccount`
+  (then with a null `Reservation`). `ResourceId` keeps the checked-in members of reservations on
+  that resource.
+- Merges mark the source `IsActive: false`, `ActivityState: "Deleted"`, `MergeTargetId` set.
+
+Faults come from `SandboxControl` (operation names like `customers/getAll`, `accounts/merge`;
+counted before auth). A `disconnect` fault starts an answer and drops the connection, which only
+a real socket shows as such (`serve_loopback`); in process, httpx re-raises `InjectedDisconnect`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import copy
+import itertools
+import math
+import re
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, NoReturn
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from gateway.sandbox.control import Fault, InjectedDisconnect, SandboxControl, malformed_response
+from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
+from gateway.upstream.mews_types import (
+    ACTIVITY_STATES,
+    CLASSIFICATIONS,
+    FILE_TYPES,
+    OPTIONS,
+    SEXES,
+    TITLES,
+)
+
+SANDBOX_CHAIN_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+#: The user the sandbox records as creator/updater of what the API changes.
+SANDBOX_PROFILE_ID = "3cd637ef-4728-47f9-8fb1-afb900c9cdcf"
+DEFAULT_MAX_BODY_BYTES = 15 * 1024 * 1024
+MAX_ITEMS = 1000
+
+_PREFIX = "/api/connector/v1/"
+_ALWAYS_ALLOWED = frozenset({"ClientToken", "AccessToken", "Client", "LanguageCode", "CultureCode"})
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+#: The documented customer properties, in the documents' order.
+CUSTOMER_KEYS: tuple[str, ...] = (
+    "Id", "ChainId", "Number", "Title", "Sex", "FirstName", "LastName", "SecondLastName",
+    "NationalityCode", "PreferredLanguageCode", "LanguageCode", "BirthDate", "BirthCountryCode",
+    "BirthCountrySubdivisionCode", "BirthPlace", "Occupation", "Email", "HasOtaEmail", "Phone",
+    "TaxIdentificationNumber", "LoyaltyCode", "AccountingCode", "BillingCode", "Notes",
+    "CarRegistrationNumber", "DietaryRequirements", "CreatedUtc", "UpdatedUtc", "Passport",
+    "IdentityCard", "Visa", "DriversLicense", "Address", "AddressId", "Classifications",
+    "Options", "ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryCode", "CompanyId",
+    "MergeTargetId", "ActivityState", "IsActive", "PreferredSpaceFeatures", "CreatorProfileId",
+    "UpdaterProfileId",
+)
+_DOCUMENT_KEYS = ("Passport", "IdentityCard", "Visa", "DriversLicense")
+_ADDRESS_KEYS = ("Line1", "Line2", "City", "PostalCode", "CountryCode", "CountrySubdivisionCode")
+_DOCUMENT_PARAMETER_KEYS = (
+    "Number", "Expiration", "Issuance", "IssuingCountryCode", "IssuingCountrySubdivisionCode",
+    "IssuingCity",
+)
+#: Plain string properties of add and update ("basic personal information" and the rest).
+_PERSONAL_KEYS = (
+    "FirstName", "LastName", "SecondLastName", "NationalityCode", "PreferredLanguageCode",
+    "BirthDate", "BirthCountryCode", "BirthCountrySubdivisionCode", "BirthPlace", "Occupation",
+    "Email", "Phone",
+)
+_OTHER_STRING_KEYS = (
+    "LoyaltyCode", "Notes", "CarRegistrationNumber", "DietaryRequirements",
+    "TaxIdentificationNumber", "CompanyId",
+)
+_ITALIAN_KEYS = ("ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryCode")
+_MAX_LENGTHS = {"CarRegistrationNumber": 255, "DietaryRequirements": 255, "ItalianLotteryCode": 15}
+_ADD_OPTIONS = tuple(option for option in OPTIONS if option != "None")
+
+_ADD_KEYS = frozenset((
+    "Title", "Sex", "Address", "Classifications", "Options", "ChainId", "OverwriteExisting",
+    *_PERSONAL_KEYS, *_OTHER_STRING_KEYS, *_ITALIAN_KEYS, *_DOCUMENT_KEYS,
+))
+_UPDATE_KEYS = (_ADD_KEYS - {"OverwriteExisting"}) | {"CustomerId"}
+_LIST_FILTERS = ("ChainIds", "CustomerIds", "CompanyIds", "Emails", "FirstNames", "LastNames",
+                 "LoyaltyCodes")
+_INTERVAL_FILTERS = ("CreatedUtc", "UpdatedUtc", "DeletedUtc")
+_GET_ALL_KEYS = frozenset(
+    _LIST_FILTERS + _INTERVAL_FILTERS + ("ActivityStates", "Extent", "Limitation")
+)
+#: Filters that lift the requirement of `CustomerIds` (ChainIds is ignored for our tokens).
+_NARROWING_FILTERS = frozenset(_GET_ALL_KEYS - {"ChainIds", "Extent", "Limitation"})
+_UTC = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?Z")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+_FAULT_MESSAGES = {
+    400: "Invalid request.",
+    401: "Invalid ClientToken or AccessToken.",
+    403: "The operation is not allowed.",
+    404: "Not found.",
+    408: "The request took too long; request less data.",
+    409: "The data has changed; refresh and try again.",
+    413: "The request is too large.",
+    429: "Too many requests.",
+}
+
+
+class _Refusal(Exception):
+    """An error answer: status, message meant for the caller, extra headers."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def _bad(message: str) -> NoReturn:
+    raise _Refusal(400, message)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_utc(moment: datetime) -> str:
+    """The documents' datetime format, `YYYY-MM-DDThh:mm:ssZ`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(value: object) -> datetime | None:
+    """A UTC datetime in the documents' format (fractional seconds tolerated), else None."""
+    if not isinstance(value, str) or not (match := _UTC.fullmatch(value)):
+        return None
+    year, month, day, hour, minute, second, fraction = match.groups()
+    micros = int((fraction or "0").ljust(7, "0")[:6])
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micros,
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+# --- request validation ---------------------------------------------------------------------
+
+
+def _optional_str(body: Mapping[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        _bad(f"Invalid {key}.")
+    max_length = _MAX_LENGTHS.get(key)
+    if value is not None and max_length is not None and len(value) > max_length:
+        _bad(f"Invalid {key}: at most {max_length} characters.")
+    return value
+
+
+def _required_str(body: Mapping[str, Any], key: str) -> str:
+    value = _optional_str(body, key)
+    if value is None or not value.strip():
+        _bad(f"Missing {key}.")
+    return value
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _string_list(
+    body: Mapping[str, Any], key: str, *, max_items: int = MAX_ITEMS,
+    allowed: Collection[str] | None = None,
+) -> list[str] | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        _bad(f"Invalid {key}: expected an array of strings.")
+    if len(value) > max_items:
+        _bad(f"Invalid {key}: at most {max_items} items.")
+    if allowed is not None:
+        for item in value:
+            if item not in allowed:
+                _bad(f"Invalid {key} value {item}.")
+    return value
+
+
+def _enum(body: Mapping[str, Any], key: str, allowed: Collection[str]) -> str | None:
+    value = _optional_str(body, key)
+    if value is not None and value not in allowed:
+        _bad(f"Invalid {key} value {value}.")
+    return value
+
+
+def _object(body: Mapping[str, Any], key: str, keys: Collection[str]) -> dict[str, Any] | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        _bad(f"Invalid {key}: expected an object.")
+    for name in value:
+        if name not in keys:
+            _bad(f"Invalid property {key}.{name}.")
+    return value
+
+
+def _interval(body: Mapping[str, Any], key: str) -> tuple[datetime, datetime] | None:
+    value = _object(body, key, ("StartUtc", "EndUtc"))
+    if value is None:
+        return None
+    start, end = parse_utc(value.get("StartUtc")), parse_utc(value.get("EndUtc"))
+    if start is None or end is None:
+        _bad(f"Invalid {key}: StartUtc and EndUtc are required, as YYYY-MM-DDThh:mm:ssZ.")
+    if end < start:
+        _bad(f"Invalid {key}: EndUtc is before StartUtc.")
+    if end > _add_months(start, 3):
+        _bad(f"Invalid {key}: the interval is longer than 3 months.")
+    return start, end
+
+
+def _in_interval(moment: datetime | None, interval: tuple[datetime, datetime]) -> bool:
+    start, end = interval
+    if moment is None:
+        return False
+    return moment == start if start == end else start <= moment < end
+
+
+def _check_properties(body: Mapping[str, Any], allowed: Collection[str]) -> None:
+    for name in body:
+        if name not in allowed and name not in _ALWAYS_ALLOWED:
+            _bad(f"Invalid property {name}: it is not a parameter of this operation.")
+
+
+def _email_key(value: object) -> str | None:
+    return value.strip().casefold() if isinstance(value, str) and value.strip() else None
+
+
+# --- rate limiting ----------------------------------------------------------------------------
+
+
+class SlidingWindow:
+    """At most `limit` admitted requests per key within any `window` seconds."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+        self.limit, self.window, self._clock = limit, window, clock
+        self._hits: dict[str, deque[float]] = {}
+
+    def admit(self, key: str) -> float | None:
+        """None when admitted, else the seconds until a place frees up."""
+        now = self._clock()
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return hits[0] + self.window - now
+        hits.append(now)
+        return None
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+def _json(
+    payload: Any, status: int, request_id: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    response = Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+    response.headers.update(headers or {})
+    response.headers["Request-Id"] = request_id
+    return response
+
+
+def _error(
+    status: int, message: str, request_id: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    body = {"Message": message, "RequestId": request_id, "Details": None}
+    return _json(body, status, request_id, headers)
+
+
+class _DroppedConnection(Response):
+    """Starts an answer, then drops the connection (the client sees a broken response)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", media_type="application/json")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
+        })
+        raise InjectedDisconnect("the sandbox dropped the connection")
+
+
+@dataclass(frozen=True)
+class _Operation:
+    name: str
+    handler: Callable[[MewsSandbox, dict[str, Any]], Any]
+    allowed: frozenset[str]
+
+
+# --- the sandbox --------------------------------------------------------------------------------
+
+
+class MewsSandbox:
+    """State and ASGI app of one sandboxed enterprise. See the module docstring."""
+
+    def __init__(
+        self,
+        customers: Iterable[Mapping[str, Any]] = (),
+        *,
+        reservations: Iterable[Mapping[str, Any]] = (),
+        open_items: Mapping[str, Mapping[str, Any]] | None = None,
+        tokens: Collection[tuple[str, str]] = ((DEMO_CLIENT_TOKEN, DEMO_ACCESS_TOKEN),),
+        control: SandboxControl | None = None,
+        rate_limit: int = 200,
+        rate_window: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = _utc_now,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        self.control = control if control is not None else SandboxControl()
+        self.customers: dict[str, dict[str, Any]] = {}
+        self.files: list[dict[str, Any]] = []
+        self.reservations: list[dict[str, Any]] = [copy.deepcopy(dict(r)) for r in reservations]
+        self.open_items: dict[str, dict[str, Any]] = {
+            key: copy.deepcopy(dict(value)) for key, value in (open_items or {}).items()
+        }
+        self.max_body_bytes = max_body_bytes
+        self._tokens = frozenset(tokens)
+        self._limiter = SlidingWindow(rate_limit, rate_window, clock)
+        self._now = now
+        self._numbers = itertools.count(100001)
+        #: When each merged-away customer was deleted, for the `DeletedUtc` filter.
+        self._deleted_utc: dict[str, datetime] = {}
+        for customer in customers:
+            self.put_customer(customer)
+        self.app = Starlette(routes=[Route("/{path:path}", self._dispatch, methods=_ALL_METHODS)])
+
+    # -- state -------------------------------------------------------------------------------
+
+    def put_customer(self, customer: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a customer, completing it to the documented shape; returns the stored dict."""
+        given = copy.deepcopy(dict(customer))
+        now = format_utc(self._now())
+        is_active = given.get("IsActive", True) is not False
+        address = given.get("Address")
+        defaults: dict[str, Any] = {
+            "Id": str(uuid.uuid4()),
+            "ChainId": SANDBOX_CHAIN_ID,
+            "Number": str(next(self._numbers)),
+            "HasOtaEmail": False,
+            "CreatedUtc": now,
+            "Classifications": [],
+            "Options": [],
+            "PreferredSpaceFeatures": [],
+            "IsActive": is_active,
+            "ActivityState": "Active" if is_active else "Deleted",
+            "AddressId": address.get("Id") if isinstance(address, dict) else None,
+            "CreatorProfileId": SANDBOX_PROFILE_ID,
+            "UpdaterProfileId": SANDBOX_PROFILE_ID,
+        }
+        stored: dict[str, Any] = {key: given.get(key, defaults.get(key)) for key in CUSTOMER_KEYS}
+        if stored["UpdatedUtc"] is None:
+            stored["UpdatedUtc"] = stored["CreatedUtc"]
+        stored.update((key, value) for key, value in given.items() if key not in stored)
+        if not is_active:
+            self._deleted_utc[stored["Id"]] = parse_utc(stored["UpdatedUtc"]) or self._now()
+        self.customers[stored["Id"]] = stored
+        return stored
+
+    def _activity_state(self, customer: Mapping[str, Any]) -> str:
+        return "Active" if customer.get("IsActive", True) is not False else "Deleted"
+
+    def _by_email(self, email: str, *, other_than: str | None = None) -> dict[str, Any] | None:
+        key = _email_key(email)
+        for customer in self.customers.values():
+            if (
+                customer["Id"] != other_than
+                and self._activity_state(customer) == "Active"
+                and _email_key(customer.get("Email")) == key
+            ):
+                return customer
+        return None
+
+    def _touch(self, customer: dict[str, Any]) -> None:
+        customer["UpdatedUtc"] = format_utc(self._now())
+        customer["UpdaterProfileId"] = SANDBOX_PROFILE_ID
+
+    @staticmethod
+    def _render(
+        customer: Mapping[str, Any], *, addresses: bool = True, documents: bool = True
+    ) -> dict[str, Any]:
+        rendered = copy.deepcopy(dict(customer))
+        if not addresses:
+            rendered["Address"] = None
+        if not documents:
+            for key in _DOCUMENT_KEYS:
+                rendered[key] = None
+        return rendered
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    async def _dispatch(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        path = "/" + request.path_params["path"]
+        operation = _OPERATIONS.get(path) if request.method == "POST" else None
+        if operation is None:
+            return _error(404, "Not found.", request_id)
+        fault = await self.control.enter(operation.name)
+        if fault is not None:
+            return self._fault_response(fault, request_id)
+        try:
+            body = await self._read_body(request)
+            self._authorize(body)
+            _check_properties(body, operation.allowed)
+            result = operation.handler(self, body)
+        except _Refusal as refusal:
+            return _error(refusal.status, refusal.message, request_id, refusal.headers)
+        except Exception:  # a sandbox bug still answers like Mews: a 500 with the error body
+            return _error(500, "An unexpected error occurred.", request_id)
+        return _json(result, 200, request_id)
+
+    def _fault_response(self, fault: Fault, request_id: str) -> Response:
+        if fault.kind == "malformed":
+            response = malformed_response()
+            response.headers["Request-Id"] = request_id
+            return response
+        if fault.kind == "disconnect":
+            return _DroppedConnection()
+        if fault.body:
+            response = Response(fault.body, status_code=fault.status, media_type="application/json")
+            response.headers.update(fault.headers)
+            response.headers["Request-Id"] = request_id
+            return response
+        message = _FAULT_MESSAGES.get(fault.status, "An unexpected error occurred.")
+        return _error(fault.status, message, request_id, fault.headers)
+
+    async def _read_body(self, request: Request) -> dict[str, Any]:
+        content_type = request.headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            _bad("Invalid Content-Type: the API accepts application/json only.")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise _Refusal(413, "The request body is too large.")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _Refusal(413, "The request body is too large.")
+            chunks.append(chunk)
+        try:
+            body = orjson.loads(b"".join(chunks))
+        except orjson.JSONDecodeError:
+            _bad("Invalid JSON")
+        if not isinstance(body, dict):
+            _bad("Invalid JSON: the body must be an object.")
+        return body
+
+    def _authorize(self, body: Mapping[str, Any]) -> None:
+        client_token, access_token = body.get("ClientToken"), body.get("AccessToken")
+        if not isinstance(client_token, str) or not isinstance(access_token, str) or (
+            (client_token, access_token) not in self._tokens
+        ):
+            raise _Refusal(401, "Invalid ClientToken or AccessToken.")
+        wait = self._limiter.admit(access_token)
+        if wait is not None:
+            retry_after = str(max(1, math.ceil(wait)))
+            raise _Refusal(429, "Too many requests.", {"Retry-After": retry_after})
+        _required_str(body, "Client")
+
+    # -- customers/getAll --------------------------------------------------------------------
+
+    def _get_all(self, body: dict[str, Any]) -> dict[str, Any]:
+        extent = _object(body, "Extent", ("Customers", "Addresses", "Documents"))
+        if extent is None:
+            _bad("Missing Extent.")
+        count, cursor = self._limitation(body)
+        lists = {key: _string_list(body, key) for key in _LIST_FILTERS}
+        if lists["CompanyIds"] is not None and len(lists["CompanyIds"]) > 1:
+            _bad("Invalid CompanyIds: at most 1 item.")
+        states = _string_list(body, "ActivityStates", allowed=ACTIVITY_STATES)
+        intervals = {key: _interval(body, key) for key in _INTERVAL_FILTERS}
+        if not any(body.get(key) is not None for key in _NARROWING_FILTERS):
+            _bad("Missing CustomerIds: required when no other filter is given.")
+
+        ordered = sorted(self.customers.values(), key=_order_key, reverse=True)
+        if cursor is not None:
+            anchor = self.customers.get(cursor)
+            if anchor is None:
+                _bad("Invalid Limitation Cursor.")
+            ordered = [c for c in ordered if _order_key(c) < _order_key(anchor)]
+
+        def matches(customer: Mapping[str, Any]) -> bool:
+            return self._matches(customer, lists, states, intervals)
+
+        page = [customer for customer in ordered if matches(customer)][:count]
+        show_documents = extent.get("Documents") is True
+        rendered = [
+            self._render(c, addresses=extent.get("Addresses") is True, documents=show_documents)
+            for c in page
+        ]
+        documents = (
+            [c[key] for c in rendered for key in _DOCUMENT_KEYS if c.get(key)]
+            if show_documents else None
+        )
+        return {
+            "Customers": rendered if extent.get("Customers") is True else [],
+            "Documents": documents,
+            "Cursor": page[-1]["Id"] if page else None,
+        }
+
+    @staticmethod
+    def _limitation(body: Mapping[str, Any]) -> tuple[int, str | None]:
+        limitation = _object(body, "Limitation", ("Count", "Cursor"))
+        if limitation is None:
+            _bad("Missing Limitation.")
+        count = limitation.get("Count")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_ITEMS:
+            _bad(f"Invalid Limitation Count: between 1 and {MAX_ITEMS}.")
+        cursor = limitation.get("Cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            _bad("Invalid Limitation Cursor.")
+        return count, cursor
+
+    def _matches(
+        self,
+        customer: Mapping[str, Any],
+        lists: Mapping[str, list[str] | None],
+        states: list[str] | None,
+        intervals: Mapping[str, tuple[datetime, datetime] | None],
+    ) -> bool:
+        def folded(values: list[str]) -> set[str]:
+            return {value.casefold() for value in values}
+
+        def value_in(field: str, values: list[str] | None, fold: bool = False) -> bool:
+            if values is None:
+                return True
+            value = customer.get(field)
+            if not isinstance(value, str):
+                return False
+            return value.casefold() in folded(values) if fold else value in values
+
+        moments = {
+            "CreatedUtc": parse_utc(customer.get("CreatedUtc")),
+            "UpdatedUtc": parse_utc(customer.get("UpdatedUtc")),
+            "DeletedUtc": self._deleted_utc.get(customer["Id"]),
+        }
+        return (
+            value_in("Id", lists["CustomerIds"])
+            and value_in("Email", lists["Emails"], fold=True)
+            and value_in("FirstName", lists["FirstNames"], fold=True)
+            and value_in("LastName", lists["LastNames"], fold=True)
+            and value_in("LoyaltyCode", lists["LoyaltyCodes"])
+            and value_in("CompanyId", lists["CompanyIds"])
+            and (states is None or self._activity_state(customer) in states)
+            and all(
+                interval is None or _in_interval(moments[key], interval)
+                for key, interval in intervals.items()
+            )
+        )
+
+    # -- customers/getOpenItems --------------------------------------------------------------
+
+    def _get_open_items(self, body: dict[str, Any]) -> dict[str, Any]:
+        ids = _string_list(body, "CustomerIds")
+        if ids is None:
+            _bad("Missing CustomerIds.")
+        currency = _optional_str(body, "Currency")
+        if currency is not None and not _CURRENCY.fullmatch(currency):
+            _bad("Invalid Currency.")
+        result = []
+        for customer_id in dict.fromkeys(ids):
+            if customer_id not in self.customers and customer_id not in self.open_items:
+                continue
+            items = self.open_items.get(customer_id, {})
+            result.append({
+                "CustomerId": customer_id,
+                "OrderItems": copy.deepcopy(list(items.get("OrderItems", []))),
+                "PaymentItems": copy.deepcopy(list(items.get("PaymentItems", []))),
+            })
+        return {"Customers": result}
+
+    # -- customers/add -----------------------------------------------------------------------
+
+    def _add(self, body: dict[str, Any]) -> dict[str, Any]:
+        _required_str(body, "LastName")
+        overwrite = body.get("OverwriteExisting")
+        if overwrite is None:
+            _bad("Missing OverwriteExisting.")
+        if not isinstance(overwrite, bool):
+            _bad("Invalid OverwriteExisting.")
+        fields = _customer_fields(body, italian_as_update_values=False)
+        email = fields.get("Email")
+        existing = self._by_email(email) if email else None
+        if existing is not None:
+            if not overwrite:
+                raise _Refusal(403, f"A customer with the email {email} already exists.")
+            for key in ("Title", "Sex", *_PERSONAL_KEYS):
+                if key in body:
+                    existing[key] = fields.get(key)
+            self._touch(existing)
+            return self._render(existing)
+        stored = self.put_customer({"LastName": fields["LastName"]})
+        self._apply(stored, fields)
+        stored["LanguageCode"] = stored.get("PreferredLanguageCode")
+        return self._render(stored)
+
+    def _apply(self, customer: dict[str, Any], fields: Mapping[str, Any]) -> None:
+        """Apply validated, non-blank field values (and Italian clears) to a stored customer."""
+        for key, value in fields.items():
+            if key == "Address":
+                address = customer.get("Address") or {
+                    "Id": str(uuid.uuid4()), **dict.fromkeys(_ADDRESS_KEYS),
+                    "Latitude": None, "Longitude": None,
+                }
+                address.update(value)
+                customer["Address"], customer["AddressId"] = address, address["Id"]
+            elif key in _DOCUMENT_KEYS:
+                document = customer.get(key) or {
+                    "Id": str(uuid.uuid4()), "CustomerId": customer["Id"], "Type": key,
+                    **dict.fromkeys(_DOCUMENT_PARAMETER_KEYS),
+                }
+                document.update(value)
+                customer[key] = document
+            else:
+                customer[key] = copy.deepcopy(value)
+
+    # -- customers/update --------------------------------------------------------------------
+
+    def _update(self, body: dict[str, Any]) -> dict[str, Any]:
+        customer_id = _required_str(body, "CustomerId")
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            _bad("Invalid CustomerId.")
+        fields = _customer_fields(body, italian_as_update_values=True)
+        email = fields.get("Email")
+        if email and self._by_email(email, other_than=customer_id) is not None:
+            raise _Refusal(403, f"The email {email} is already used by another customer.")
+        self._apply(customer, fields)
+        if "PreferredLanguageCode" in fields:
+            customer["LanguageCode"] = fields["PreferredLanguageCode"]
+        self._touch(customer)
+        return self._render(customer)
+
+    # -- customers/addFile -------------------------------------------------------------------
+
+    def _add_file(self, body: dict[str, Any]) -> dict[str, Any]:
+        customer_id = _required_str(body, "CustomerId")
+        name = _required_str(body, "Name")
+        mime_type = _required_str(body, "Type")
+        data = _required_str(body, "Data")
+        _optional_str(body, "ChainId")
+        if customer_id not in self.customers:
+            _bad("Invalid CustomerId.")
+        if mime_type not in FILE_TYPES:
+            _bad(f"Invalid Type {mime_type}: allowed are {', '.join(FILE_TYPES)}.")
+        try:
+            content = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            _bad("Invalid Data: expected base64.")
+        file_id = str(uuid.uuid4())
+        self.files.append({
+            "FileId": file_id, "CustomerId": customer_id, "Name": name, "Type": mime_type,
+            "Data": content,
+        })
+        return {"FileId": file_id}
+
+    # -- customers/search --------------------------------------------------------------------
+
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        name = _optional_str(body, "Name")
+        resource_id = _optional_str(body, "ResourceId")
+        extent = _object(body, "Extent", ("Customers", "Addresses", "Documents"))
+        needle = name.strip().casefold() if name and name.strip() else None
+        found: dict[str, dict[str, Any] | None] = {}
+        for reservation in self.reservations:
+            if reservation.get("State") != "Started" or (
+                resource_id is not None
+                and resource_id not in (
+                    reservation.get("AssignedResourceId"), reservation.get("AssignedSpaceId")
+                )
+            ):
+                continue
+            for member in _reservation_members(reservation):
+                found.setdefault(member, reservation)
+        if resource_id is None:
+            for candidate in self.customers.values():
+                if "PaymasterAccount" in (candidate.get("Classifications") or []):
+                    found.setdefault(candidate["Id"], None)
+        hits: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        for customer_id, stay in found.items():
+            customer = self.customers.get(customer_id)
+            if customer is None or self._activity_state(customer) != "Active":
+                continue
+            if needle is None or _name_matches(customer, needle):
+                hits.append((customer, stay))
+        if extent is not None and extent.get("Customers") is not True:
+            hits = []
+        hits.sort(key=lambda hit: (
+            (hit[0].get("LastName") or "").casefold(),
+            (hit[0].get("FirstName") or "").casefold(),
+            hit[0]["Id"],
+        ))
+        results = [
+            {
+                "Customer": self._render(
+                    customer,
+                    addresses=extent is None or extent.get("Addresses") is True,
+                    documents=extent is None or extent.get("Documents") is True,
+                ),
+                "Reservation": copy.deepcopy(stay),
+            }
+            for customer, stay in hits
+        ]
+        return {"Customers": results, "Documents": None}
+
+    # -- merges ------------------------------------------------------------------------------
+
+    def _merge_customers(self, body: dict[str, Any]) -> dict[str, Any]:
+        source_id = _required_str(body, "SourceCustomerId")
+        target_id = _required_str(body, "TargetCustomerId")
+        self._check_merge(source_id, target_id, "SourceCustomerId", "TargetCustomerId")
+        self._merge(source_id, target_id)
+        return {}
+
+    def _merge_accounts(self, body: dict[str, Any]) -> dict[str, Any]:
+        merges = body.get("AccountMergeParameters")
+        if merges is None:
+            _bad("Missing AccountMergeParameters.")
+        if not isinstance(merges, list) or not 1 <= len(merges) <= 10:
+            _bad("Invalid AccountMergeParameters: between 1 and 10 items.")
+        plan: list[tuple[str, str]] = []
+        for index, merge in enumerate(merges):
+            where = f"AccountMergeParameters[{index}]"
+            if not isinstance(merge, dict):
+                _bad(f"Invalid {where}.")
+            _object({where: merge}, where, ("AccountType", "SourceAccountIds", "TargetAccountId"))
+            if merge.get("AccountType") not in ("Customer", "Company"):
+                _bad(f"Invalid {where}.AccountType.")
+            sources = _string_list(merge, "SourceAccountIds")
+            target = _required_str(merge, "TargetAccountId")
+            if not sources:
+                _bad(f"Missing {where}.SourceAccountIds.")
+            if merge["AccountType"] == "Company":
+                _bad(f"Invalid {where}.TargetAccountId: no such company.")
+            for source in sources:
+                self._check_merge(source, target, "SourceAccountIds", "TargetAccountId")
+                plan.append((source, target))
+        merged_away = [source for source, _ in plan]
+        if len(set(merged_away)) < len(merged_away) or any(t in merged_away for _, t in plan):
+            _bad("Invalid AccountMergeParameters: an account is merged away twice or is both "
+                 "a source and a target.")
+        for source, target in plan:
+            self._merge(source, target)
+        return {}
+
+    def _check_merge(self, source: str, target: str, source_name: str, target_name: str) -> None:
+        if source == target:
+            _bad(f"Invalid {source_name}: the source and the target are the same customer.")
+        for customer_id, name in ((source, source_name), (target, target_name)):
+            customer = self.customers.get(customer_id)
+            if customer is None or self._activity_state(customer) != "Active":
+                _bad(f"Invalid {name}.")
+
+    def _merge(self, source_id: str, target_id: str) -> None:
+        source = self.customers[source_id]
+        source.update(IsActive=False, ActivityState="Deleted", MergeTargetId=target_id)
+        self._touch(source)
+        self._deleted_utc[source_id] = self._now()
+
+
+def _order_key(customer: Mapping[str, Any]) -> tuple[datetime, str]:
+    created = parse_utc(customer.get("CreatedUtc")) or datetime.min.replace(tzinfo=UTC)
+    return created, str(customer.get("Id"))
+
+
+def _reservation_members(reservation: Mapping[str, Any]) -> list[str]:
+    members = [reservation.get("CustomerId"), reservation.get("OwnerId")]
+    members.extend(reservation.get("CompanionIds") or [])
+    return [member for member in dict.fromkeys(members) if isinstance(member, str)]
+
+
+def _name_matches(customer: Mapping[str, Any], needle: str) -> bool:
+    first = (customer.get("FirstName") or "").casefold()
+    last = (customer.get("LastName") or "").casefold()
+    return any(needle in value for value in (first, last, f"{first} {last}".strip()))
+
+
+def _customer_fields(body: Mapping[str, Any], *, italian_as_update_values: bool) -> dict[str, Any]:
+    """The validated, non-blank customer fields of an add or update body.
+
+    Italian codes are plain strings on add and String update values on update; there a
+    `{"Value": null}` yields a None to apply (the one way to clear a field).
+    """
+    fields: dict[str, Any] = {}
+    for key in ("Title", "Sex"):
+        value = _enum(body, key, TITLES if key == "Title" else SEXES)
+        if not _blank(value):
+            fields[key] = value
+    for key in (*_PERSONAL_KEYS, *_OTHER_STRING_KEYS):
+        value = _optional_str(body, key)
+        if not _blank(value):
+            fields[key] = value
+    if "Email" in fields and not _EMAIL.fullmatch(fields["Email"].strip()):
+        _bad("Invalid Email.")
+    if "BirthDate" in fields:
+        try:
+            date.fromisoformat(fields["BirthDate"])
+        except ValueError:
+            _bad("Invalid BirthDate: expected YYYY-MM-DD.")
+    for key, allowed in (("Classifications", CLASSIFICATIONS), ("Options", _ADD_OPTIONS)):
+        values = _string_list(body, key, allowed=allowed)
+        if values is not None:
+            fields[key] = list(dict.fromkeys(values))
+    for key in _ITALIAN_KEYS:
+        if italian_as_update_values:
+            update = _object(body, key, ("Value",))
+            if update is not None:
+                value = _optional_str(update, "Value")
+                if key == "ItalianLotteryCode" and value is not None and len(value) > 15:
+                    _bad(f"Invalid {key}: at most 15 characters.")
+                fields[key] = None if _blank(value) else value
+        elif not _blank(value := _optional_str(body, key)):
+            fields[key] = value
+    address = _object(body, "Address", _ADDRESS_KEYS)
+    if address is not None:
+        fields["Address"] = _non_blank_strings(address, "Address")
+    for key in _DOCUMENT_KEYS:
+        document = _object(body, key, _DOCUMENT_PARAMETER_KEYS)
+        if document is not None:
+            fields[key] = _non_blank_strings(document, key)
+    return fields
+
+
+def _non_blank_strings(values: Mapping[str, Any], where: str) -> dict[str, str]:
+    for key, value in values.items():
+        if value is not None and not isinstance(value, str):
+            _bad(f"Invalid {where}.{key}.")
+    return {key: value for key, value in values.items() if not _blank(value)}
+
+
+_OPERATIONS: dict[str, _Operation] = {
+    _PREFIX + "customers/getAll": _Operation(
+        "customers/getAll", MewsSandbox._get_all, _GET_ALL_KEYS
+    ),
+    _PREFIX + "customers/getOpenItems": _Operation(
+        "customers/getOpenItems", MewsSandbox._get_open_items,
+        frozenset({"CustomerIds", "Currency"}),
+    ),
+    _PREFIX + "customers/add": _Operation("customers/add", MewsSandbox._add, _ADD_KEYS),
+    _PREFIX + "customers/update": _Operation(
+        "customers/update", MewsSandbox._update, _UPDATE_KEYS
+    ),
+    _PREFIX + "customers/addFile": _Operation(
+        "customers/addFile", MewsSandbox._add_file,
+        frozenset({"ChainId", "CustomerId", "Name", "Type", "Data"}),
+    ),
+    _PREFIX + "customers/search": _Operation(
+        "customers/search", MewsSandbox._search, frozenset({"Name", "ResourceId", "Extent"})
+    ),
+    _PREFIX + "customers/merge": _Operation(
+        "customers/merge", MewsSandbox._merge_customers,
+        frozenset({"SourceCustomerId", "TargetCustomerId"}),
+    ),
+    _PREFIX + "accounts/merge": _Operation(
+        "accounts/merge", MewsSandbox._merge_accounts, frozenset({"AccountMergeParameters"})
+    ),
+}
+
+
+def create_mews_sandbox(
+    customers: Iterable[Mapping[str, Any]] = (),
+    *,
+    reservations: Iterable[Mapping[str, Any]] = (),
+    open_items: Mapping[str, Mapping[str, Any]] | None = None,
+    tokens: Collection[tuple[str, str]] = ((DEMO_CLIENT_TOKEN, DEMO_ACCESS_TOKEN),),
+    control: SandboxControl | None = None,
+    rate_limit: int = 200,
+    rate_window: float = 30.0,
+    clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] = _utc_now,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> MewsSandbox:
+    """A sandboxed Mews enterprise seeded with `customers`; serve `.app` at the API root."""
+    return MewsSandbox(
+        customers,
+        reservations=reservations,
+        open_items=open_items,
+        tokens=tokens,
+        control=control,
+        rate_limit=rate_limit,
+        rate_window=rate_window,
+        clock=clock,
+        now=now,
+        max_body_bytes=max_body_bytes,
+    )
+
+
+__all__ = [
+    "CUSTOMER_KEYS",
+    "DEFAULT_MAX_BODY_BYTES",
+    "SANDBOX_CHAIN_ID",
+    "SANDBOX_PROFILE_ID",
+    "MewsSandbox",
+    "SlidingWindow",
+    "create_mews_sandbox",
+    "format_utc",
+    "parse_utc",
+]

@@ -1,0 +1,83 @@
+"""Relay-style connections and their opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import strawberry
+
+from gateway.errors import BadUserInput
+from gateway.schema.customer import Customer
+from gateway.schema.mews import MewsProfile
+
+
+@strawberry.type(description="Relay page information.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="A customer in a `CustomerConnection`.")
+class CustomerEdge:
+    cursor: str
+    node: Customer
+
+
+@strawberry.type(
+    description=(
+        "Fullwhere customers, page by page. Fullwhere paginates by page number; the gateway "
+        "maps that onto opaque cursors."
+    )
+)
+class CustomerConnection:
+    edges: list[CustomerEdge]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="Fullwhere's `meta.totalItems`.")
+
+
+@strawberry.type(description="A Mews guest in a `MewsCustomerConnection`.")
+class MewsCustomerEdge:
+    cursor: str
+    node: MewsProfile
+    customer: Customer = strawberry.field(
+        description=(
+            "The same person as a unified `Customer` (with its Fullwhere record when the "
+            "gateway knows the link)."
+        )
+    )
+
+
+@strawberry.type(
+    description=(
+        "Mews guests from customers/getAll, newest first. Mews gives no total; "
+        "`hasNextPage` is true when the page came back full."
+    )
+)
+class MewsCustomerConnection:
+    edges: list[MewsCustomerEdge]
+    page_info: PageInfo
+
+
+def encode_cursor(kind: str, value: str) -> str:
+    raw = f"{kind}:{value}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str) -> str:
+    """The value inside a cursor made by `encode_cursor(kind, ...)`, else BAD_USER_INPUT."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    prefix = f"{kind}:"
+    if not text.startswith(prefix) or len(text) == len(prefix):
+        raise BadUserInput(
+            "after: not a cursor of this connection; pass an endCursor or an edge cursor "
+            "it returned",
+            argument="after",
+        )
+    return text[len(prefix):]

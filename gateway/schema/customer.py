@@ -1,0 +1,340 @@
+"""`Customer`: one person, joined from a Fullwhere record and a Mews guest profile.
+
+Precedence for the unified person fields is one rule: **Fullwhere first**. Fullwhere is the
+customer data platform (the consolidated record); Mews fills what Fullwhere lacks. So a
+field Fullwhere has costs no Mews call; `fieldSources` and `conflicts` show both values
+when a client needs to see where each came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any, cast
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.resolvers.context import RequestContext
+from gateway.resolvers.upstreams import Record, linked_mews_id
+from gateway.schema.base import Date
+from gateway.schema.fullwhere import CustomerMetadata, FullwhereProfile, metadata_entries
+from gateway.schema.mews import MewsAddress, MewsProfile
+from gateway.upstream.errors import UpstreamError
+
+
+@strawberry.enum(description="The upstream system a value or record comes from.")
+class CustomerSourceName(Enum):
+    FULLWHERE = "fullwhere"
+    MEWS = "mews"
+
+
+@strawberry.enum(description="How a Fullwhere customer is linked to its Mews guest profile.")
+class LinkMethod(Enum):
+    MEWS_ID = strawberry.enum_value("MEWS_ID", description="Fullwhere's `mewsId` field.")
+    METADATA = strawberry.enum_value(
+        "METADATA",
+        description="`metadata.mews.customer.Id`, used when `mewsId` is empty.",
+    )
+    NONE = strawberry.enum_value("NONE", description="No link is recorded.")
+    MEWS_ONLY = strawberry.enum_value(
+        "MEWS_ONLY", description="A Mews guest with no known Fullwhere record."
+    )
+
+
+@strawberry.type(description="How this customer's two records were joined.")
+class CustomerLink:
+    method: LinkMethod
+    mews_id: str | None = strawberry.field(description="The Mews guest id the link points at.")
+
+
+@strawberry.type(description="One source's value for a unified field.")
+class SourcedValue:
+    source: CustomerSourceName
+    value: str | None
+
+
+@strawberry.type(
+    description=(
+        "A unified person field with its provenance: the chosen value, the source it came "
+        "from (Fullwhere first, then Mews), and every source's value."
+    )
+)
+class UnifiedField:
+    field: str = strawberry.field(description="The `Customer` field name, e.g. `email`.")
+    value: str | None
+    source: CustomerSourceName | None = strawberry.field(
+        description="Where `value` came from; null when no source has one."
+    )
+    values: list[SourcedValue]
+    conflict: bool = strawberry.field(
+        description=(
+            "Both sources hold a value and they differ (compared case-insensitively, "
+            "phones by their digits)."
+        )
+    )
+
+
+CustomerSource = Annotated[
+    FullwhereProfile | MewsProfile,
+    strawberry.union(
+        "CustomerSource", description="A customer's record in one upstream system."
+    ),
+]
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value).lstrip("0")
+
+
+def _same(field: str, a: str, b: str) -> bool:
+    if field == "phone":
+        return _digits(a) == _digits(b)
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def _mews_display_name(mews: Record) -> str | None:
+    parts = [mews.get("FirstName"), mews.get("LastName")]
+    return " ".join(p for p in parts if p) or None
+
+
+# field -> (Fullwhere getter, Mews getter); the order is the order of `fieldSources`.
+Getter = Callable[[Record], Any]
+UNIFIED_FIELDS: dict[str, tuple[Getter | None, Getter | None]] = {
+    "firstName": (lambda f: f.get("firstName"), lambda m: m.get("FirstName")),
+    "lastName": (lambda f: f.get("lastName"), lambda m: m.get("LastName")),
+    "displayName": (lambda f: f.get("displayName"), _mews_display_name),
+    "email": (lambda f: f.get("email"), lambda m: m.get("Email")),
+    "phone": (lambda f: f.get("phoneNumber"), lambda m: m.get("Phone")),
+    "language": (
+        lambda f: f.get("language"),
+        lambda m: m.get("PreferredLanguageCode") or m.get("LanguageCode"),
+    ),
+    "civility": (lambda f: f.get("civility"), lambda m: m.get("Title")),
+    "company": (lambda f: f.get("company"), None),
+    "birthDate": (None, lambda m: m.get("BirthDate")),
+    "nationalityCode": (None, lambda m: m.get("NationalityCode")),
+    "loyaltyCode": (None, lambda m: m.get("LoyaltyCode")),
+}
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+@strawberry.type(
+    description=(
+        "One person across Fullwhere (customer data platform) and Mews (hotel PMS). "
+        "Unified fields take Fullwhere's value first and Mews's when Fullwhere has none; "
+        "`fieldSources` and `conflicts` show where each value came from."
+    )
+)
+class Customer:
+    fullwhere_record: strawberry.Private[Record | None]
+    mews_id_hint: strawberry.Private[str | None]
+    link_method: strawberry.Private[LinkMethod]
+    mews_record: strawberry.Private[Record | None] = None
+
+    @classmethod
+    def from_fullwhere(cls, record: Record) -> Customer:
+        mews_id, method = linked_mews_id(record)
+        return cls(
+            fullwhere_record=record, mews_id_hint=mews_id, link_method=LinkMethod(method)
+        )
+
+    @classmethod
+    def from_mews(cls, record: Record) -> Customer:
+        return cls(
+            fullwhere_record=None,
+            mews_id_hint=str(record["Id"]),
+            link_method=LinkMethod.MEWS_ONLY,
+            mews_record=record,
+        )
+
+    @strawberry.field(
+        description="`fullwhere:<id>` when the person has a Fullwhere record, else `mews:<id>`."
+    )
+    def id(self) -> strawberry.ID:
+        if self.fullwhere_record is not None:
+            return strawberry.ID(f"fullwhere:{self.fullwhere_record['id']}")
+        return strawberry.ID(f"mews:{self.mews_id_hint}")
+
+    @strawberry.field(description="The Fullwhere customer id, when there is a Fullwhere record.")
+    def fullwhere_id(self) -> str | None:
+        return None if self.fullwhere_record is None else str(self.fullwhere_record["id"])
+
+    @strawberry.field(description="The linked Mews guest id, when there is one.")
+    def mews_id(self) -> str | None:
+        return self.mews_id_hint
+
+    @strawberry.field(description="How the Fullwhere record and the Mews profile were joined.")
+    def link(self) -> CustomerLink:
+        return CustomerLink(method=self.link_method, mews_id=self.mews_id_hint)
+
+    @strawberry.field(description="The Fullwhere record, as Fullwhere returns it.")
+    def fullwhere(self) -> FullwhereProfile | None:
+        return cast(FullwhereProfile | None, self.fullwhere_record)
+
+    @strawberry.field(
+        description=(
+            "The linked Mews guest profile (loaded in one batched getAll for every customer "
+            "of the response); null when there is no link or the guest does not exist."
+        )
+    )
+    async def mews(self, info: Info[RequestContext, None]) -> MewsProfile | None:
+        return cast(MewsProfile | None, await self.load_mews(info.context))
+
+    @strawberry.field(
+        description=(
+            "Mews guests with this customer's email, for customers whose link is `NONE`: "
+            "candidates for a merge screen, not a recorded link. Empty when linked."
+        )
+    )
+    async def mews_email_matches(self, info: Info[RequestContext, None]) -> list[MewsProfile]:
+        record = self.fullwhere_record
+        if record is None or self.mews_id_hint or not record.get("email"):
+            return []
+        found = await info.context.loaders.mews_by_email.load(str(record["email"]))
+        return cast(list[MewsProfile], found)
+
+    @strawberry.field(
+        description=(
+            "This customer's records, Fullwhere first. If one upstream fails, the other's "
+            "record is still listed and the failure is reported in `errors` at this path."
+        )
+    )
+    async def sources(self, info: Info[RequestContext, None]) -> list[CustomerSource]:
+        found: list[Any] = []
+        if self.fullwhere_record is not None:
+            found.append(self.fullwhere_record)
+        try:
+            mews = await self.load_mews(info.context)
+        except UpstreamError as exc:
+            info.context.add_partial_error(exc, list(info.path.as_list()))
+            mews = None
+        if mews is not None:
+            found.append(mews)
+        return found
+
+    @strawberry.field(description="Fullwhere's per-source metadata blocks, in documented order.")
+    def metadata(self) -> list[CustomerMetadata]:
+        if self.fullwhere_record is None:
+            return []
+        return cast(list[CustomerMetadata], metadata_entries(self.fullwhere_record.get("metadata")))
+
+    @strawberry.field
+    async def first_name(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("firstName", info.context)
+
+    @strawberry.field
+    async def last_name(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("lastName", info.context)
+
+    @strawberry.field(description="Fullwhere's display name, else Mews's first and last name.")
+    async def display_name(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("displayName", info.context)
+
+    @strawberry.field
+    async def email(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("email", info.context)
+
+    @strawberry.field(description="Fullwhere `phoneNumber`, else Mews `Phone`.")
+    async def phone(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("phone", info.context)
+
+    @strawberry.field(
+        description=(
+            "Fullwhere's ISO 639-1 code (`fr`), else Mews's preferred language and culture "
+            "code (`fr-FR`)."
+        )
+    )
+    async def language(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("language", info.context)
+
+    @strawberry.field(description="Fullwhere `civility`, else Mews `Title` (Mister, Miss, Misses).")
+    async def civility(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("civility", info.context)
+
+    @strawberry.field(description="Company name (Fullwhere only; Mews holds a company id).")
+    async def company(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("company", info.context)
+
+    @strawberry.field(description="Date of birth, ISO 8601 (Mews).")
+    async def birth_date(self, info: Info[RequestContext, None]) -> Date | None:
+        return cast(Date | None, await self.pick("birthDate", info.context))
+
+    @strawberry.field(description="ISO 3166-1 nationality code (Mews).")
+    async def nationality_code(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("nationalityCode", info.context)
+
+    @strawberry.field(description="Loyalty code (Mews).")
+    async def loyalty_code(self, info: Info[RequestContext, None]) -> str | None:
+        return await self.pick("loyaltyCode", info.context)
+
+    @strawberry.field(description="Postal address (Mews).")
+    async def address(self, info: Info[RequestContext, None]) -> MewsAddress | None:
+        mews = await self.load_mews(info.context)
+        return None if mews is None else cast(MewsAddress | None, mews.get("Address"))
+
+    @strawberry.field(
+        description=(
+            "Every unified field with the value of each source and where the chosen value "
+            "came from. Loads the Mews profile."
+        )
+    )
+    async def field_sources(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
+        mews = await self.load_mews(info.context)
+        return [self.unified_field(name, mews) for name in UNIFIED_FIELDS]
+
+    @strawberry.field(
+        description=(
+            "The unified fields on which Fullwhere and Mews disagree, with both values: "
+            "what a merge screen needs. Loads the Mews profile."
+        )
+    )
+    async def conflicts(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
+        mews = await self.load_mews(info.context)
+        fields = (self.unified_field(name, mews) for name in UNIFIED_FIELDS)
+        return [field for field in fields if field.conflict]
+
+    # -- helpers (not GraphQL fields) -------------------------------------------------
+
+    async def load_mews(self, context: RequestContext) -> Record | None:
+        if self.mews_record is None and self.mews_id_hint:
+            self.mews_record = await context.loaders.mews.load(self.mews_id_hint)
+        return self.mews_record
+
+    async def pick(self, name: str, context: RequestContext) -> str | None:
+        fw_get, mews_get = UNIFIED_FIELDS[name]
+        if self.fullwhere_record is not None and fw_get is not None:
+            value = fw_get(self.fullwhere_record)
+            if _present(value):
+                return str(value)
+        if mews_get is None or not self.mews_id_hint:
+            return None
+        mews = await self.load_mews(context)
+        value = None if mews is None else mews_get(mews)
+        return str(value) if _present(value) else None
+
+    def unified_field(self, name: str, mews: Record | None) -> UnifiedField:
+        fw_get, mews_get = UNIFIED_FIELDS[name]
+        values: list[SourcedValue] = []
+        if self.fullwhere_record is not None and fw_get is not None:
+            value = fw_get(self.fullwhere_record)
+            values.append(SourcedValue(source=CustomerSourceName.FULLWHERE,
+                                       value=str(value) if _present(value) else None))
+        if mews is not None and mews_get is not None:
+            value = mews_get(mews)
+            values.append(SourcedValue(source=CustomerSourceName.MEWS,
+                                       value=str(value) if _present(value) else None))
+        chosen = next((v for v in values if v.value is not None), None)
+        present = [v.value for v in values if v.value is not None]
+        conflict = len(present) == 2 and not _same(name, present[0], present[1])
+        return UnifiedField(
+            field=name,
+            value=chosen.value if chosen else None,
+            source=chosen.source if chosen else None,
+            values=values,
+            conflict=conflict,
+        )

@@ -1,0 +1,67 @@
+"""Give every error an `extensions.code` from DESIGN.md, and mask the unexpected ones.
+
+Known errors (`GatewayError`, `UpstreamError`) keep their message and get their code (and
+`source` for upstream ones). Parse, validation and variable errors are `BAD_USER_INPUT`.
+Anything else becomes `INTERNAL_SERVER_ERROR` with the request id, which the log line for
+that error carries too; its message and stack trace stay in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from gateway.errors import error_extensions, public_message
+
+logger = logging.getLogger("gateway.errors")
+
+
+def _request_id(context: Any) -> str:
+    return str(getattr(context, "request_id", "") or "")
+
+
+def code_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """`error` with a DESIGN.md code, masked when it is not one we raised on purpose."""
+    if error.extensions and "code" in error.extensions:
+        return error
+    original = error.original_error
+    if original is None:
+        # Parse, validation and coercion errors: the request is wrong.
+        return GraphQLError(
+            error.message, error.nodes, error.source, error.positions, error.path,
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    extensions = error_extensions(original)
+    if extensions is None:
+        logger.error(
+            "unexpected error (request id %s) at %s: %s",
+            request_id, error.path, type(original).__name__,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        return GraphQLError(
+            "Internal server error; quote the request id when reporting it",
+            error.nodes, error.source, error.positions, error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+    return GraphQLError(
+        public_message(original), error.nodes, error.source, error.positions, error.path,
+        extensions=extensions,
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        result = self.execution_context.result
+        if result is None:
+            return
+        errors = list(getattr(result, "errors", None) or [])
+        errors.extend(getattr(context, "partial_errors", None) or [])
+        if errors:
+            request_id = _request_id(context)
+            result.errors = [code_error(error, request_id) for error in errors]

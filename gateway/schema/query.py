@@ -1,0 +1,253 @@
+"""Root query fields. Each resolver here is the whole story of its field: it validates its
+arguments, then reads through the request's loaders or the shared cache."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.errors import BadUserInput
+from gateway.resolvers.context import RequestContext
+from gateway.resolvers.upstreams import (
+    FULLWHERE_PAGE,
+    MEWS_PAGE,
+    MEWS_SEARCH,
+    Record,
+    linked_mews_id,
+)
+from gateway.schema.connections import (
+    CustomerConnection,
+    CustomerEdge,
+    MewsCustomerConnection,
+    MewsCustomerEdge,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+)
+from gateway.schema.customer import Customer
+from gateway.schema.filters import MewsCustomerFilter, to_mews_filters
+from gateway.schema.mews import MewsProfile, MewsReservation
+
+Ctx = Info[RequestContext, None]
+
+FULLWHERE_MAX_PAGE = 100
+MEWS_MAX_PAGE = 1000
+_FULLWHERE_ID = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def parse_customer_id(value: str) -> tuple[str, str]:
+    """`("fullwhere", id)` or `("mews", id)` from a `Customer.id`, else BAD_USER_INPUT."""
+    kind, _, raw = value.partition(":")
+    if kind == "fullwhere" and _FULLWHERE_ID.fullmatch(raw):
+        return kind, raw
+    if kind == "mews" and _UUID.fullmatch(raw):
+        return kind, raw.lower()
+    raise BadUserInput(
+        f"{value!r} is not a customer id: use `fullwhere:<Fullwhere id>` or "
+        "`mews:<Mews customer UUID>`",
+        argument="id",
+    )
+
+
+def _page_size(first: int | None, default: int, maximum: int) -> int:
+    if first is None:
+        return default
+    if not 1 <= first <= maximum:
+        raise BadUserInput(f"first: must be between 1 and {maximum}", argument="first")
+    return first
+
+
+async def customer_for_mews(mews: Record, context: RequestContext) -> Customer:
+    """A Mews record as a unified `Customer`, joined to its Fullwhere record when known."""
+    fullwhere_id = context.upstreams.links.get(str(mews["Id"]))
+    if fullwhere_id is not None:
+        record = await context.loaders.fullwhere.load(fullwhere_id)
+        if record is not None and linked_mews_id(record)[0] == mews["Id"]:
+            customer = Customer.from_fullwhere(record)
+            customer.mews_record = mews
+            return customer
+    return Customer.from_mews(mews)
+
+
+async def _customer_by_mews_id(mews_id: str, context: RequestContext) -> Customer | None:
+    fullwhere_id = context.upstreams.links.get(mews_id)
+    if fullwhere_id is None:
+        mews = await context.loaders.mews.load(mews_id)
+        return None if mews is None else Customer.from_mews(mews)
+    # Both ids are known: the two reads don't depend on each other.
+    record, mews = await asyncio.gather(
+        context.loaders.fullwhere.load(fullwhere_id), context.loaders.mews.load(mews_id)
+    )
+    if record is not None and linked_mews_id(record)[0] == mews_id:
+        customer = Customer.from_fullwhere(record)
+        customer.mews_record = mews
+        return customer
+    return None if mews is None else Customer.from_mews(mews)
+
+
+async def _fullwhere_page(context: RequestContext, page: int, limit: int) -> dict[str, Any]:
+    upstreams = context.upstreams
+
+    async def fetch() -> dict[str, Any]:
+        result = dict(await upstreams.fullwhere.list_customers(page=page, limit=limit))
+        upstreams.remember_fullwhere(result["items"])
+        return result
+
+    result = await upstreams.cache.load((FULLWHERE_PAGE, page, limit), fetch)
+    assert result is not None
+    return result
+
+
+async def _fullwhere_slice(
+    context: RequestContext, offset: int, limit: int
+) -> tuple[list[Record], int]:
+    """Items `offset .. offset+limit` of Fullwhere's list, by page number: one call when
+    the offset falls on a page boundary (the usual case), two concurrent ones otherwise."""
+    first_page = offset // limit + 1
+    pages = [first_page] if offset % limit == 0 else [first_page, first_page + 1]
+    results = await asyncio.gather(*(_fullwhere_page(context, p, limit) for p in pages))
+    items = [item for result in results for item in result["items"]]
+    start = offset - (first_page - 1) * limit
+    total = int(results[0]["meta"]["totalItems"])
+    return items[start : start + limit], total
+
+
+@strawberry.type(description="Read customers across Fullwhere and Mews.")
+class Query:
+    @strawberry.field(
+        description=(
+            "One customer by `Customer.id`: `fullwhere:<id>` or `mews:<uuid>`. A Mews id that "
+            "a known Fullwhere customer links to gives that unified customer. Null when "
+            "unknown."
+        )
+    )
+    async def customer(self, info: Ctx, id: strawberry.ID) -> Customer | None:
+        kind, raw = parse_customer_id(str(id))
+        if kind == "mews":
+            return await _customer_by_mews_id(raw, info.context)
+        record = await info.context.loaders.fullwhere.load(raw)
+        return None if record is None else Customer.from_fullwhere(record)
+
+    @strawberry.field(
+        description=(
+            "Fullwhere customers as a Relay connection (Fullwhere's list, at most 100 a page)."
+        )
+    )
+    async def customers(
+        self, info: Ctx, first: int | None = 10, after: str | None = None
+    ) -> CustomerConnection:
+        limit = _page_size(first, 10, FULLWHERE_MAX_PAGE)
+        offset = 0
+        if after is not None:
+            text = decode_cursor("fullwhere", after)
+            if not text.isdigit():
+                raise BadUserInput("after: not a cursor of this connection", argument="after")
+            offset = int(text) + 1
+        items, total = await _fullwhere_slice(info.context, offset, limit)
+        edges = [
+            CustomerEdge(
+                cursor=encode_cursor("fullwhere", str(offset + index)),
+                node=Customer.from_fullwhere(item),
+            )
+            for index, item in enumerate(items)
+        ]
+        return CustomerConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=offset + len(items) < total,
+                has_previous_page=offset > 0,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
+
+    @strawberry.field(
+        description=(
+            "Mews guests from customers/getAll with every documented filter, newest first, "
+            "as a Relay connection (at most 1000 a page)."
+        )
+    )
+    async def mews_customers(
+        self,
+        info: Ctx,
+        filter: MewsCustomerFilter | None = None,
+        first: int | None = 100,
+        after: str | None = None,
+    ) -> MewsCustomerConnection:
+        count = _page_size(first, 100, MEWS_MAX_PAGE)
+        filters = to_mews_filters(filter)
+        cursor = decode_cursor("mews", after) if after is not None else None
+        upstreams = info.context.upstreams
+        key = (MEWS_PAGE, repr(sorted(filters.items())), cursor, count)
+
+        async def fetch() -> dict[str, Any]:
+            page = dict(await upstreams.mews.get_all(filters, count=count, cursor=cursor))
+            upstreams.remember_mews(page.get("Customers") or [])
+            return page
+
+        page = await upstreams.cache.load(key, fetch)
+        assert page is not None
+        customers: list[Record] = page.get("Customers") or []
+        joined = await asyncio.gather(*(customer_for_mews(c, info.context) for c in customers))
+        edges = [
+            MewsCustomerEdge(
+                cursor=encode_cursor("mews", str(c["Id"])), node=c, customer=unified  # type: ignore[arg-type]
+            )
+            for c, unified in zip(customers, joined, strict=True)
+        ]
+        next_cursor = page.get("Cursor")
+        return MewsCustomerConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=bool(next_cursor) and len(customers) == count,
+                has_previous_page=cursor is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=encode_cursor("mews", str(next_cursor)) if next_cursor else None,
+            ),
+        )
+
+    @strawberry.field(
+        description=(
+            "Mews customers/search: guests active right now (staying, companions, "
+            "paymasters) by name and/or the resource (room) they occupy."
+        )
+    )
+    async def search_customers(
+        self, info: Ctx, name: str | None = None, resource_id: strawberry.ID | None = None
+    ) -> list[CustomerSearchResult]:
+        name = name.strip() if name else None
+        if not name and not resource_id:
+            raise BadUserInput("give `name`, `resourceId` or both", argument="name")
+        upstreams = info.context.upstreams
+        resource = str(resource_id) if resource_id else None
+
+        async def fetch() -> list[Record]:
+            results = [dict(r) for r in await upstreams.mews.search(name=name, resource_id=resource)]
+            upstreams.remember_mews(r["Customer"] for r in results)
+            return results
+
+        results = await upstreams.cache.load((MEWS_SEARCH, name, resource), fetch) or []
+        joined = await asyncio.gather(
+            *(customer_for_mews(r["Customer"], info.context) for r in results)
+        )
+        return [
+            CustomerSearchResult(
+                customer=unified, mews=r["Customer"], reservation=r.get("Reservation")
+            )
+            for r, unified in zip(results, joined, strict=True)
+        ]
+
+
+@strawberry.type(description="A Mews search hit.")
+class CustomerSearchResult:
+    customer: Customer = strawberry.field(description="The guest as a unified customer.")
+    mews: MewsProfile = strawberry.field(description="The guest's Mews profile.")
+    reservation: MewsReservation | None = strawberry.field(
+        description="The reservation of a guest staying right now, else null."
+    )

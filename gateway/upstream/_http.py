@@ -1,0 +1,189 @@
+"""The one place where an HTTP exchange with an upstream becomes JSON or an `UpstreamError`.
+
+Both clients call `request_json`; it owns status mapping, `Retry-After` parsing, request ids
+and the translation of httpx transport exceptions, so the two upstreams fail alike.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from gateway.upstream import errors
+from gateway.upstream.errors import Source
+
+MessageOf = Callable[[Any], str | None]
+
+_STATUS_ERRORS: dict[int, type[errors.UpstreamError]] = {
+    400: errors.UpstreamBadRequest,
+    401: errors.UpstreamUnauthorized,
+    403: errors.UpstreamForbidden,
+    404: errors.UpstreamNotFound,
+    409: errors.UpstreamConflict,
+    413: errors.UpstreamPayloadTooLarge,
+    422: errors.UpstreamBadRequest,
+}
+
+_DEFAULT_MESSAGES: dict[int, str] = {
+    400: "the request was refused as invalid",
+    401: "the gateway's credentials were refused",
+    403: "the operation is not allowed",
+    404: "not found",
+    408: "the request took too long upstream; ask for less data",
+    409: "the data changed meanwhile; reload and try again",
+    413: "the request is too large",
+    429: "too many requests",
+}
+
+REQUEST_ID_HEADERS = ("request-id", "x-request-id")
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _request_id(response: httpx.Response, body: Any) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        value: str | None = response.headers.get(name)
+        if value:
+            return value
+    if isinstance(body, Mapping):
+        rid: object = body.get("RequestId") or body.get("requestId")
+        if isinstance(rid, str):
+            return rid
+    return None
+
+
+def _decode(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return _UNDECODABLE
+
+
+_UNDECODABLE = object()
+
+
+def error_for_response(
+    source: Source, response: httpx.Response, message_of: MessageOf
+) -> errors.UpstreamError:
+    """The `UpstreamError` for a non-2xx response."""
+    status = response.status_code
+    body = _decode(response)
+    request_id = _request_id(response, None if body is _UNDECODABLE else body)
+    message = (message_of(body) if body is not _UNDECODABLE and body is not None else None) or (
+        _DEFAULT_MESSAGES.get(status) or f"upstream answered HTTP {status}"
+    )
+    if status == 429:
+        return errors.UpstreamRateLimited(
+            source,
+            message,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+            request_id=request_id,
+        )
+    if status == 408:
+        return errors.UpstreamTimeout(source, message, status=status, request_id=request_id)
+    if status >= 500:
+        return errors.UpstreamUnavailable(
+            source, f"upstream failed with HTTP {status}: {message}", status=status,
+            request_id=request_id,
+        )
+    cls = _STATUS_ERRORS.get(status, errors.UpstreamError)
+    return cls(source, message, status=status, request_id=request_id)
+
+
+async def request_json(
+    http: httpx.AsyncClient,
+    source: Source,
+    method: str,
+    path: str,
+    *,
+    message_of: MessageOf,
+    json: Any = None,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: httpx.Timeout | None = None,
+) -> tuple[Any, str | None]:
+    """Send one request; return `(decoded JSON or None for an empty body, request id)`.
+
+    Raises an `UpstreamError` for every failure, transport ones included.
+    """
+    content = orjson.dumps(json) if json is not None else None
+    send_headers = {"content-type": "application/json"} if content is not None else {}
+    if headers:
+        send_headers.update(headers)
+    # Causes are dropped (`from None`): httpx exceptions carry requests whose URLs and
+    # headers may hold credentials.
+    try:
+        response = await http.request(
+            method,
+            path,
+            content=content,
+            params=params,
+            headers=send_headers,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+    except (httpx.ConnectTimeout, httpx.PoolTimeout):
+        raise errors.UpstreamTimeout(
+            source, "could not connect in time", sent=False
+        ) from None
+    except httpx.TimeoutException:
+        raise errors.UpstreamTimeout(
+            source, "no answer in time; the request may or may not have been applied", sent=True
+        ) from None
+    except httpx.ConnectError:
+        raise errors.UpstreamUnavailable(source, "connection refused", sent=False) from None
+    except httpx.TransportError as exc:
+        raise errors.UpstreamUnavailable(
+            source, f"connection failed ({type(exc).__name__})", sent=True
+        ) from None
+
+    if response.status_code >= 400:
+        raise error_for_response(source, response, message_of)
+    body = _decode(response)
+    request_id = _request_id(response, None if body is _UNDECODABLE else body)
+    if body is _UNDECODABLE:
+        raise errors.UpstreamInvalidResponse(
+            source, "the response is not valid JSON", status=response.status_code,
+            request_id=request_id,
+        )
+    return body, request_id
+
+
+def expect_mapping(source: Source, body: Any, what: str, request_id: str | None) -> dict[str, Any]:
+    """`body` as a JSON object, or an `UpstreamInvalidResponse` naming `what` was expected."""
+    if not isinstance(body, dict):
+        raise errors.UpstreamInvalidResponse(
+            source, f"expected {what} as a JSON object", request_id=request_id
+        )
+    return body
+
+
+def expect_list(
+    source: Source, value: Any, what: str, request_id: str | None
+) -> list[dict[str, Any]]:
+    """`value` as a list of JSON objects, or an `UpstreamInvalidResponse`."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise errors.UpstreamInvalidResponse(
+            source, f"expected {what} as a list of objects", request_id=request_id
+        )
+    return value

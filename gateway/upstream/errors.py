@@ -1,0 +1,156 @@
+"""Errors raised by the upstream clients, one tree for both Fullwhere and Mews.
+
+    UpstreamError                   any failure talking to an upstream
+    ├── UpstreamBadRequest          400: the request was refused as invalid
+    ├── UpstreamUnauthorized        401: wrong or expired credentials, or no permission
+    ├── UpstreamForbidden           403: a Mews business rule; `message` is meant for end users
+    ├── UpstreamNotFound            404: unknown record or path
+    ├── UpstreamConflict            409: the data changed meanwhile
+    ├── UpstreamPayloadTooLarge     413: the request body is too large
+    ├── UpstreamRateLimited         429: slow down; `retry_after` seconds when the upstream says
+    ├── UpstreamTimeout             408 or no answer in time; `sent` says whether it may have acted
+    ├── UpstreamUnavailable         connection refused or reset, 5xx
+    └── UpstreamInvalidResponse     a body that is not JSON or not of the documented shape
+
+Every error carries the upstream's name (`source`), the HTTP status when there was one,
+and the upstream's request id when it gave one. Messages are built from upstream error
+bodies and our own words only: never from request URLs, headers or bodies, so no
+credential can leak through an error.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Source = Literal["fullwhere", "mews"]
+
+
+class UpstreamError(Exception):
+    """Base class: a call to `source` failed."""
+
+    #: The GraphQL `extensions.code` this error maps to (see DESIGN.md).
+    code = "UPSTREAM_ERROR"
+    #: Whether the upstream certainly did not act on the request (safe to retry a write).
+    not_applied = False
+
+    def __init__(
+        self,
+        source: Source,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.source: Source = source
+        self.message = message
+        self.status = status
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        suffix = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{self.source}: {self.message}{suffix}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(source={self.source!r}, message={self.message!r}, "
+            f"status={self.status!r}, request_id={self.request_id!r})"
+        )
+
+
+class UpstreamBadRequest(UpstreamError):
+    code = "BAD_USER_INPUT"
+
+
+class UpstreamUnauthorized(UpstreamError):
+    # The gateway's own credentials were refused: an operator problem, not the caller's.
+    code = "UPSTREAM_ERROR"
+
+
+class UpstreamForbidden(UpstreamError):
+    code = "FORBIDDEN"
+
+
+class UpstreamNotFound(UpstreamError):
+    code = "NOT_FOUND"
+
+
+class UpstreamConflict(UpstreamError):
+    code = "UPSTREAM_ERROR"
+
+
+class UpstreamPayloadTooLarge(UpstreamError):
+    code = "BAD_USER_INPUT"
+
+
+class UpstreamRateLimited(UpstreamError):
+    code = "UPSTREAM_RATE_LIMITED"
+    not_applied = True
+
+    def __init__(
+        self,
+        source: Source,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = 429,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(source, message, status=status, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class UpstreamTimeout(UpstreamError):
+    code = "UPSTREAM_TIMEOUT"
+
+    def __init__(
+        self,
+        source: Source,
+        message: str,
+        *,
+        sent: bool = True,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(source, message, status=status, request_id=request_id)
+        #: False when the request never left (connect or pool timeout): nothing was applied.
+        self.sent = sent
+        self.not_applied = not sent
+
+
+class UpstreamUnavailable(UpstreamError):
+    code = "UPSTREAM_UNAVAILABLE"
+
+    def __init__(
+        self,
+        source: Source,
+        message: str,
+        *,
+        sent: bool = True,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(source, message, status=status, request_id=request_id)
+        #: False for a refused connection: the upstream never saw the request.
+        self.sent = sent
+        self.not_applied = not sent
+
+
+class UpstreamInvalidResponse(UpstreamError):
+    code = "UPSTREAM_ERROR"
+
+
+__all__ = [
+    "Source",
+    "UpstreamBadRequest",
+    "UpstreamConflict",
+    "UpstreamError",
+    "UpstreamForbidden",
+    "UpstreamInvalidResponse",
+    "UpstreamNotFound",
+    "UpstreamPayloadTooLarge",
+    "UpstreamRateLimited",
+    "UpstreamTimeout",
+    "UpstreamUnauthorized",
+    "UpstreamUnavailable",
+]

@@ -1,0 +1,85 @@
+"""Fixtures shared by the whole suite: the seeded sandboxes and a gateway on top of them."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import Sandboxes, create_app
+from gateway.config import load_settings
+from gateway.sandbox.fullwhere import create_fullwhere_sandbox
+from gateway.sandbox.mews import create_mews_sandbox
+from gateway.sandbox.world import World, build_world
+
+
+@pytest.fixture(scope="session")
+def seeded_world() -> World:
+    return build_world()
+
+
+@pytest.fixture
+def world(seeded_world: World) -> World:
+    """A private copy: sandboxes write into their records."""
+    return copy.deepcopy(seeded_world)
+
+
+@pytest.fixture
+def sandboxes(world: World) -> Sandboxes:
+    return Sandboxes(
+        fullwhere=create_fullwhere_sandbox(world.fullwhere_customers),
+        mews=create_mews_sandbox(
+            world.mews_customers,
+            reservations=world.mews_reservations,
+            open_items=world.mews_open_items,
+        ),
+    )
+
+
+class Gateway:
+    """A test client for the gateway app, with the sandboxes' call counters at hand."""
+
+    def __init__(self, http: httpx.AsyncClient, sandboxes: Sandboxes, app: Any) -> None:
+        self.http = http
+        self.sandboxes = sandboxes
+        self.app = app
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> Any:
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        response = await self.http.post("/graphql", json=body, **kw)
+        assert response.headers["content-type"].startswith("application/"), response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        """`data` of a response that must have no errors."""
+        result = await self.post(query, variables)
+        assert "errors" not in result, result["errors"]
+        return result["data"]
+
+    def calls(self) -> dict[str, int]:
+        """Upstream calls so far, by `<source>:<operation>`."""
+        counts = {f"fullwhere:{k}": v for k, v in self.sandboxes.fullwhere.control.calls.items()}
+        counts.update({f"mews:{k}": v for k, v in self.sandboxes.mews.control.calls.items()})
+        return {k: v for k, v in counts.items() if v}
+
+    def reset_calls(self) -> None:
+        self.sandboxes.fullwhere.control.reset_calls()
+        self.sandboxes.mews.control.reset_calls()
+
+
+def make_app(sandboxes: Sandboxes, env: dict[str, str] | None = None) -> Any:
+    return create_app(load_settings(env or {}, demo=True), sandboxes=sandboxes)
+
+
+@pytest.fixture
+async def gateway(sandboxes: Sandboxes) -> AsyncIterator[Gateway]:
+    app = make_app(sandboxes)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+    ) as http:
+        yield Gateway(http, sandboxes, app)
