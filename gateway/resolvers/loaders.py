@@ -33,7 +33,9 @@ class Loaders:
     def __init__(self, upstreams: Upstreams) -> None:
         self.upstreams = upstreams
         self._fullwhere_slots = asyncio.Semaphore(upstreams.fullwhere_concurrency)
-        self.fullwhere: DataLoader[str, Record | None] = DataLoader(self._load_fullwhere)
+        self.fullwhere: DataLoader[str, Record | None] = DataLoader(
+            self._load_fullwhere  # type: ignore[arg-type]  # per-key exceptions are allowed
+        )
         self.mews: DataLoader[str, Record | None] = DataLoader(self._load_mews)
         self.mews_by_email: DataLoader[str, list[Record]] = DataLoader(self._load_mews_by_email)
         self.mews_open_items: DataLoader[str, Record | None] = DataLoader(

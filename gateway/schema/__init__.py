@@ -24,13 +24,15 @@ class GatewaySchema(strawberry.Schema):
         return None
 
 
-def build_schema(extensions: list[type[SchemaExtension] | SchemaExtension] | None = None) -> GatewaySchema:
+def build_schema(
+    extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
+) -> GatewaySchema:
     return GatewaySchema(
         query=Query,
         config=StrawberryConfig(
             default_resolver=resolve_attribute, name_converter=GraphQLNames()
         ),
-        extensions=[ErrorCodes, *(extensions or [])],
+        extensions=[ErrorCodes, *(extensions or [])],  # type: ignore[list-item]
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -31,6 +31,7 @@ from gateway.schema.connections import (
 from gateway.schema.customer import Customer
 from gateway.schema.filters import MewsCustomerFilter, to_mews_filters
 from gateway.schema.mews import MewsProfile, MewsReservation
+from gateway.upstream.mews_types import MewsCustomerFilters
 
 Ctx = Info[RequestContext, None]
 
@@ -94,13 +95,17 @@ async def _fullwhere_page(context: RequestContext, page: int, limit: int) -> dic
     upstreams = context.upstreams
 
     async def fetch() -> dict[str, Any]:
-        result = dict(await upstreams.fullwhere.list_customers(page=page, limit=limit))
+        result: dict[str, Any] = dict(
+            await upstreams.fullwhere.list_customers(page=page, limit=limit)
+        )
         upstreams.remember_fullwhere(result["items"])
         return result
 
-    result = await upstreams.cache.load((FULLWHERE_PAGE, page, limit), fetch)
-    assert result is not None
-    return result
+    page_result: dict[str, Any] | None = await upstreams.cache.load(
+        (FULLWHERE_PAGE, page, limit), fetch
+    )
+    assert page_result is not None
+    return page_result
 
 
 async def _fullwhere_slice(
@@ -187,7 +192,11 @@ class Query:
         key = (MEWS_PAGE, repr(sorted(filters.items())), cursor, count)
 
         async def fetch() -> dict[str, Any]:
-            page = dict(await upstreams.mews.get_all(filters, count=count, cursor=cursor))
+            page: dict[str, Any] = dict(
+                await upstreams.mews.get_all(
+                    cast(MewsCustomerFilters, filters), count=count, cursor=cursor
+                )
+            )
             upstreams.remember_mews(page.get("Customers") or [])
             return page
 
@@ -228,7 +237,8 @@ class Query:
         resource = str(resource_id) if resource_id else None
 
         async def fetch() -> list[Record]:
-            results = [dict(r) for r in await upstreams.mews.search(name=name, resource_id=resource)]
+            found = await upstreams.mews.search(name=name, resource_id=resource)
+            results: list[Record] = [dict(r) for r in found]
             upstreams.remember_mews(r["Customer"] for r in results)
             return results
 

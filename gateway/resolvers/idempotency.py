@@ -1,0 +1,170 @@
+"""Idempotency keys for mutations: a retried write returns the first answer instead of
+writing twice.
+
+A mutation called with `idempotencyKey` runs through `IdempotencyStore.run`:
+
+- the first call with a key runs the write and, when it succeeds, remembers its result for
+  `ttl` seconds (at most `maxsize` keys, least recently used dropped first);
+- a repeat of the key with the same input returns that result without calling any upstream;
+- a repeat while the first is still running waits for it (single flight) and shares its
+  result, or its error;
+- the key with a different input is refused with BAD_USER_INPUT.
+
+Only successes are remembered: a write that failed may be retried with the same key. The
+input is compared by fingerprint (SHA-256 of the mutation name and its canonical input), and
+keys are scoped to the caller's credentials so two clients never share one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Final, Generic, TypeVar
+
+import orjson
+from cachetools import TTLCache
+
+from gateway.config import Settings
+from gateway.errors import BadUserInput
+from gateway.resolvers.context import RequestContext
+
+T = TypeVar("T")
+
+MAX_KEY_LENGTH: Final = 255
+
+
+@dataclass(frozen=True)
+class _Done(Generic[T]):
+    fingerprint: str
+    result: T
+
+
+class IdempotencyStore:
+    """Results of keyed writes, TTL- and size-bounded, with single flight per key."""
+
+    def __init__(self, *, ttl: float, maxsize: int) -> None:
+        self.ttl = ttl
+        self._done: TTLCache[Hashable, _Done[Any]] = TTLCache(maxsize=maxsize, ttl=max(ttl, 1e-9))
+        self._inflight: dict[Hashable, tuple[str, asyncio.Future[Any]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+    async def run(
+        self, key: Hashable, fingerprint: str, work: Callable[[], Awaitable[T]]
+    ) -> tuple[T, bool]:
+        """`(result, replayed)`: `work()`'s result, or the remembered one for a repeat."""
+        while True:
+            done = self._done.get(key) if self.ttl > 0 else None
+            if done is not None:
+                _check_same(done.fingerprint, fingerprint)
+                return done.result, True
+            inflight = self._inflight.get(key)
+            if inflight is None:
+                return await self._lead(key, fingerprint, work), False
+            _check_same(inflight[0], fingerprint)
+            future = inflight[1]
+            try:
+                return await asyncio.shield(future), True
+            except asyncio.CancelledError:
+                # The first caller went away before finishing: take over, unless it is this
+                # request that is being cancelled.
+                task = asyncio.current_task()
+                if not future.cancelled() or (task is not None and task.cancelling()):
+                    raise
+
+    async def _lead(self, key: Hashable, fingerprint: str, work: Callable[[], Awaitable[T]]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = (fingerprint, future)
+        try:
+            result = await work()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: nobody may be waiting
+            raise
+        else:
+            if self.ttl > 0:
+                self._done[key] = _Done(fingerprint, result)
+            future.set_result(result)
+            return result
+        finally:
+            self._inflight.pop(key, None)
+
+
+def _check_same(stored: str, given: str) -> None:
+    if stored != given:
+        raise BadUserInput(
+            "idempotencyKey: this key was already used with a different input; use a new key "
+            "for a new write",
+            argument="idempotencyKey",
+        )
+
+
+def fingerprint(field: str, material: Any) -> str:
+    """SHA-256 of a mutation name and its canonical input (JSON with sorted keys)."""
+    encoded = orjson.dumps(
+        {"field": field, "input": material}, option=orjson.OPT_SORT_KEYS, default=str
+    )
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def check_key(key: str) -> str:
+    """The key as given, or BAD_USER_INPUT when it cannot be one."""
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise BadUserInput(
+            f"idempotencyKey: give 1 to {MAX_KEY_LENGTH} printable characters, e.g. a UUID",
+            argument="idempotencyKey",
+        )
+    return key
+
+
+def _scope(context: RequestContext) -> str:
+    """Who is asking: keys of different credentials never meet."""
+    headers = getattr(context.request, "headers", None)
+    credential = headers.get("authorization", "") if headers is not None else ""
+    return hashlib.sha256(credential.encode()).hexdigest()
+
+
+_fallback: IdempotencyStore | None = None
+
+
+def store_for(context: RequestContext, settings: Settings) -> IdempotencyStore:
+    """The app's store (made on first use, configured from `settings`)."""
+    global _fallback
+    app = getattr(context.request, "scope", {}).get("app")
+    state = getattr(app, "state", None)
+    store = getattr(state, "idempotency_store", None) if state is not None else None
+    if isinstance(store, IdempotencyStore):
+        return store
+    store = IdempotencyStore(ttl=settings.idempotency_ttl, maxsize=settings.idempotency_max_entries)
+    if state is not None:
+        state.idempotency_store = store
+        return store
+    # No app (the schema run directly): one store for the process.
+    if _fallback is None:
+        _fallback = store
+    return _fallback
+
+
+async def idempotent(
+    context: RequestContext,
+    settings: Settings,
+    *,
+    field: str,
+    key: str | None,
+    material: Any,
+    work: Callable[[], Awaitable[T]],
+) -> tuple[T, bool]:
+    """Run `work` under `key` (no key: just run it). `material` is the validated input."""
+    if key is None:
+        return await work(), False
+    store = store_for(context, settings)
+    return await store.run((_scope(context), check_key(key)), fingerprint(field, material), work)
+
+
+__all__ = ["MAX_KEY_LENGTH", "IdempotencyStore", "check_key", "fingerprint", "idempotent"]
