@@ -3,7 +3,7 @@
 A loader collects the keys asked for in one tick of the event loop and fetches the ones the
 shared cache lacks in as few upstream calls as the upstream allows: Mews customers by id or
 email in one getAll per 1000 keys; Fullwhere customers (no batch endpoint) one GET per id,
-deduplicated and run concurrently under a bound.
+deduplicated, each dispatched on its own and run concurrently under a bound.
 """
 
 from __future__ import annotations
@@ -33,8 +33,11 @@ class Loaders:
     def __init__(self, upstreams: Upstreams) -> None:
         self.upstreams = upstreams
         self._fullwhere_slots = asyncio.Semaphore(upstreams.fullwhere_concurrency)
+        # Fullwhere has no batch read, so each id is its own call: dispatched unbatched, so a
+        # slow customer never holds back the others (and the Mews loads that follow them).
         self.fullwhere: DataLoader[str, Record | None] = DataLoader(
-            self._load_fullwhere  # type: ignore[arg-type]  # per-key exceptions are allowed
+            self._load_fullwhere,  # type: ignore[arg-type]  # per-key exceptions are allowed
+            batch=False,
         )
         self.mews: DataLoader[str, Record | None] = DataLoader(self._load_mews)
         self.mews_by_email: DataLoader[str, list[Record]] = DataLoader(self._load_mews_by_email)
