@@ -70,8 +70,9 @@ class UnifiedField:
     values: list[SourcedValue]
     conflict: bool = strawberry.field(
         description=(
-            "Both sources hold a value and they differ (compared case-insensitively, "
-            "phones by their digits)."
+            "Both sources hold a value and they mean different things: compared "
+            "case-insensitively, phones by their digits, languages by their language part "
+            "(`fr` = `fr-FR`), civilities by meaning (`Mr.` = `Mister`)."
         )
     )
 
@@ -88,9 +89,27 @@ def _digits(value: str) -> str:
     return re.sub(r"\D", "", value).lstrip("0")
 
 
+# Civilities as people write them, mapped to Mews's Title values (Miss is "Ms.", Misses "Mrs.").
+_TITLES = {
+    **dict.fromkeys(("mister", "mr", "m", "monsieur", "herr", "sr", "signor"), "Mister"),
+    **dict.fromkeys(("miss", "ms", "mlle", "mademoiselle"), "Miss"),
+    **dict.fromkeys(("misses", "mrs", "mme", "madame", "frau", "sra", "signora"), "Misses"),
+}
+
+
+def _title(value: str) -> str:
+    key = value.strip().rstrip(".").casefold()
+    return _TITLES.get(key, key)
+
+
 def _same(field: str, a: str, b: str) -> bool:
+    """Whether two sources' values mean the same (so they are not a conflict)."""
     if field == "phone":
         return _digits(a) == _digits(b)
+    if field == "language":  # Fullwhere `fr` and Mews `fr-FR` agree on the language
+        return a.split("-")[0].casefold() == b.split("-")[0].casefold()
+    if field == "civility":
+        return _title(a) == _title(b)
     return a.strip().casefold() == b.strip().casefold()
 
 

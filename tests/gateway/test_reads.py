@@ -271,3 +271,21 @@ async def test_open_items_batch_into_one_call(gateway: Gateway, world: World) ->
     for i, id_ in enumerate(ids):
         assert data[f"c{i}"]["mews"]["openItems"]["customerId"] == id_
     assert gateway.calls()["mews:customers/getOpenItems"] == 1
+
+
+async def test_equivalent_values_are_not_conflicts(gateway: Gateway, world: World) -> None:
+    """Fullwhere `fr` vs Mews `fr-FR`, `Mr.` vs `Mister`, case-only email differences."""
+    query = """query($first: Int) { customers(first: $first) { edges { node {
+        conflicts { field values { source value } } } } } }"""
+    data = await gateway.data(query, {"first": 100})
+    conflicts = [c for e in data["customers"]["edges"] for c in e["node"]["conflicts"]]
+    assert conflicts, "the seeded world plants some real conflicts"
+    for conflict in conflicts:
+        values = [v["value"] for v in conflict["values"]]
+        if conflict["field"] == "language":
+            assert values[0].split("-")[0] != values[1].split("-")[0], conflict
+        if conflict["field"] == "email":
+            assert values[0].casefold() != values[1].casefold(), conflict
+        assert conflict["field"] != "civility" or {v.rstrip(".") for v in values} not in (
+            {"Mr", "Mister"}, {"Mrs", "Misses"}, {"Ms", "Miss"}
+        ), conflict
