@@ -7,24 +7,26 @@ through an ASGI transport, and they are mounted under `/sandbox/...` for people 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
-import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import Settings
+from gateway.http.auth import ApiKeyAuth
+from gateway.http.body_limit import BodyLimit
+from gateway.http.cors import CORSMiddleware, cors_options
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.graphiql import graphiql_renderer, graphiql_routes
+from gateway.http.health import Readiness, health_routes
+from gateway.http.request_id import RequestId
+from gateway.logs import install_redaction, secrets_of
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.upstreams import Upstreams
@@ -32,9 +34,18 @@ from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
 from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
 from gateway.sandbox.world import build_world
 from gateway.schema import build_schema
-from gateway.upstream.errors import UpstreamError
+from gateway.upstream.errors import Source
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.mews import MewsClient, MewsCredentials
+from gateway.upstream.resilience import (
+    Backoff,
+    CircuitBreaker,
+    Deadline,
+    Guard,
+    RetryPolicy,
+    SlidingWindowLimiter,
+    is_upstream_failure,
+)
 
 logger = logging.getLogger("gateway")
 
@@ -116,6 +127,28 @@ def _http_client(
     )
 
 
+def build_guard(source: Source, settings: Settings) -> Guard:
+    """Timeouts, retries, breaker (and for Mews the AccessToken's rate limit) of `source`."""
+    r = settings.resilience
+    read = (r.fullwhere_timeout if source == "fullwhere" else r.mews_timeout) or (
+        settings.timeouts.read
+    )
+    limiter = None
+    if source == "mews" and r.mews_rate_limit > 0:
+        limiter = SlidingWindowLimiter(r.mews_rate_limit, r.mews_rate_window)
+    return Guard(
+        source,
+        retry=RetryPolicy(retries=r.retries, backoff=Backoff(r.backoff_base, r.backoff_cap)),
+        breaker=(
+            CircuitBreaker(r.breaker_threshold, r.breaker_cooldown)
+            if r.breaker_threshold > 0
+            else None
+        ),
+        limiter=limiter,
+        timeout=httpx.Timeout(read, connect=settings.timeouts.connect),
+    )
+
+
 def build_upstreams(
     settings: Settings,
     *,
@@ -128,7 +161,9 @@ def build_upstreams(
         http = _http_client(settings.fullwhere.base_url, settings, fullwhere_transport)
         clients.append(http)
         fullwhere = FullwhereClient(
-            http, FullwhereCredentials(settings.fullwhere.api_key, settings.fullwhere.api_secret)
+            http,
+            FullwhereCredentials(settings.fullwhere.api_key, settings.fullwhere.api_secret),
+            guard=build_guard("fullwhere", settings),
         )
     if settings.mews is not None:
         http = _http_client(settings.mews.base_url, settings, mews_transport)
@@ -138,24 +173,20 @@ def build_upstreams(
             MewsCredentials(
                 settings.mews.client_token, settings.mews.access_token, settings.mews.client
             ),
+            guard=build_guard("mews", settings),
         )
     upstreams = Upstreams(
         fullwhere_client=fullwhere,
         mews_client=mews,
-        cache=ReadCache(ttl=settings.cache_ttl, maxsize=settings.cache_max_entries),
+        cache=ReadCache(
+            ttl=settings.cache_ttl,
+            maxsize=settings.cache_max_entries,
+            stale_grace=settings.resilience.stale_grace,
+            stale_if=is_upstream_failure,
+        ),
         fullwhere_concurrency=settings.fullwhere_concurrency,
     )
     return upstreams, clients
-
-
-async def _probe(name: str, check: Any) -> dict[str, Any]:
-    try:
-        await asyncio.wait_for(check(), timeout=5)
-    except UpstreamError as exc:
-        return {"status": "unavailable", "code": exc.code, "message": exc.message}
-    except TimeoutError:
-        return {"status": "unavailable", "code": "UPSTREAM_TIMEOUT", "message": "no answer in 5 s"}
-    return {"status": "ok"}
 
 
 def create_app(
@@ -173,39 +204,31 @@ def create_app(
     upstreams, clients = build_upstreams(
         settings, fullwhere_transport=fullwhere_transport, mews_transport=mews_transport
     )
-    schema = build_schema()
+    install_redaction(secrets_of(settings))
+    schema = build_schema(settings=settings)
 
     def context_for(request: Request, request_id: str) -> RequestContext:
-        return RequestContext.for_request(upstreams, request_id=request_id, request=request)
-
-    async def healthz(request: Request) -> Response:
-        return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
-
-    async def readyz(request: Request) -> Response:
-        checks: dict[str, Any] = {}
-        if upstreams.fullwhere_client is not None:
-            checks["fullwhere"] = await _probe(
-                "fullwhere", lambda: upstreams.fullwhere.list_customers(page=1, limit=1)
-            )
-        else:
-            checks["fullwhere"] = {"status": "disabled"}
-        if upstreams.mews_client is not None:
-            checks["mews"] = await _probe(
-                "mews", lambda: upstreams.mews.get_all({"ActivityStates": ["Active"]}, count=1)
-            )
-        else:
-            checks["mews"] = {"status": "disabled"}
-        ready = all(c["status"] in ("ok", "disabled") for c in checks.values())
-        body = {
-            "status": "ready" if ready else "unavailable",
-            "mode": "demo" if settings.demo else "production",
-            "upstreams": checks,
-        }
-        if settings.demo:
-            body["notice"] = "DEMO MODE: simulated upstreams with generated data"
-        return Response(
-            orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json"
+        seconds = settings.resilience.request_deadline
+        return RequestContext.for_request(
+            upstreams, request_id=request_id, request=request,
+            deadline=Deadline.after(seconds) if seconds > 0 else None,
         )
+
+    readiness = Readiness(
+        {
+            "fullwhere": (
+                (lambda: upstreams.fullwhere.list_customers(page=1, limit=1))
+                if upstreams.fullwhere_client is not None
+                else None
+            ),
+            "mews": (
+                (lambda: upstreams.mews.get_all({"ActivityStates": ["Active"]}, count=1))
+                if upstreams.mews_client is not None
+                else None
+            ),
+        },
+        demo=settings.demo,
+    )
 
     routes: list[BaseRoute] = [
         Route(
@@ -213,10 +236,9 @@ def create_app(
             GraphQLEndpoint(
                 schema, context_for, page=graphiql_renderer(default_query=EXAMPLE_QUERY)
             ),
-            methods=["GET", "POST"],
+            # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
+        *health_routes(readiness),
         *graphiql_routes(),
     ]
     if settings.demo and sandboxes is not None:
@@ -238,6 +260,18 @@ def create_app(
     app.state.upstreams = upstreams
     app.state.sandboxes = sandboxes
     app.state.schema = schema
+    app.state.readiness = readiness
+    # Outermost last: request id, CORS (so refusals carry CORS headers), demo mark, API key,
+    # body size (a request without a key is refused before its body is read).
+    app.add_middleware(
+        BodyLimit, max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    if settings.api_keys:
+        app.add_middleware(ApiKeyAuth, keys=settings.api_keys)
     if settings.demo:
         app.add_middleware(DemoHeader)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
+    app.add_middleware(RequestId)
     return app

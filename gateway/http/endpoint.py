@@ -1,31 +1,51 @@
 """GraphQL over HTTP (the GraphQL-over-HTTP spec), as one Starlette endpoint.
 
-- `POST` with `application/json` bodies; `GET` with query parameters for queries only
-  (a mutation over GET is 405).
-- `Accept: application/graphql-response+json` gets that media type and a 4xx status for
-  requests that fail before execution (parse, validation, variables); `application/json`
-  (or no Accept) keeps the classic 200-with-errors behaviour.
-- A browser asking for HTML on GET gets GraphiQL.
+- `POST` with `application/json` bodies (UTF-8); `GET` with query parameters, for queries
+  only (a mutation over GET is 405 with `Allow: POST`).
+- The response media type follows `Accept` (q-values, specificity, charset):
+  `application/graphql-response+json` gets a 4xx status and no `data` for requests that fail
+  before execution (parse, validation, operation selection, variables); `application/json`
+  keeps the classic 200-with-errors behaviour for those. No `Accept` at all means
+  `application/graphql-response+json` (the spec's default since 2025); a bare `*/*` keeps
+  `application/json` for legacy clients. Nothing acceptable is 406.
+- Requests that are not GraphQL-over-HTTP requests (bad JSON, wrong shapes, unsupported
+  content type) are 4xx with a JSON `errors` body and never `data`.
+- A browser asking for HTML on GET (no `query`) gets GraphiQL.
+- Every response carries `x-request-id` (the caller's, when it sends a sane one).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import orjson
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from gateway.http.multipart import MULTIPART, MultipartRequestError, multipart_params
 from gateway.resolvers.context import RequestContext
+
+logger = logging.getLogger("gateway.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+UTF8 = ("utf-8", "utf8")
+ALLOW = "GET, POST"
+REQUEST_ID_HEADER = "x-request-id"
+# A caller's request id is echoed (and logged) only when it looks like one.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Two named operations need two of these keywords; fewer means no second parse is needed.
+_OPERATION_KEYWORD = re.compile(r"\b(?:query|mutation|subscription)\b")
+# Bounds that extra parse; a larger document meets the schema's own token limit anyway.
+_MAX_TOKENS_TO_COUNT = 10_000
 
 ContextFactory = Callable[[Request, str], RequestContext]
 PageRenderer = Callable[[Request], Awaitable[Response]]
@@ -41,18 +61,66 @@ class RequestError(Exception):
         self.headers = headers or {}
 
 
+def _header_params(value: str) -> tuple[str, dict[str, str]]:
+    """`type/subtype; a=b` -> ("type/subtype", {"a": "b"}), lower-cased."""
+    media, *rest = value.split(";")
+    params: dict[str, str] = {}
+    for param in rest:
+        key, _, val = param.partition("=")
+        params[key.strip().lower()] = val.strip().strip('"').lower()
+    return media.strip().lower(), params
+
+
+def _accept_ranges(accept: str) -> Iterator[tuple[str, float, int]]:
+    """(media range, q, position) for each range whose charset, if any, is UTF-8."""
+    for position, part in enumerate(accept.split(",")):
+        media, params = _header_params(part)
+        if not media or params.get("charset", "utf-8") not in UTF8:
+            continue
+        try:
+            q = float(params.get("q", "1"))
+        except ValueError:
+            q = 0.0
+        yield media, q, position
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an `Accept` header, or None when nothing fits.
+
+    Each offered type takes the q of its most specific matching range; the highest q wins,
+    then the more specific match, then the range listed first. A tie on a shared wildcard
+    goes to `application/json`, which legacy clients sending `*/*` expect.
+    """
+    if accept is None or not accept.strip():
+        return GRAPHQL_RESPONSE
+    ranges = list(_accept_ranges(accept))
+    best: tuple[float, int, int, int] | None = None
+    chosen: str | None = None
+    for preference, offered in enumerate((GRAPHQL_RESPONSE, JSON)):
+        patterns = {offered: 2, "application/*": 1, "*/*": 0}
+        matches = [(patterns[m], q, pos) for m, q, pos in ranges if m in patterns]
+        if not matches:
+            continue
+        specificity, q, position = max(matches, key=lambda match: (match[0], -match[2]))
+        if q <= 0:
+            continue
+        score = (q, specificity, -position, preference)
+        if best is None or score > best:
+            best, chosen = score, offered
+    return chosen
+
+
 def _media_type(request: Request) -> str:
     """The response media type the client accepts, or RequestError 406."""
-    accept = request.headers.get("accept", "")
-    if not accept.strip():
-        return JSON
-    ranges = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    for candidate in ranges:
-        if candidate == GRAPHQL_RESPONSE:
-            return GRAPHQL_RESPONSE
-        if candidate in (JSON, "application/*", "*/*"):
-            return JSON
-    raise RequestError(406, f"cannot answer with {accept!r}; accept {GRAPHQL_RESPONSE} or {JSON}")
+    media_type = negotiate(request.headers.get("accept"))
+    if media_type is None:
+        raise RequestError(
+            406,
+            f"cannot answer with {request.headers.get('accept')!r}; "
+            f"accept {GRAPHQL_RESPONSE} or {JSON}",
+            headers={"accept": f"{GRAPHQL_RESPONSE}; charset=utf-8, {JSON}; charset=utf-8"},
+        )
+    return media_type
 
 
 def wants_html(request: Request) -> bool:
@@ -60,19 +128,36 @@ def wants_html(request: Request) -> bool:
     return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
 
 
+def _json_param(params: dict[str, Any], name: str) -> None:
+    """GET carries `variables` and `extensions` as JSON text; empty means absent."""
+    raw = params.get(name)
+    if raw is None:
+        return
+    if not raw.strip():
+        del params[name]
+        return
+    try:
+        params[name] = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, f"`{name}` is not valid JSON") from None
+
+
 async def _params(request: Request) -> dict[str, Any]:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         for name in ("variables", "extensions"):
-            if name in params:
-                try:
-                    params[name] = orjson.loads(params[name])
-                except orjson.JSONDecodeError:
-                    raise RequestError(400, f"{name} is not valid JSON") from None
+            _json_param(params, name)
         return params
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type, type_params = _header_params(request.headers.get("content-type", ""))
+    if content_type == MULTIPART:  # file uploads: the GraphQL multipart request spec
+        try:
+            return await multipart_params(request)
+        except MultipartRequestError as exc:
+            raise RequestError(exc.status, exc.message) from None
     if content_type != JSON:
-        raise RequestError(415, f"send the request as {JSON}")
+        raise RequestError(415, f"send the request as {JSON}", headers={"accept-post": JSON})
+    if type_params.get("charset", "utf-8") not in UTF8:
+        raise RequestError(415, f"send the request as {JSON} in UTF-8")
     try:
         body = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
@@ -95,11 +180,31 @@ def _checked(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | 
     extensions = params.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise RequestError(400, "`extensions` must be an object")
-    return query, variables, operation_name, extensions
+    # No operation can be named "": the spec makes an empty operationName mean "absent".
+    return query, variables, operation_name or None, extensions
 
 
-def _error_body(message: str) -> bytes:
-    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]})
+def _several_operations(query: str) -> bool:
+    """Whether the document holds more than one operation.
+
+    Strawberry would run the first one when no operationName is given; GraphQL's
+    GetOperation() makes that a request error instead. The regex spares the second parse
+    for every document that cannot hold two named operations.
+    """
+    keywords = _OPERATION_KEYWORD.finditer(query)
+    if next(keywords, None) is None or next(keywords, None) is None:
+        return False
+    try:
+        document = parse(query, no_location=True, max_tokens=_MAX_TOKENS_TO_COUNT)
+    except GraphQLError:
+        return False  # the execution reports the syntax error (or the size limit)
+    operations = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return sum(1 for _ in operations) > 1
+
+
+def _errors_body(message: str, code: str = "BAD_USER_INPUT", **extra: Any) -> bytes:
+    error = {"message": message, "extensions": {"code": code, **extra}}
+    return orjson.dumps({"errors": [error]})
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
@@ -125,12 +230,19 @@ def _serialize(result: ExecutionResult, request_error: bool) -> bytes:
 def _format_error(error: GraphQLError) -> dict[str, Any]:
     formatted: dict[str, Any] = {"message": error.message}
     if error.locations:
-        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
     if error.path:
         formatted["path"] = error.path
     if error.extensions:
         formatted["extensions"] = error.extensions
     return formatted
+
+
+def _request_id(request: Request) -> str:
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 class GraphQLEndpoint:
@@ -149,17 +261,48 @@ class GraphQLEndpoint:
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"allow": ALLOW})
         if request.method not in ("GET", "POST"):
-            return Response(status_code=405, headers={"allow": "GET, POST"})
+            return _respond(
+                _errors_body(f"use GET or POST, not {request.method}"), 405, JSON,
+                {"allow": ALLOW},
+            )
         if self.page is not None and wants_html(request):
             return await self.page(request)
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = _request_id(request)
+        headers = {REQUEST_ID_HEADER: request_id}
         try:
             media_type = _media_type(request)
         except RequestError as exc:
-            return Response(_error_body(exc.message), status_code=exc.status, media_type=JSON)
+            return _respond(_errors_body(exc.message), exc.status, JSON, headers | exc.headers)
         try:
-            query, variables, operation_name, extensions = _checked(await _params(request))
+            return await self._run(request, request_id, media_type)
+        except RequestError as exc:
+            return _respond(
+                _errors_body(exc.message), exc.status, media_type, headers | exc.headers
+            )
+        except Exception:
+            # Never a stack trace on the wire: the log has it, under the request id.
+            logger.exception("unexpected error handling request %s", request_id)
+            body = _errors_body(
+                "Internal server error; quote the request id when reporting it",
+                "INTERNAL_SERVER_ERROR", requestId=request_id,
+            )
+            return _respond(body, 500, media_type, headers)
+
+    async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
+        query, variables, operation_name, extensions = _checked(await _params(request))
+        headers = {REQUEST_ID_HEADER: request_id}
+        # Request errors (nothing executed) are 4xx for graphql-response+json, and 200 with
+        # `errors` only for application/json, as the spec asks of each.
+        request_error_status = 400 if media_type == GRAPHQL_RESPONSE else 200
+        if operation_name is None and _several_operations(query):
+            body = _errors_body(
+                "Must provide operation name if query contains multiple operations."
+            )
+            return _respond(body, request_error_status, media_type, headers)
+        try:
             result = await self.schema.execute(
                 query,
                 variable_values=variables,
@@ -172,25 +315,27 @@ class GraphQLEndpoint:
                 ),
                 operation_extensions=extensions,
             )
-        except RequestError as exc:
-            return Response(
-                _error_body(exc.message), status_code=exc.status, media_type=media_type,
-                headers=exc.headers,
-            )
-        except InvalidOperationTypeError:
-            return Response(
-                _error_body("mutations must be sent with POST"), status_code=405,
-                media_type=media_type, headers={"allow": "POST"},
+        except InvalidOperationTypeError as exc:
+            if request.method == "GET" and exc.operation_type == OperationType.MUTATION:
+                return _respond(
+                    _errors_body("mutations must be sent with POST"), 405, media_type,
+                    headers | {"allow": "POST"},
+                )
+            return _respond(
+                _errors_body(f"{exc.operation_type.value} operations are not supported"),
+                request_error_status, media_type, headers,
             )
         except CannotGetOperationTypeError as exc:
-            return Response(
-                _error_body(exc.as_http_error_reason()), status_code=400, media_type=media_type
+            return _respond(
+                _errors_body(exc.as_http_error_reason()), request_error_status, media_type,
+                headers,
             )
         request_error = _is_request_error(result)
-        status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
-        return Response(
-            _serialize(result, request_error),
-            status_code=status,
-            media_type=media_type,
-            headers={"x-request-id": request_id},
-        )
+        status = request_error_status if request_error else 200
+        return _respond(_serialize(result, request_error), status, media_type, headers)
+
+
+def _respond(body: bytes, status: int, media_type: str, headers: dict[str, str]) -> Response:
+    return Response(
+        body, status_code=status, media_type=f"{media_type}; charset=utf-8", headers=headers
+    )

@@ -8,8 +8,10 @@ from typing import Any
 from graphql import GraphQLError
 
 from gateway.errors import error_extensions, public_message
+from gateway.resolvers.cache import StaleRead
 from gateway.resolvers.loaders import Loaders
 from gateway.resolvers.upstreams import Upstreams
+from gateway.upstream.resilience import Deadline
 
 
 @dataclass
@@ -20,6 +22,12 @@ class RequestContext:
     #: Errors of fields that still returned what they could (e.g. `sources` without the
     #: profile of a failing upstream); added to the response's `errors`.
     partial_errors: list[GraphQLError] = field(default_factory=list)
+    #: When upstream calls (retries included) must be over; made current for the
+    #: operation by the RequestDeadline extension.
+    deadline: Deadline | None = None
+    #: Reads answered from expired cache entries because an upstream failed; reported in
+    #: the response's `extensions.stale` by the StaleReads extension.
+    stale_reads: list[StaleRead] = field(default_factory=list)
     #: Free slot for transport-level objects (the Starlette request).
     request: Any = None
 

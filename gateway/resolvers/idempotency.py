@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
@@ -44,9 +45,13 @@ class _Done(Generic[T]):
 class IdempotencyStore:
     """Results of keyed writes, TTL- and size-bounded, with single flight per key."""
 
-    def __init__(self, *, ttl: float, maxsize: int) -> None:
+    def __init__(
+        self, *, ttl: float, maxsize: int, timer: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
-        self._done: TTLCache[Hashable, _Done[Any]] = TTLCache(maxsize=maxsize, ttl=max(ttl, 1e-9))
+        self._done: TTLCache[Hashable, _Done[Any]] = TTLCache(
+            maxsize=maxsize, ttl=max(ttl, 1e-9), timer=timer
+        )
         self._inflight: dict[Hashable, tuple[str, asyncio.Future[Any]]] = {}
 
     def __len__(self) -> int:

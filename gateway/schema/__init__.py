@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from gateway.config import Settings
 from gateway.schema.base import GraphQLNames, resolve_attribute
+from gateway.schema.extensions.deadline import RequestDeadline
 from gateway.schema.extensions.error_codes import ErrorCodes
+from gateway.schema.extensions.operation_limits import OperationLimits
+from gateway.schema.extensions.stale import StaleReads
+from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 
 
@@ -24,15 +31,43 @@ class GatewaySchema(strawberry.Schema):
         return None
 
 
+def protection(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """The hostile-input limits of `settings`, as extension factories (one per request).
+
+    All of them work on the whole document before execution: no per-field hooks."""
+    extensions: list[Callable[[], SchemaExtension]] = [
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(
+            OperationLimits,
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_root_fields=settings.max_root_fields,
+        ),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return extensions
+
+
 def build_schema(
     extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> GatewaySchema:
+    """The schema, with the limits of `settings` (the defaults when None)."""
     return GatewaySchema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(
             default_resolver=resolve_attribute, name_converter=GraphQLNames()
         ),
-        extensions=[ErrorCodes, *(extensions or [])],  # type: ignore[list-item]
+        extensions=[
+            ErrorCodes,
+            RequestDeadline,
+            StaleReads,
+            *protection(settings or Settings(fullwhere=None, mews=None)),
+            *(extensions or []),  # type: ignore[list-item]
+        ],
     )
 
 

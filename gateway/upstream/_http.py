@@ -106,6 +106,7 @@ def error_for_response(
         return errors.UpstreamUnavailable(
             source, f"upstream failed with HTTP {status}: {message}", status=status,
             request_id=request_id,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
     cls = _STATUS_ERRORS.get(status, errors.UpstreamError)
     return cls(source, message, status=status, request_id=request_id)
@@ -147,9 +148,8 @@ async def request_json(
             source, "could not connect in time", sent=False
         ) from None
     except httpx.TimeoutException:
-        raise errors.UpstreamTimeout(
-            source, "no answer in time; the request may or may not have been applied", sent=True
-        ) from None
+        # Whether a write was applied is unknown; the retry layer says so for writes.
+        raise errors.UpstreamTimeout(source, "no answer in time", sent=True) from None
     except httpx.ConnectError:
         raise errors.UpstreamUnavailable(source, "connection refused", sent=False) from None
     except httpx.TransportError as exc:

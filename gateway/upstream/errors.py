@@ -9,7 +9,7 @@
     ├── UpstreamPayloadTooLarge     413: the request body is too large
     ├── UpstreamRateLimited         429: slow down; `retry_after` seconds when the upstream says
     ├── UpstreamTimeout             408 or no answer in time; `sent` says whether it may have acted
-    ├── UpstreamUnavailable         connection refused or reset, 5xx
+    ├── UpstreamUnavailable         connection refused or reset, 5xx (`retry_after` if given)
     └── UpstreamInvalidResponse     a body that is not JSON or not of the documented shape
 
 Every error carries the upstream's name (`source`), the HTTP status when there was one,
@@ -129,11 +129,14 @@ class UpstreamUnavailable(UpstreamError):
         sent: bool = True,
         status: int | None = None,
         request_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(source, message, status=status, request_id=request_id)
         #: False for a refused connection: the upstream never saw the request.
         self.sent = sent
         self.not_applied = not sent
+        #: Seconds to wait, from a 503's `Retry-After` (or an open circuit breaker).
+        self.retry_after = retry_after
 
 
 class UpstreamInvalidResponse(UpstreamError):

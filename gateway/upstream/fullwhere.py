@@ -21,6 +21,7 @@ from gateway.upstream.fullwhere_types import (
     FullwhereImportBody,
     FullwherePage,
 )
+from gateway.upstream.resilience import Guard
 
 CUSTOMER_PATH: Final = "/partners/customer"
 LIST_PATH: Final = "/partners/customer/list"
@@ -58,13 +59,22 @@ class FullwhereClient:
     """The Fullwhere Partner API over an `httpx.AsyncClient` that carries the base URL.
 
     The application owns `http` (timeouts, pool limits, closing); this client only sends.
+    `guard` applies retries, the circuit breaker and the request deadline to every call
+    (the default sends each call once).
     """
 
     source: Final = "fullwhere"
 
-    def __init__(self, http: httpx.AsyncClient, credentials: FullwhereCredentials) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        credentials: FullwhereCredentials,
+        *,
+        guard: Guard | None = None,
+    ) -> None:
         self._http = http
         self._headers = {"X-API-KEY": credentials.api_key, "X-API-SECRET": credentials.api_secret}
+        self.guard = guard or Guard(self.source)
 
     def __repr__(self) -> str:
         return f"FullwhereClient(base_url={str(self._http.base_url)!r})"
@@ -76,16 +86,22 @@ class FullwhereClient:
         *,
         json: Any = None,
         params: Mapping[str, str] | None = None,
+        write: bool,
     ) -> tuple[Any, str | None]:
-        return await request_json(
-            self._http,
-            self.source,
-            method,
-            path,
-            message_of=nest_error_message,
-            json=json,
-            params=params,
-            headers=self._headers,
+        """One call through the guard; `write` says whether it changes data upstream."""
+        return await self.guard.call(
+            lambda timeout: request_json(
+                self._http,
+                self.source,
+                method,
+                path,
+                message_of=nest_error_message,
+                json=json,
+                params=params,
+                headers=self._headers,
+                timeout=timeout,
+            ),
+            write=write,
         )
 
     def _customer(self, body: Any, request_id: str | None) -> FullwhereCustomer:
@@ -98,17 +114,21 @@ class FullwhereClient:
 
     async def get_customer(self, customer_id: str) -> FullwhereCustomer:
         """`GET /partners/customer?id=`; `UpstreamNotFound` when the id is unknown."""
-        body, request_id = await self._call("GET", CUSTOMER_PATH, params={"id": customer_id})
+        body, request_id = await self._call(
+            "GET", CUSTOMER_PATH, params={"id": customer_id}, write=False
+        )
         return self._customer(body, request_id)
 
     async def import_customer(self, body: FullwhereImportBody) -> FullwhereCustomer:
         """`POST /partners/customer` (201): the created customer."""
-        answer, request_id = await self._call("POST", CUSTOMER_PATH, json=dict(body))
+        answer, request_id = await self._call("POST", CUSTOMER_PATH, json=dict(body), write=True)
         return self._customer(answer, request_id)
 
     async def list_customers(self, *, page: int = 1, limit: int = 10) -> FullwherePage:
         """`POST /partners/customer/list` (201): one page, `limit` 1..100, `page` from 1."""
-        body, request_id = await self._call("POST", LIST_PATH, json={"limit": limit, "page": page})
+        body, request_id = await self._call(
+            "POST", LIST_PATH, json={"limit": limit, "page": page}, write=False
+        )
         page_body = expect_mapping(self.source, body, "a page of customers", request_id)
         expect_list(self.source, page_body.get("items"), "the page's items", request_id)
         expect_mapping(self.source, page_body.get("meta"), "the page's meta", request_id)
@@ -118,7 +138,9 @@ class FullwhereClient:
         """`POST /partners/customer/batch` (201). No response body is promised, so any 2xx
         body, even one that is not JSON, means the batch was accepted."""
         try:
-            await self._call("POST", BATCH_PATH, json={"batch": [dict(item) for item in batch]})
+            await self._call(
+                "POST", BATCH_PATH, json={"batch": [dict(item) for item in batch]}, write=True
+            )
         except UpstreamInvalidResponse as exc:
             if exc.status is None or not 200 <= exc.status < 300:
                 raise

@@ -28,6 +28,7 @@ from gateway.upstream.mews_types import (
     MewsSearchResult,
     MewsUpdateBody,
 )
+from gateway.upstream.resilience import Guard
 
 #: Public demo tokens (demo environment `https://api.mews-demo.com` only, fake data only).
 DEMO_CLIENT_TOKEN = "E0D439EE522F44368DC78E1BFB03710C-D24FB11DBE31D4621C4817E028D9E1D"
@@ -97,14 +98,18 @@ class MewsClient:
     """The customers operations of one Mews enterprise (one `AccessToken`).
 
     `http` carries the `base_url` (e.g. `https://api.mews.com`) and timeouts; the application
-    owns and closes it.
+    owns and closes it. `guard` applies retries, the circuit breaker, the rate limit of the
+    `AccessToken` and the request deadline to every call (the default sends each call once).
     """
 
     source: Final[Source] = "mews"
 
-    def __init__(self, http: httpx.AsyncClient, credentials: MewsCredentials) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, credentials: MewsCredentials, *, guard: Guard | None = None
+    ) -> None:
         self._http = http
         self._credentials = credentials
+        self.guard = guard or Guard(_SOURCE)
 
     def __repr__(self) -> str:
         base_url = str(self._http.base_url)
@@ -112,22 +117,28 @@ class MewsClient:
 
     # -- transport ---------------------------------------------------------------------------
 
-    async def _post(self, operation: str, body: Mapping[str, Any]) -> tuple[Any, str | None]:
+    async def _post(
+        self, operation: str, body: Mapping[str, Any], *, write: bool
+    ) -> tuple[Any, str | None]:
+        """One call through the guard; `write` says whether it changes data upstream."""
         payload: dict[str, Any] = {
             "ClientToken": self._credentials.client_token,
             "AccessToken": self._credentials.access_token,
             "Client": self._credentials.client,
         }
         payload.update((k, v) for k, v in body.items() if k not in _AUTH_KEYS)
-        return await request_json(
-            self._http, _SOURCE, "POST", API_PREFIX + operation,
-            message_of=mews_message, json=payload,
+        return await self.guard.call(
+            lambda timeout: request_json(
+                self._http, _SOURCE, "POST", API_PREFIX + operation,
+                message_of=mews_message, json=payload, timeout=timeout,
+            ),
+            write=write,
         )
 
     async def _post_object(
-        self, operation: str, body: Mapping[str, Any], what: str
+        self, operation: str, body: Mapping[str, Any], what: str, *, write: bool
     ) -> tuple[dict[str, Any], str | None]:
-        data, request_id = await self._post(operation, body)
+        data, request_id = await self._post(operation, body, write=write)
         return expect_mapping(_SOURCE, data, what, request_id), request_id
 
     # -- customers/getAll --------------------------------------------------------------------
@@ -150,7 +161,9 @@ class MewsClient:
             "Extent": dict(extent if extent is not None else _DEFAULT_EXTENT),
             "Limitation": limitation,
         }
-        data, request_id = await self._post_object("customers/getAll", body, "a customer page")
+        data, request_id = await self._post_object(
+            "customers/getAll", body, "a customer page", write=False
+        )
         customers = expect_list(_SOURCE, data.get("Customers"), "Customers", request_id)
         next_cursor = data.get("Cursor")
         if next_cursor is not None and not isinstance(next_cursor, str):
@@ -221,7 +234,7 @@ class MewsClient:
             if currency is not None:
                 body["Currency"] = currency
             data, request_id = await self._post_object(
-                "customers/getOpenItems", body, "open items"
+                "customers/getOpenItems", body, "open items", write=False
             )
             # `Customers` is documented as optional.
             items = expect_list(_SOURCE, data.get("Customers") or [], "Customers", request_id)
@@ -241,7 +254,7 @@ class MewsClient:
         return await self._customer_result("customers/update", body)
 
     async def _customer_result(self, operation: str, body: Mapping[str, Any]) -> MewsCustomer:
-        data, request_id = await self._post_object(operation, body, "a customer")
+        data, request_id = await self._post_object(operation, body, "a customer", write=True)
         if not isinstance(data.get("Id"), str):
             raise UpstreamInvalidResponse(
                 _SOURCE, "expected a customer with an Id", request_id=request_id
@@ -251,7 +264,9 @@ class MewsClient:
     async def add_file(self, *, customer_id: str, name: str, mime_type: str, data: str) -> str:
         """Attach a file (`data` is base64 text) to a customer; returns the new `FileId`."""
         body = {"CustomerId": customer_id, "Name": name, "Type": mime_type, "Data": data}
-        result, request_id = await self._post_object("customers/addFile", body, "a file result")
+        result, request_id = await self._post_object(
+            "customers/addFile", body, "a file result", write=True
+        )
         file_id = result.get("FileId")
         if not isinstance(file_id, str):
             raise UpstreamInvalidResponse(
@@ -268,7 +283,9 @@ class MewsClient:
             body["Name"] = name
         if resource_id is not None:
             body["ResourceId"] = resource_id
-        data, request_id = await self._post_object("customers/search", body, "search results")
+        data, request_id = await self._post_object(
+            "customers/search", body, "search results", write=False
+        )
         results = expect_list(_SOURCE, data.get("Customers"), "Customers", request_id)
         for result in results:
             reservation = result.get("Reservation")
@@ -300,7 +317,7 @@ class MewsClient:
         await self._post_empty("accounts/merge", body)
 
     async def _post_empty(self, operation: str, body: Mapping[str, Any]) -> None:
-        data, request_id = await self._post(operation, body)
+        data, request_id = await self._post(operation, body, write=True)
         # `{}` is documented; an empty body (204) is what `Prefer: return=minimal` gives.
         if data is not None and not isinstance(data, dict):
             raise UpstreamInvalidResponse(

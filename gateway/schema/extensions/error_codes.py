@@ -29,8 +29,9 @@ def code_error(error: GraphQLError, request_id: str) -> GraphQLError:
     if error.extensions and "code" in error.extensions:
         return error
     original = error.original_error
-    if original is None:
-        # Parse, validation and coercion errors: the request is wrong.
+    if original is None or (not error.path and error_extensions(original) is None):
+        # Parse, validation and coercion errors: the request is wrong. Variable coercion
+        # wraps the scalar's own exception, but has no path: nothing has executed yet.
         return GraphQLError(
             error.message, error.nodes, error.source, error.positions, error.path,
             extensions={"code": "BAD_USER_INPUT"},

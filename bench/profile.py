@@ -1,0 +1,160 @@
+"""Profile the gateway under one benchmark scenario: `.venv/bin/python bench/profile.py`.
+
+Starts the sandbox server and a gateway exactly as `bench/run.py` does, drives the scenario
+at concurrency 32 (wrk, or the Python load generator), samples the gateway's workers with
+py-spy meanwhile, and prints where the time goes: by package, by function (own time) and by
+function (time including callees), as percentages of the samples.
+
+py-spy is a development tool, not a dependency: `.venv/bin/pip install py-spy`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import run as bench
+
+_FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^():]+)(?::(?P<line>\d+))?\)$")
+
+
+def package_of(path: str) -> str:
+    """A short owner for a source file as py-spy names it: `gateway/schema`, `strawberry`,
+    `graphql`, `asyncio`, `stdlib` (a module of its own), ..."""
+    parts = path.split("/")
+    if len(parts) == 1:
+        return "stdlib" if path.endswith(".py") or path.startswith("<frozen") else path
+    if parts[0] == "gateway" and len(parts) > 2:
+        return f"gateway/{parts[1]}"
+    return parts[0]
+
+
+def summarize(raw: Path, top: int) -> str:
+    own: collections.Counter[str] = collections.Counter()
+    inclusive: collections.Counter[str] = collections.Counter()
+    packages: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [f for f in stack.split(";") if f and not f.startswith("process ")]
+        frames = [f for f in frames if not f.startswith("thread ")]
+        if not frames:
+            continue
+        total += count
+        names = []
+        for frame in frames:
+            match = _FRAME.match(frame)
+            func, path = (match["func"], match["file"]) if match else (frame, "?")
+            names.append((f"{func} ({path})", package_of(path)))
+        own[names[-1][0]] += count
+        packages[names[-1][1]] += count
+        for name in {name for name, _ in names}:
+            inclusive[name] += count
+    if not total:
+        return "no samples"
+
+    def table(title: str, counter: collections.Counter[str]) -> list[str]:
+        lines = [title]
+        for name, count in counter.most_common(top):
+            lines.append(f"  {100 * count / total:5.1f}%  {name}")
+        return lines
+
+    out = [f"{total} samples"]
+    out += table("own time by package:", packages)
+    out += table("own time by function:", own)
+    # The outer frames (event loop, server, middleware) hold nearly everything: skip them.
+    inner = collections.Counter({k: v for k, v in inclusive.items() if v < 0.85 * total})
+    out += table("time including callees (frames under 85%):", inner)
+    return "\n".join(out)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scenario", default="5", choices=list("12345"))
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--latency", type=float, default=0.020)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    p.add_argument("--top", type=int, default=25)
+    p.add_argument("--out", help="also keep py-spy's collapsed stacks here")
+    args = p.parse_args()
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not os.path.exists(spy):
+        raise SystemExit("py-spy not found: .venv/bin/pip install py-spy")
+    wrk = shutil.which("wrk")
+    scenario = next(s for s in bench.build_scenarios() if s.key == args.scenario)
+    workdir = Path(tempfile.mkdtemp(prefix="gateway-profile-"))
+    bench.LATENCY[0] = args.latency
+    port = bench.free_port()
+    url = f"http://{bench.HOST}:{port}"
+    sandbox = bench.Service(
+        "sandboxes",
+        [sys.executable, "-m", "gateway.sandbox.serve", "--host", bench.HOST,
+         "--port", str(port), "--latency", str(args.latency)],
+        dict(os.environ),
+        workdir,
+        port,
+    )  # fmt: skip
+    gateway = None
+    try:
+        sandbox.wait_ready(f"{url}/__bench/healthz")
+        gateway = bench.start_gateway(url, args.workers, not scenario.warm, workdir)
+        bench.count_calls(url, gateway.port, scenario)  # checks the answer (and warms)
+        load_args = argparse.Namespace(wrk=wrk, concurrency=args.concurrency)
+        bench.run_load(load_args, gateway.port, scenario.body, workdir, 1.0)
+        bench.wait_idle(gateway, sandbox)
+        workers = [pid for pid in gateway.pids() if pid != gateway.pid] or [gateway.pid]
+        raws = []
+        spies = []
+        for pid in workers:
+            raw = workdir / f"spy-{pid}.txt"
+            raws.append(raw)
+            spies.append(
+                subprocess.Popen(
+                    [spy, "record", "--pid", str(pid), "--rate", str(args.rate), "--format",
+                     "raw", "--output", str(raw), "--duration", str(round(args.seconds)),
+                     "--nonblocking"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+        time.sleep(0.5)
+        load = bench.run_load(load_args, gateway.port, scenario.body, workdir, args.seconds)
+        for spy_process in spies:
+            try:
+                spy_process.wait(args.seconds + 30)
+            except subprocess.TimeoutExpired:
+                spy_process.kill()
+                spy_process.wait(5)
+        merged = workdir / "stacks.txt"
+        merged.write_text("".join(r.read_text() for r in raws if r.exists()))
+        print(
+            f"scenario {scenario.key} ({scenario.name}), {args.workers} worker(s), "
+            f"concurrency {args.concurrency}: {load.rps:.0f} req/s, {load.bad} bad"
+        )
+        print(summarize(merged, args.top))
+        if args.out:
+            shutil.copy(merged, args.out)
+    finally:
+        if gateway is not None:
+            gateway.stop()
+        sandbox.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""`/healthz` (the process answers) and `/readyz` (configured, and every enabled upstream
+answers), for load balancers, orchestrators and people.
+
+`/readyz` makes the cheapest read each API has, both upstreams at once, each bounded in time.
+Its report is kept for a few seconds and concurrent probes share one round: /readyz needs no
+credentials, so a flood of it must not spend the upstreams' rate limits (Mews allows 200
+calls per AccessToken per 30 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from gateway import __version__
+from gateway.upstream.errors import UpstreamError
+
+logger = logging.getLogger("gateway.health")
+
+PROBE_TIMEOUT_SECONDS = 5.0
+REPORT_TTL_SECONDS = 3.0
+DEMO_NOTICE = "DEMO MODE: simulated upstreams with generated data, not real customers"
+
+#: One upstream's probe: any answer is fine; an exception (or no answer in time) is not.
+Probe = Callable[[], Awaitable[object]]
+
+
+class Readiness:
+    """Probes the upstreams (None = disabled) and reports, cached for `ttl` seconds."""
+
+    def __init__(
+        self,
+        probes: Mapping[str, Probe | None],
+        *,
+        demo: bool,
+        timeout: float = PROBE_TIMEOUT_SECONDS,
+        ttl: float = REPORT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.probes = dict(probes)
+        self.demo = demo
+        self.timeout = timeout
+        self.ttl = ttl
+        self.clock = clock
+        self._report: dict[str, Any] | None = None
+        self._taken_at = 0.0
+        self._lock: asyncio.Lock | None = None
+
+    async def report(self) -> dict[str, Any]:
+        """`{"status": "ready"|"unavailable", "mode", "version", "upstreams": {...}}`."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:  # one round at a time; waiters take its report
+            if self._report is None or self.clock() - self._taken_at >= self.ttl:
+                self._report = await self._probe_all()
+                self._taken_at = self.clock()
+            return self._report
+
+    async def _probe_all(self) -> dict[str, Any]:
+        names = list(self.probes)
+        results = await asyncio.gather(*(self._probe(name) for name in names))
+        upstreams = dict(zip(names, results, strict=True))
+        ready = all(result["status"] in ("ok", "disabled") for result in results)
+        report: dict[str, Any] = {
+            "status": "ready" if ready else "unavailable",
+            "mode": "demo" if self.demo else "production",
+            "version": __version__,
+            "upstreams": upstreams,
+        }
+        if self.demo:
+            report["notice"] = DEMO_NOTICE
+        return report
+
+    async def _probe(self, name: str) -> dict[str, Any]:
+        probe = self.probes[name]
+        if probe is None:
+            return {"status": "disabled"}
+        try:
+            await asyncio.wait_for(probe(), timeout=self.timeout)
+        except UpstreamError as exc:
+            return {"status": "unavailable", "code": exc.code, "message": exc.message}
+        except TimeoutError:
+            return {
+                "status": "unavailable",
+                "code": "UPSTREAM_TIMEOUT",
+                "message": f"no answer in {self.timeout:g} s",
+            }
+        except Exception as exc:
+            # A bug, not an outage: the log has the trace, the body only the kind.
+            logger.exception("readiness probe of %s failed", name)
+            return {
+                "status": "unavailable",
+                "code": "INTERNAL_SERVER_ERROR",
+                "message": type(exc).__name__,
+            }
+        return {"status": "ok"}
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers={"cache-control": "no-store"},
+    )
+
+
+def health_routes(readiness: Readiness) -> list[BaseRoute]:
+    mode = "demo" if readiness.demo else "production"
+
+    async def healthz(request: Request) -> Response:
+        # Liveness only: never touches an upstream, so an outage does not restart us.
+        return _json({"status": "ok", "mode": mode})
+
+    async def readyz(request: Request) -> Response:
+        report = await readiness.report()
+        return _json(report, 200 if report["status"] == "ready" else 503)
+
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]

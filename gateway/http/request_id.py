@@ -1,0 +1,108 @@
+"""One request id per HTTP request: on the response, in the log lines, and in error bodies.
+
+Pure ASGI middleware, the outermost of the gateway's. It takes the caller's `x-request-id`
+when it looks like one (else makes one) and puts it back on the request, so the GraphQL
+endpoint, the log lines (`gateway.logs.request_id_var`) and every response (401, 413, 404
+included) agree on it. It logs one line per failed request (4xx at INFO, 5xx at ERROR), and
+turns an exception that escapes the app into a JSON 500 that says only the request id; the
+exception's details go to the log, where secrets are redacted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.logs import request_id_var
+
+logger = logging.getLogger("gateway.http")
+
+HEADER = b"x-request-id"
+# A caller's request id is echoed (and logged) only when it looks like one.
+_SANE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_for(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == HEADER and _SANE.fullmatch(value):
+            return bytes(value).decode("ascii")
+    return uuid.uuid4().hex
+
+
+def internal_error_body(request_id: str) -> bytes:
+    error = {
+        "message": "Internal server error; quote the request id when reporting it",
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    }
+    return orjson.dumps({"errors": [error]})
+
+
+class RequestId:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_for(scope)
+        encoded = request_id.encode()
+        scope["headers"] = [
+            *(header for header in scope.get("headers", ()) if header[0] != HEADER),
+            (HEADER, encoded),
+        ]
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == HEADER for name, _ in headers):
+                    headers.append((HEADER, encoded))
+                message["headers"] = headers
+            await send(message)
+
+        token = request_id_var.set(request_id)
+        try:
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                logger.exception("request %s: %s failed", request_id, _describe(scope))
+                if not status:
+                    status = 500
+                    await _internal_error(send_with_id, request_id)
+                # else the response had begun; the server closes the connection
+                return
+            if status >= 400:
+                # 5xx here are answers (readyz with an upstream down, an endpoint that has
+                # logged its own fault), so a warning, not an error.
+                level = logging.WARNING if status >= 500 else logging.INFO
+                logger.log(
+                    level, "request %s: %s answered %d", request_id, _describe(scope), status
+                )
+        finally:
+            request_id_var.reset(token)
+
+
+def _describe(scope: Scope) -> str:
+    """`METHOD /path`, escaped: the path is the caller's text, and may hold line breaks."""
+    path = str(scope.get("path", "")).encode("unicode_escape").decode("ascii")
+    return f"{scope.get('method')} {path[:200]}"
+
+
+async def _internal_error(send: Send, request_id: str) -> None:
+    body = internal_error_body(request_id)
+    await send({
+        "type": "http.response.start",
+        "status": 500,
+        "headers": [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    })
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,134 @@
+"""Logging: one line per record with the request id, and secrets redacted from every record.
+
+Redaction is the last line of defence, not the way secrets are kept out of logs (the code
+never logs a credential on purpose): `install_redaction(secrets)` wraps the log record
+factory, so every record of every logger, whatever handlers are attached later (uvicorn's,
+pytest's, a JSON formatter), is created with the configured secrets already replaced in its
+message, traceback and stack.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from collections.abc import Iterable
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import quote
+
+from gateway.config import Settings
+
+REDACTED = "[REDACTED]"
+#: Shorter values would redact ordinary words; no real credential is this short.
+MIN_SECRET_LENGTH = 4
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+#: The id of the request being handled, for log lines (set by the request-id middleware).
+request_id_var: ContextVar[str] = ContextVar("gateway_request_id", default="-")
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every credential in `settings`: upstream ones and the gateway's own API keys."""
+    values = list(settings.api_keys)
+    if settings.fullwhere is not None:
+        values += [settings.fullwhere.api_key, settings.fullwhere.api_secret]
+    if settings.mews is not None:
+        values += [settings.mews.client_token, settings.mews.access_token]
+    return values
+
+
+class SecretRedactor(logging.Filter):
+    """A filter that replaces known secrets (and their URL-encoded forms) in a record."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        with self._lock:
+            for secret in secrets:
+                if len(secret) >= MIN_SECRET_LENGTH:
+                    self._secrets.update((secret, quote(secret, safe="")))
+            if self._secrets:
+                # Longest first, so a secret containing another is replaced whole.
+                ordered = sorted(self._secrets, key=len, reverse=True)
+                self._pattern = re.compile("|".join(map(re.escape, ordered)))
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The values redacted (for checks that nothing slipped past)."""
+        return frozenset(self._secrets)
+
+    def redact(self, text: str) -> str:
+        pattern = self._pattern
+        return text if pattern is None else pattern.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._pattern is None:
+            return True
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and record.exc_info[0] is not None:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            clean = self.redact(text)
+            record.exc_text = clean
+            if clean != text:
+                # Handlers that format exc_info themselves would bring the secret back.
+                record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+REDACTOR = SecretRedactor()
+_installed = False
+_install_lock = threading.Lock()
+
+
+def install_redaction(secrets: Iterable[str]) -> None:
+    """Redact `secrets` from every log record created from now on, in this process."""
+    global _installed
+    REDACTOR.add(secrets)
+    with _install_lock:
+        if _installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            record.request_id = request_id_var.get()
+            REDACTOR.filter(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _installed = True
+
+
+def configure_logging(level: str = "info") -> None:
+    """One stderr handler on the root logger (for the gateway's own loggers), if none yet;
+    the redactor also sits on every handler already configured (uvicorn's)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter(FORMAT, defaults={"request_id": "-"}))
+        root.addHandler(stream)
+    root.setLevel(level.upper())
+    if root.level > logging.DEBUG:
+        # One INFO line per upstream call would drown the gateway's own lines.
+        for chatty in ("httpx", "httpcore"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+    known = list(logging.root.manager.loggerDict.values())
+    loggers = [root, *(logger for logger in known if isinstance(logger, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if REDACTOR not in handler.filters:
+                handler.addFilter(REDACTOR)

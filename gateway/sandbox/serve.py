@@ -1,0 +1,139 @@
+"""Both sandboxes in a process of their own, for the benchmark: `python -m gateway.sandbox.serve`.
+
+The benchmark runs the gateway against this server over loopback, so the gateway's CPU and
+memory figures are its own. It serves the seeded world (a larger Mews side by default, so a
+page of 1000 guests exists) with an added latency per upstream call:
+
+- `/fullwhere/...`: the Fullwhere Partner API sandbox (`X-API-KEY: demo-key`, `demo-secret`);
+- `/mews/...`: the Mews Connector API sandbox (the public Mews demo tokens), its rate limit
+  lifted so load runs measure the gateway, not the limiter;
+- `GET /__bench/calls`: upstream calls so far, `{"fullwhere:get": 1, ...}`;
+- `POST /__bench/reset`: set the counters to zero;
+- `GET /__bench/healthz`: `{"status": "ok"}` once serving.
+
+The `/__bench` routes exist only here, never on the gateway. It binds to loopback by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from gateway.app import Sandboxes
+from gateway.sandbox.fullwhere import create_fullwhere_sandbox
+from gateway.sandbox.mews import create_mews_sandbox
+from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, DEFAULT_SEED, build_world
+
+#: Mews guests in the benchmark's world: enough for one `getAll` page of 1000 active guests.
+BENCH_MEWS_COUNT = 1200
+
+
+def bench_sandboxes(
+    *,
+    latency: float = 0.0,
+    seed: int = DEFAULT_SEED,
+    fullwhere_count: int = DEFAULT_FULLWHERE_COUNT,
+    mews_count: int = BENCH_MEWS_COUNT,
+) -> Sandboxes:
+    """Seeded sandboxes with `latency` seconds added to every call and no Mews rate limit."""
+    world = build_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
+    sandboxes = Sandboxes(
+        fullwhere=create_fullwhere_sandbox(world.fullwhere_customers),
+        mews=create_mews_sandbox(
+            world.mews_customers,
+            reservations=world.mews_reservations,
+            open_items=world.mews_open_items,
+            # A window of one second keeps the limiter's memory small under load.
+            rate_limit=10**9,
+            rate_window=1.0,
+        ),
+    )
+    sandboxes.fullwhere.control.latency = latency
+    sandboxes.mews.control.latency = latency
+    return sandboxes
+
+
+def _json(data: object) -> Response:
+    return Response(orjson.dumps(data), media_type="application/json")
+
+
+def create_bench_app(sandboxes: Sandboxes) -> Starlette:
+    """Both sandboxes mounted side by side, plus the `/__bench` counters."""
+    controls = {"fullwhere": sandboxes.fullwhere.control, "mews": sandboxes.mews.control}
+
+    async def calls(request: Request) -> Response:
+        return _json(
+            {
+                f"{name}:{operation}": count
+                for name, control in controls.items()
+                for operation, count in sorted(control.calls.items())
+                if count
+            }
+        )
+
+    async def reset(request: Request) -> Response:
+        for control in controls.values():
+            control.reset_calls()
+        return _json({"status": "reset"})
+
+    async def healthz(request: Request) -> Response:
+        return _json({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/__bench/calls", calls, methods=["GET"]),
+            Route("/__bench/reset", reset, methods=["POST"]),
+            Route("/__bench/healthz", healthz, methods=["GET"]),
+            Mount("/fullwhere", app=sandboxes.fullwhere.app),
+            Mount("/mews", app=sandboxes.mews.app),
+        ]
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="python -m gateway.sandbox.serve",
+        description="Serve both sandboxes (and call counters) for the benchmark.",
+    )
+    root.add_argument("--host", default="127.0.0.1")
+    root.add_argument("--port", type=int, default=8100)
+    root.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every upstream call"
+    )
+    root.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    root.add_argument("--fullwhere-count", type=int, default=DEFAULT_FULLWHERE_COUNT)
+    root.add_argument("--mews-count", type=int, default=BENCH_MEWS_COUNT)
+    root.add_argument("--log-level", default="warning")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import uvicorn
+
+    args = parser().parse_args(argv)
+    if args.latency < 0:
+        raise SystemExit("--latency must not be negative")
+    sandboxes = bench_sandboxes(
+        latency=args.latency,
+        seed=args.seed,
+        fullwhere_count=args.fullwhere_count,
+        mews_count=args.mews_count,
+    )
+    uvicorn.run(
+        create_bench_app(sandboxes),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        lifespan="off",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,699 @@
+"""Mutation inputs, typed after the upstream bodies they become, and the one place each is
+checked and turned into that body.
+
+Every check here runs before any upstream call. Problems are collected for the whole input
+and reported together as one BAD_USER_INPUT error whose message names each field
+(`input[3].email: "x" is not an email address`) and whose `extensions.problems` lists them as
+`{path, message}` pairs, so a form can mark every wrong field at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import enum
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
+
+from gateway import files
+from gateway.errors import BadUserInput
+from gateway.resolvers.writes import FULLWHERE_SAFE_BODY_BYTES, batch_item_fits, encoded_size
+from gateway.schema.base import Date
+from gateway.schema.mews import (
+    MewsCustomerClassification,
+    MewsCustomerOption,
+    MewsSex,
+    MewsTitle,
+)
+from gateway.upstream.fullwhere_types import FOREIGN_ID_FIELDS, FullwhereImportBody
+from gateway.upstream.languages import ISO_639_1
+from gateway.upstream.mews_types import MewsAddBody
+from gateway.validators import is_email
+
+UNSET: Any = strawberry.UNSET
+MAX_LISTED_PROBLEMS: Final = 20
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_SUBDIVISION = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}")
+_CULTURE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+if TYPE_CHECKING:
+    LanguageCode = enum.Enum
+else:
+    LanguageCode = strawberry.enum(
+        enum.Enum("LanguageCode", [(code, code) for code in sorted(ISO_639_1)]),
+        description=(
+            "An ISO 639-1 language code, the list Fullwhere documents for `language` "
+            "(e.g. `fr`, `en`, `af`)."
+        ),
+    )
+
+
+class Problems:
+    """The problems found in one mutation's arguments."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append((path, message))
+
+    def raise_if_any(self, argument: str) -> None:
+        if not self.items:
+            return
+        listed = [f"{path}: {message}" for path, message in self.items[:MAX_LISTED_PROBLEMS]]
+        if len(self.items) > MAX_LISTED_PROBLEMS:
+            listed.append(f"and {len(self.items) - MAX_LISTED_PROBLEMS} more")
+        raise BadUserInput(
+            "; ".join(listed),
+            argument=argument,
+            problems=[{"path": path, "message": message} for path, message in self.items],
+        )
+
+
+def _given(value: Any) -> bool:
+    return value is not UNSET and value is not None
+
+
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+# --- Fullwhere import ---------------------------------------------------------------------------
+
+
+@strawberry.input(description="One `metadata` entry of a Fullwhere import: a string pair.")
+class MetadataEntryInput:
+    key: str
+    value: str
+
+
+@strawberry.input(
+    description=(
+        "A customer to import into Fullwhere: the documented import body (`POST "
+        "/partners/customer`). Every field is optional; omitted or null fields are not sent."
+    )
+)
+class ImportCustomerInput:
+    description: str | None = UNSET
+    company: str | None = UNSET
+    first_name: str | None = UNSET
+    last_name: str | None = UNSET
+    display_name: str | None = strawberry.field(
+        default=UNSET, description="Usually first and last name together."
+    )
+    phone_number: str | None = UNSET
+    email: str | None = strawberry.field(
+        default=UNSET, description="Must be an email address (Fullwhere checks it too)."
+    )
+    civility: str | None = strawberry.field(default=UNSET, description="E.g. `Mr.`, `Ms.`.")
+    language: LanguageCode | None = UNSET
+    metadata: list[MetadataEntryInput] | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "Extra key/value strings stored with the customer (Fullwhere shows them under "
+            "`metadata.import`). Keys must be unique and non-empty."
+        ),
+    )
+    sms_optin: bool | None = UNSET
+    email_optin: bool | None = UNSET
+    zenchef_id: str | None = UNSET
+    ubereats_id: str | None = UNSET
+    deliveroo_id: str | None = UNSET
+    zelty_id: str | None = UNSET
+    sevenrooms_id: str | None = UNSET
+    meta_id: str | None = strawberry.field(
+        default=UNSET, description="Id in Meta (Facebook/Instagram)."
+    )
+    mews_id: str | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "The Mews guest this customer is (a UUID, `mews:` prefix accepted): the gateway "
+            "joins the two records through it."
+        ),
+    )
+    oracle_id: str | None = UNSET
+    partouche_id: str | None = UNSET
+    como_id: str | None = UNSET
+    the_fork_id: str | None = UNSET
+
+
+def _snake(camel: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
+
+
+#: (input attribute, body key) of the plain string fields, in documented order.
+_FULLWHERE_STRINGS: Final = tuple(
+    (_snake(key), key)
+    for key in (
+        "description", "company", "firstName", "lastName", "displayName", "phoneNumber",
+        "civility", *FOREIGN_ID_FIELDS,
+    )
+    if key != "mewsId"
+)
+
+
+def fullwhere_body(
+    item: ImportCustomerInput, path: str, problems: Problems
+) -> FullwhereImportBody:
+    """The Fullwhere import body for `item`; problems are reported under `path`."""
+    body: dict[str, Any] = {}
+    for attr, key in _FULLWHERE_STRINGS:
+        value = getattr(item, attr)
+        if _given(value):
+            body[key] = value
+    if isinstance(item.email, str):
+        email = item.email.strip()
+        if is_email(email):
+            body["email"] = email
+        else:
+            problems.add(f"{path}.email", f"{item.email!r} is not an email address")
+    if isinstance(item.language, enum.Enum):
+        body["language"] = item.language.value
+    if isinstance(item.metadata, list):
+        metadata: dict[str, str] = {}
+        for index, entry in enumerate(item.metadata):
+            if not entry.key.strip():
+                problems.add(f"{path}.metadata[{index}].key", "must not be empty")
+            elif entry.key in metadata:
+                problems.add(f"{path}.metadata[{index}].key", f"{entry.key!r} is given twice")
+            metadata[entry.key] = entry.value
+        body["metadata"] = metadata
+    for attr, key in (("sms_optin", "smsOptin"), ("email_optin", "emailOptin")):
+        if _given(getattr(item, attr)):
+            body[key] = getattr(item, attr)
+    if isinstance(item.mews_id, str):
+        mews_id = item.mews_id.strip().removeprefix("mews:")
+        if _UUID.fullmatch(mews_id):
+            body["mewsId"] = mews_id.lower()
+        else:
+            problems.add(f"{path}.mewsId", f"{item.mews_id!r} is not a Mews guest id (a UUID)")
+    size = encoded_size(body)
+    if not batch_item_fits(size):
+        problems.add(
+            path,
+            f"this customer takes {size} bytes once encoded; Fullwhere accepts request bodies "
+            f"of at most {FULLWHERE_SAFE_BODY_BYTES} bytes",
+        )
+    return cast(FullwhereImportBody, body)
+
+
+# --- Mews add and update ------------------------------------------------------------------------
+
+
+@strawberry.input(description="A postal address for Mews. Omitted or null lines are not sent.")
+class MewsAddressInput:
+    line1: str | None = UNSET
+    line2: str | None = UNSET
+    city: str | None = UNSET
+    postal_code: str | None = UNSET
+    country_code: str | None = strawberry.field(
+        default=UNSET, description="ISO 3166-1 alpha-2, e.g. `IT`."
+    )
+    country_subdivision_code: str | None = strawberry.field(
+        default=UNSET, description="ISO 3166-2, e.g. `IT-65`."
+    )
+
+
+#: Descriptions shared by the add and update inputs.
+_MEWS_DOC_FIELDS: Final = {
+    "nationality_code": "ISO 3166-1 alpha-2 code of the nationality, e.g. `IT`.",
+    "preferred_language_code": "Language and culture code, e.g. `en-GB`, `fr-CA`.",
+    "birth_country_code": "ISO 3166-1 alpha-2 code of the birth country.",
+    "birth_country_subdivision_code": "ISO 3166-2 code of the birth province, e.g. `ES-C`.",
+    "email": "Email address; Mews finds duplicates by email.",
+    "notes": "Internal notes (replace the old ones).",
+    "car_registration_number": "Car registration number, at most 255 characters.",
+    "dietary_requirements": "Dietary requirements (e.g. Vegan, Halal), at most 255 characters.",
+    "company_id": "Mews id of the company the customer belongs to.",
+    "classifications": "Classifications (the list replaces the current one).",
+    "options": "Options such as marketing consents (the list replaces the current one).",
+    "chain_id": "Chain id; only needed with portfolio access tokens.",
+}
+
+
+@strawberry.input(
+    description=(
+        "A new Mews guest (`customers/add`). `lastName` is required; omitted, null and blank "
+        "fields are not sent."
+    )
+)
+class AddCustomerInput:
+    last_name: str = strawberry.field(description="Last name (required by Mews).")
+    overwrite_existing: bool = strawberry.field(
+        default=False,
+        description=(
+            "What to do when a Mews guest with the same `email` exists. false (default): "
+            "nothing is written and the mutation fails with BAD_USER_INPUT naming the "
+            "email. true: that guest's basic personal information (title, names, "
+            "nationality, language, birth data, occupation, email, phone) is overwritten "
+            "with these values and that guest is returned; no new guest is created."
+        ),
+    )
+    title: MewsTitle | None = strawberry.field(default=UNSET, description="Title prefix.")
+    first_name: str | None = UNSET
+    second_last_name: str | None = UNSET
+    nationality_code: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["nationality_code"]
+    )
+    preferred_language_code: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["preferred_language_code"]
+    )
+    sex: MewsSex | None = UNSET
+    birth_date: Date | None = UNSET
+    birth_country_code: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["birth_country_code"]
+    )
+    birth_country_subdivision_code: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["birth_country_subdivision_code"]
+    )
+    birth_place: str | None = UNSET
+    occupation: str | None = UNSET
+    email: str | None = strawberry.field(default=UNSET, description=_MEWS_DOC_FIELDS["email"])
+    phone: str | None = UNSET
+    loyalty_code: str | None = UNSET
+    notes: str | None = UNSET
+    car_registration_number: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["car_registration_number"]
+    )
+    dietary_requirements: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["dietary_requirements"]
+    )
+    tax_identification_number: str | None = UNSET
+    company_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["company_id"]
+    )
+    address: MewsAddressInput | None = UNSET
+    classifications: list[MewsCustomerClassification] | None = UNSET
+    options: list[MewsCustomerOption] | None = UNSET
+    chain_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["chain_id"]
+    )
+    italian_destination_code: str | None = UNSET
+    italian_fiscal_code: str | None = UNSET
+    italian_lottery_code: str | None = strawberry.field(
+        default=UNSET, description="At most 15 characters."
+    )
+    also_import_to_fullwhere: bool = strawberry.field(
+        default=False,
+        description=(
+            "Also import the new guest into Fullwhere, linked by `mewsId`, so the unified "
+            "customer exists in both systems after one call. Names, email, phone, language "
+            "(its ISO 639-1 part) and civility are taken from this input; `fullwhere` adds "
+            "or overrides Fullwhere-only fields. If the Fullwhere import fails, the Mews guest "
+            "still exists: `AddCustomerPayload.fullwhereImport` says so."
+        ),
+    )
+    fullwhere: ImportCustomerInput | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "Fields for the Fullwhere record (with `alsoImportToFullwhere: true` only). "
+            "`mewsId` is set by the gateway."
+        ),
+    )
+
+
+@strawberry.input(
+    description=(
+        "Changes to a Mews guest (`customers/update`). Omitted fields stay as they are. Mews "
+        "cannot clear a field: null or blank values are refused, except for the Italian "
+        "codes (`italianDestinationCode`, `italianFiscalCode`, `italianLotteryCode`), which "
+        "null clears. `classifications` and `options` replace the current lists (`[]` "
+        "removes all)."
+    )
+)
+class UpdateCustomerInput:
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "The customer: `mews:<uuid>`, or `fullwhere:<id>` of a customer linked to a Mews "
+            "guest (that guest is updated)."
+        )
+    )
+    title: MewsTitle | None = UNSET
+    first_name: str | None = UNSET
+    last_name: str | None = UNSET
+    second_last_name: str | None = UNSET
+    nationality_code: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["nationality_code"]
+    )
+    preferred_language_code: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["preferred_language_code"]
+    )
+    sex: MewsSex | None = UNSET
+    birth_date: Date | None = UNSET
+    birth_country_code: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["birth_country_code"]
+    )
+    birth_country_subdivision_code: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["birth_country_subdivision_code"]
+    )
+    birth_place: str | None = UNSET
+    occupation: str | None = UNSET
+    email: str | None = strawberry.field(
+        default=UNSET,
+        description="New email; refused when another Mews guest already uses it.",
+    )
+    phone: str | None = UNSET
+    loyalty_code: str | None = UNSET
+    notes: str | None = strawberry.field(default=UNSET, description=_MEWS_DOC_FIELDS["notes"])
+    car_registration_number: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["car_registration_number"]
+    )
+    dietary_requirements: str | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["dietary_requirements"]
+    )
+    tax_identification_number: str | None = UNSET
+    company_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["company_id"]
+    )
+    address: MewsAddressInput | None = strawberry.field(
+        default=UNSET, description="Lines given replace the current ones; others stay."
+    )
+    classifications: list[MewsCustomerClassification] | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["classifications"]
+    )
+    options: list[MewsCustomerOption] | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["options"]
+    )
+    chain_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description=_MEWS_DOC_FIELDS["chain_id"]
+    )
+    italian_destination_code: str | None = strawberry.field(
+        default=UNSET, description="A value sets it; null clears it."
+    )
+    italian_fiscal_code: str | None = strawberry.field(
+        default=UNSET, description="A value sets it; null clears it."
+    )
+    italian_lottery_code: str | None = strawberry.field(
+        default=UNSET, description="At most 15 characters; null clears it."
+    )
+
+
+def _pascal(attr: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in attr.split("_"))
+
+
+_MEWS_TEXT: Final = (
+    "first_name", "last_name", "second_last_name", "birth_place", "occupation", "phone",
+    "loyalty_code", "notes", "car_registration_number", "dietary_requirements",
+    "tax_identification_number",
+)
+_MEWS_MAX_LENGTHS: Final = {
+    "car_registration_number": 255, "dietary_requirements": 255, "italian_lottery_code": 15,
+}
+_ITALIAN: Final = ("italian_destination_code", "italian_fiscal_code", "italian_lottery_code")
+_MEWS_FIELDS: Final = (
+    "title", "sex", *_MEWS_TEXT, "email", "nationality_code", "birth_country_code",
+    "birth_country_subdivision_code", "preferred_language_code", "birth_date", "company_id",
+    "chain_id", "address", "classifications", "options", *_ITALIAN,
+)
+
+
+def _camel(attr: str) -> str:
+    head, *rest = attr.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _mews_value(attr: str, value: Any, path: str, problems: Problems) -> Any:
+    """The Mews body value of one given (non-null, non-blank) field, or None after adding a
+    problem."""
+    where = f"{path}.{_camel(attr)}"
+    if attr in ("title", "sex"):
+        return value.value
+    if attr == "birth_date":
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if attr == "email":
+        email = value.strip()
+        if is_email(email):
+            return email
+        problems.add(where, f"{value!r} is not an email address")
+    elif attr in ("nationality_code", "birth_country_code"):
+        if _COUNTRY.fullmatch(value.strip()):
+            return value.strip().upper()
+        problems.add(where, f"{value!r} is not an ISO 3166-1 alpha-2 country code such as `IT`")
+    elif attr == "birth_country_subdivision_code":
+        if _SUBDIVISION.fullmatch(value.strip()):
+            return value.strip().upper()
+        problems.add(where, f"{value!r} is not an ISO 3166-2 subdivision code such as `ES-C`")
+    elif attr == "preferred_language_code":
+        if _CULTURE.fullmatch(value.strip()):
+            return value.strip()
+        problems.add(where, f"{value!r} is not a language and culture code such as `en-GB`")
+    elif attr in ("company_id", "chain_id"):
+        if _UUID.fullmatch(str(value).strip()):
+            return str(value).strip().lower()
+        problems.add(where, f"{value!r} is not a Mews id (a UUID)")
+    elif attr == "address":
+        return _address(value, where, problems) or None
+    elif attr in ("classifications", "options"):
+        kind = "classification" if attr == "classifications" else "option"
+        if any(member.value == "None" for member in value):
+            problems.add(where, f"NONE is not a {kind} Mews accepts on a write")
+            return None
+        return list(dict.fromkeys(member.value for member in value))
+    else:
+        limit = _MEWS_MAX_LENGTHS.get(attr)
+        if limit is not None and len(value) > limit:
+            problems.add(where, f"at most {limit} characters, got {len(value)}")
+            return None
+        return value
+    return None
+
+
+def _address(address: MewsAddressInput, where: str, problems: Problems) -> dict[str, str]:
+    body: dict[str, str] = {}
+    for attr in ("line1", "line2", "city", "postal_code", "country_code",
+                 "country_subdivision_code"):
+        value = getattr(address, attr)
+        if not _given(value) or _blank(value):
+            continue
+        if attr == "country_code" and not _COUNTRY.fullmatch(value.strip()):
+            problems.add(f"{where}.countryCode", f"{value!r} is not an ISO 3166-1 alpha-2 code")
+            continue
+        if attr == "country_subdivision_code" and not _SUBDIVISION.fullmatch(value.strip()):
+            problems.add(f"{where}.countrySubdivisionCode",
+                         f"{value!r} is not an ISO 3166-2 code such as `IT-65`")
+            continue
+        body[_pascal(attr)] = value.strip().upper() if attr.startswith("country") else value
+    return body
+
+
+def mews_add_body(item: AddCustomerInput, problems: Problems) -> MewsAddBody:
+    """The `customers/add` body (without credentials) for `item`."""
+    body: dict[str, Any] = {"OverwriteExisting": item.overwrite_existing}
+    if _blank(item.last_name):
+        problems.add("input.lastName", "must not be empty: Mews requires a last name")
+    for attr in _MEWS_FIELDS:
+        value = getattr(item, attr)
+        if not _given(value) or _blank(value):
+            continue
+        converted = _mews_value(attr, value, "input", problems)
+        if converted is not None:
+            body[_pascal(attr)] = converted
+    return cast(MewsAddBody, body)
+
+
+def mews_update_body(item: UpdateCustomerInput, problems: Problems) -> dict[str, Any]:
+    """The `customers/update` body for `item`, without `CustomerId` (resolved later)."""
+    body: dict[str, Any] = {}
+    for attr in _MEWS_FIELDS:
+        value = getattr(item, attr)
+        where = f"input.{_camel(attr)}"
+        if value is UNSET:
+            continue
+        if attr in _ITALIAN:
+            if value is None:
+                body[_pascal(attr)] = {"Value": None}
+                continue
+            if _blank(value):
+                problems.add(where, "blank; send null to clear this code")
+                continue
+        elif value is None or _blank(value):
+            problems.add(
+                where,
+                "Mews cannot clear this field (it ignores blank values); omit it to leave it "
+                "as it is"
+                + ("; send [] to remove every item" if attr in ("classifications", "options")
+                   else ""),
+            )
+            continue
+        converted = _mews_value(attr, value, "input", problems)
+        if converted is not None:
+            body[_pascal(attr)] = {"Value": converted} if attr in _ITALIAN else converted
+    if not body and not problems.items:
+        problems.add("input", "nothing to update: give at least one field besides `id`")
+    return body
+
+
+_CIVILITIES: Final = {"Mister": "Mr.", "Miss": "Ms.", "Misses": "Mrs."}
+
+
+def fullwhere_body_from_mews(mews_body: MewsAddBody) -> dict[str, Any]:
+    """What a Mews add body says about the person, as Fullwhere import fields."""
+    body: dict[str, Any] = {}
+    given: dict[str, Any] = dict(mews_body)
+    for mews_key, key in (("FirstName", "firstName"), ("LastName", "lastName"),
+                          ("Email", "email"), ("Phone", "phoneNumber")):
+        if given.get(mews_key):
+            body[key] = given[mews_key]
+    names = [mews_body.get("FirstName"), mews_body.get("LastName")]
+    if display := " ".join(name for name in names if name):
+        body["displayName"] = display
+    culture = mews_body.get("PreferredLanguageCode")
+    if culture and (language := culture.split("-")[0].lower()) in ISO_639_1:
+        body["language"] = language
+    if civility := _CIVILITIES.get(mews_body.get("Title") or ""):
+        body["civility"] = civility
+    return body
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description=(
+        "A file for a customer's Mews profile (`customers/addFile`). Send it either as "
+        "`file`, a GraphQL multipart upload (https://github.com/jaydenseric/graphql-multipart"
+        "-request-spec; the request needs a `GraphQL-Require-Preflight: 1` header), or as "
+        "`name`, `type` and base64 `data`. Allowed types: application/pdf, image/bmp, "
+        "image/gif, image/jpeg, image/png, image/tiff; the content must really be of that "
+        "type (its first bytes are checked), not empty, and within the gateway's size limit "
+        "(MAX_UPLOAD_BYTES, 10 MiB by default)."
+    )
+)
+class AttachCustomerFileInput:
+    customer_id: strawberry.ID = strawberry.field(
+        description="`mews:<uuid>`, or `fullwhere:<id>` of a customer linked to a Mews guest."
+    )
+    file: Upload | None = strawberry.field(
+        default=None, description="The file, as a multipart upload."
+    )
+    name: str | None = strawberry.field(
+        default=None,
+        description="File name; with `file`, defaults to the uploaded file's name.",
+    )
+    type: str | None = strawberry.field(
+        default=None,
+        description="MIME type, e.g. `application/pdf`; with `file`, defaults to the part's.",
+    )
+    data: str | None = strawberry.field(
+        default=None, description="The content, base64-encoded (instead of `file`)."
+    )
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A checked file, ready for Mews."""
+
+    name: str
+    mime_type: str
+    content: bytes
+
+    @property
+    def base64(self) -> str:
+        return base64.b64encode(self.content).decode("ascii")
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+MAX_FILE_NAME: Final = 255
+
+
+async def read_attachment(item: AttachCustomerFileInput, max_bytes: int) -> Attachment:
+    """The file of `item`, checked (type allow-list, signature, emptiness, size), or
+    BAD_USER_INPUT."""
+    problems = Problems()
+    upload = item.file
+    content: bytes | None = None
+    name, declared = item.name, item.type
+    if upload is not None and item.data is not None:
+        problems.add("input", "give either `file` or `data`, not both")
+    elif upload is not None:
+        if not isinstance(upload, UploadFile):
+            problems.add(
+                "input.file",
+                "send the file as a multipart upload (GraphQL multipart request spec), or use "
+                "`name`, `type` and base64 `data`",
+            )
+        else:
+            name = name or upload.filename
+            declared = declared or upload.content_type
+            content = await upload.read(max_bytes + 1)
+    elif item.data is not None:
+        content = _decode_base64(item.data, max_bytes, problems)
+        for field, value in (("name", name), ("type", declared)):
+            if not value:
+                problems.add(f"input.{field}", "required with `data`")
+    else:
+        problems.add("input", "give the file as `file` (multipart upload) or as `data` (base64)")
+    problems.raise_if_any("input")
+
+    name = PurePosixPath((name or "").replace("\\", "/")).name.strip()
+    if not name:
+        problems.add("input.name", "give the file a name")
+    elif len(name) > MAX_FILE_NAME:
+        problems.add("input.name", f"at most {MAX_FILE_NAME} characters")
+    mime_type = files.normalize_type(declared or "")
+    where = "input.file" if upload is not None else "input.data"
+    if not mime_type:
+        problems.add("input.type", "give the file's MIME type, e.g. application/pdf")
+    elif not files.is_allowed(mime_type):
+        problems.add(
+            "input.type",
+            f"{mime_type!r} is not a type Mews accepts; allowed: {', '.join(files.FILE_TYPES)}",
+        )
+    assert content is not None
+    if len(content) > max_bytes:
+        problems.add(where, f"the file is larger than the limit of {max_bytes} bytes")
+    elif not content:
+        problems.add(where, "the file is empty")
+    elif files.is_allowed(mime_type) and not files.matches(mime_type, content):
+        actual = files.sniff(content)
+        problems.add(
+            where,
+            f"the content is not {mime_type} (its first bytes "
+            + (f"are those of {actual})" if actual else "match none of the allowed types)"),
+        )
+    problems.raise_if_any("input")
+    return Attachment(name=name, mime_type=mime_type, content=content)
+
+
+def _decode_base64(data: str, max_bytes: int, problems: Problems) -> bytes:
+    compact = "".join(data.split())
+    # Refuse by length before decoding: base64 takes 4 characters per 3 bytes.
+    if len(compact) // 4 * 3 > max_bytes + 2:
+        problems.add("input.data", f"the file is larger than the limit of {max_bytes} bytes")
+        return b""
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        problems.add("input.data", "not valid base64")
+        return b""
+
+
+__all__ = [
+    "AddCustomerInput",
+    "AttachCustomerFileInput",
+    "Attachment",
+    "ImportCustomerInput",
+    "LanguageCode",
+    "MetadataEntryInput",
+    "MewsAddressInput",
+    "Problems",
+    "UpdateCustomerInput",
+    "fullwhere_body",
+    "fullwhere_body_from_mews",
+    "mews_add_body",
+    "mews_update_body",
+    "read_attachment",
+]

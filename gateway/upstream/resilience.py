@@ -1,0 +1,459 @@
+"""Calm under upstream faults: deadlines, retries, a circuit breaker and a rate limiter.
+
+Every upstream call of a client goes through its `Guard`:
+
+    guard = Guard(
+        "mews",
+        retry=RetryPolicy(retries=2, backoff=Backoff(base=0.2, cap=5.0)),
+        breaker=CircuitBreaker(threshold=5, cooldown=30.0),
+        limiter=SlidingWindowLimiter(limit=200, window=30.0),
+        timeout=httpx.Timeout(10.0, connect=3.0),
+    )
+    body = await guard.call(lambda timeout: request_json(..., timeout=timeout), write=False)
+
+One call runs: deadline check → breaker → limiter → attempt → classify → backoff → again.
+
+- The deadline of the GraphQL request (`deadline_scope`, a contextvar) bounds everything: no
+  wait or attempt starts that would pass it, and an attempt is cut off when it arrives.
+- Reads are retried on 408, 429, 5xx, timeouts and connection errors; writes only when the
+  upstream certainly did not act (`UpstreamError.not_applied`: a 429, a refused connection).
+- Waits honour `Retry-After` and otherwise use capped exponential backoff with full jitter.
+- The breaker counts upstream faults only (5xx, transport timeouts, connection errors): not
+  4xx answers, not 429 (the upstream is up and says how long to wait) and not 408 (the request
+  was too heavy, not the upstream down).
+
+A default `Guard(source)` sends each call once, as is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+import httpx
+
+from gateway.upstream.errors import (
+    Source,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+Attempt = Callable[[httpx.Timeout | None], Awaitable[T]]
+
+_NAMES = {"fullwhere": "Fullwhere", "mews": "Mews"}
+
+# -- the request's deadline ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point in time (on `clock`) by which the GraphQL request must be answered."""
+
+    at: float
+    clock: Clock = field(default=time.monotonic, repr=False, compare=False)
+
+    @classmethod
+    def after(cls, seconds: float, *, clock: Clock = time.monotonic) -> Deadline:
+        return cls(clock() + seconds, clock)
+
+    def remaining(self) -> float:
+        return self.at - self.clock()
+
+
+_deadline: ContextVar[Deadline | None] = ContextVar("gateway_request_deadline", default=None)
+
+
+def current_deadline() -> Deadline | None:
+    """The deadline of the request being served, if any."""
+    return _deadline.get()
+
+
+@contextmanager
+def deadline_scope(deadline: Deadline | None) -> Iterator[None]:
+    """Make `deadline` the current one for the block (and the tasks it starts)."""
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _remaining() -> float | None:
+    deadline = _deadline.get()
+    return None if deadline is None else deadline.remaining()
+
+
+# -- classification --------------------------------------------------------------------------
+
+
+class UpstreamCircuitOpen(UpstreamUnavailable):
+    """The breaker is open: the call was not sent (`mayHaveBeenApplied: false`)."""
+
+    def __init__(self, source: Source, *, reopens_in: float) -> None:
+        super().__init__(
+            source,
+            f"{_NAMES[source]} is failing; calls are paused for {max(reopens_in, 0.0):.1f} s "
+            "after repeated failures",
+            sent=False,
+            retry_after=round(max(reopens_in, 0.0), 1),
+        )
+
+
+def is_upstream_fault(exc: BaseException) -> bool:
+    """Whether `exc` says the upstream is unwell (what the breaker counts)."""
+    if isinstance(exc, UpstreamCircuitOpen):
+        return False
+    if isinstance(exc, UpstreamUnavailable):
+        return True
+    return isinstance(exc, UpstreamTimeout) and exc.status != 408
+
+
+def is_upstream_failure(exc: BaseException) -> bool:
+    """Whether a read that raised `exc` may be answered from a stale cached copy: any
+    upstream failure, but not an answer about the request itself (400, 403, 404, 413)."""
+    return isinstance(exc, UpstreamError) and exc.code in (
+        "UPSTREAM_ERROR",
+        "UPSTREAM_TIMEOUT",
+        "UPSTREAM_RATE_LIMITED",
+        "UPSTREAM_UNAVAILABLE",
+    )
+
+
+# -- backoff and retries ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Capped exponential backoff with full jitter: retry n waits U(0, min(cap, base·2ⁿ))."""
+
+    base: float = 0.2
+    cap: float = 5.0
+
+    def ceiling(self, retry: int) -> float:
+        return min(self.cap, self.base * 2.0**retry)
+
+    def delay(self, retry: int, rand: Callable[[], float] = random.random) -> float:
+        return rand() * self.ceiling(retry)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which failures are retried, how often, and how long to wait before each retry."""
+
+    #: Retries after the first attempt (0: never retry).
+    retries: int = 2
+    backoff: Backoff = Backoff()
+    #: The longest single wait accepted; a longer `Retry-After` fails the call at once.
+    max_wait: float = 30.0
+
+    def retryable(self, exc: UpstreamError, *, write: bool) -> bool:
+        if isinstance(exc, UpstreamCircuitOpen):
+            return False
+        if write:
+            # Only when the upstream certainly did not act: a retried add could duplicate.
+            return exc.not_applied
+        return isinstance(exc, UpstreamRateLimited | UpstreamTimeout | UpstreamUnavailable)
+
+    def delay(
+        self, exc: UpstreamError, retry: int, rand: Callable[[], float] = random.random
+    ) -> float:
+        """`Retry-After` when the upstream gave one, else backoff for the `retry`-th wait."""
+        retry_after: float | None = getattr(exc, "retry_after", None)
+        return retry_after if retry_after is not None else self.backoff.delay(retry, rand)
+
+
+NO_RETRY = RetryPolicy(retries=0)
+
+
+# -- circuit breaker -------------------------------------------------------------------------
+
+BreakerState = Literal["closed", "open", "half-open"]
+
+
+class CircuitBreaker:
+    """Fails fast after `threshold` consecutive upstream faults, for `cooldown` seconds.
+
+    Then one probe call goes through (half-open): success closes the circuit, a fault opens it
+    for another cooldown. Calls made while the probe is out fail fast too.
+    """
+
+    def __init__(
+        self, threshold: int = 5, cooldown: float = 30.0, *, clock: Clock = time.monotonic
+    ) -> None:
+        if threshold < 1:
+            raise ValueError("threshold must be at least 1")
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    def __repr__(self) -> str:
+        return f"CircuitBreaker(state={self.state!r}, failures={self._failures})"
+
+    @property
+    def state(self) -> BreakerState:
+        if self._opened_at is None:
+            return "closed"
+        if self._probing or self.reopens_in() <= 0:
+            return "half-open"
+        return "open"
+
+    def reopens_in(self) -> float:
+        """Seconds until a probe may go (0 when closed)."""
+        if self._opened_at is None:
+            return 0.0
+        return self._opened_at + self.cooldown - self._clock()
+
+    def allow(self) -> bool:
+        """May a call go now? In half-open state, True only for the one probe."""
+        if self._opened_at is None:
+            return True
+        if self._probing or self.reopens_in() > 0:
+            return False
+        self._probing = True
+        return True
+
+    def record_success(self) -> None:
+        self._failures = 0
+        self._opened_at = None
+        self._probing = False
+
+    def record_failure(self) -> None:
+        self._failures += 1
+        if self._probing or self._failures >= self.threshold:
+            self._opened_at = self._clock()
+            self._probing = False
+
+    def record_neutral(self) -> None:
+        """The call ended without telling anything about the upstream (cancelled, cut off by
+        the deadline): a probe slot goes back to the next caller."""
+        self._probing = False
+
+
+# -- rate limiter ----------------------------------------------------------------------------
+
+
+class SlidingWindowLimiter:
+    """At most `limit` calls in any `window` seconds (a sliding window, as Mews counts).
+
+    Callers reserve the next free slot and wait for it, so a burst is spread out instead of
+    collecting 429s. `pause` holds every call back (after a 429 with `Retry-After`).
+    """
+
+    def __init__(self, limit: int, window: float, *, clock: Clock = time.monotonic) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        # Start times of the last `limit` calls, reserved ones included; never decreasing.
+        self._starts: deque[float] = deque(maxlen=limit)
+        self._paused_until = float("-inf")
+
+    def __repr__(self) -> str:
+        return f"SlidingWindowLimiter(limit={self.limit}, window={self.window})"
+
+    def next_wait(self) -> float:
+        """How long a call made now would wait (without reserving anything)."""
+        return self._next_start() - self._clock()
+
+    def _next_start(self) -> float:
+        start = max(self._clock(), self._paused_until)
+        if len(self._starts) == self.limit:
+            start = max(start, self._starts[0] + self.window)
+        return start
+
+    def reserve(self, *, max_wait: float | None = None) -> float | None:
+        """Take the next slot and return the seconds to wait for it; None, and nothing
+        taken, when that wait would reach `max_wait`."""
+        now = self._clock()
+        start = self._next_start()
+        if max_wait is not None and start - now > 0 and start - now >= max_wait:
+            return None
+        self._starts.append(start)
+        return start - now
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+# -- the guard -------------------------------------------------------------------------------
+
+
+class Guard:
+    """Applies an upstream's timeouts, retry policy, breaker and limiter to its calls."""
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        retry: RetryPolicy = NO_RETRY,
+        breaker: CircuitBreaker | None = None,
+        limiter: SlidingWindowLimiter | None = None,
+        timeout: httpx.Timeout | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.source: Source = source
+        self.retry = retry
+        self.breaker = breaker
+        self.limiter = limiter
+        self.timeout = timeout
+        self._sleep = sleep
+        self._rand = rand
+
+    def __repr__(self) -> str:
+        return (
+            f"Guard({self.source!r}, retry={self.retry!r}, breaker={self.breaker!r}, "
+            f"limiter={self.limiter!r})"
+        )
+
+    async def call(self, attempt: Attempt[T], *, write: bool) -> T:
+        """Run `attempt(timeout)` until it succeeds, fails for good, or time runs out.
+
+        Raises the last `UpstreamError`; writes whose outcome is unknown say so.
+        """
+        retry = 0
+        while True:
+            try:
+                return await self._once(attempt)
+            except UpstreamError as exc:
+                error = _explained(exc, write=write)
+            if self.limiter is not None:
+                self._hold_back(self.limiter, error)
+            if retry >= self.retry.retries or not self.retry.retryable(error, write=write):
+                raise error
+            wait = self.retry.delay(error, retry, self._rand)
+            remaining = _remaining()
+            if wait > self.retry.max_wait or (remaining is not None and wait >= remaining):
+                raise error
+            retry += 1
+            await self._sleep(wait)
+
+    @staticmethod
+    def _hold_back(limiter: SlidingWindowLimiter, error: UpstreamError) -> None:
+        # The upstream's limit counts per token: after its 429, every call waits, not just one.
+        retry_after = getattr(error, "retry_after", None)
+        if isinstance(error, UpstreamRateLimited) and error.status == 429 and retry_after:
+            limiter.pause(retry_after)
+
+    async def _once(self, attempt: Attempt[T]) -> T:
+        remaining = _remaining()
+        if remaining is not None and remaining <= 0:
+            raise UpstreamTimeout(
+                self.source, "the request's deadline passed before the call was made", sent=False
+            )
+        breaker = self.breaker
+        if breaker is not None and not breaker.allow():
+            raise UpstreamCircuitOpen(self.source, reopens_in=breaker.reopens_in())
+        cut_short = False
+        try:
+            if self.limiter is not None:
+                await self._wait_for_slot(self.limiter, remaining)
+                remaining = _remaining()
+            timeout, cut_short = self._timeout_for(remaining)
+            result = await self._send(attempt, timeout, remaining)
+        except UpstreamError as exc:
+            if breaker is not None:
+                if is_upstream_fault(exc) and not (cut_short and isinstance(exc, UpstreamTimeout)):
+                    breaker.record_failure()
+                elif exc.status is not None:
+                    breaker.record_success()  # it answered: it is up
+                else:
+                    breaker.record_neutral()
+            raise
+        except BaseException:
+            if breaker is not None:
+                breaker.record_neutral()
+            raise
+        if breaker is not None:
+            breaker.record_success()
+        return result
+
+    async def _wait_for_slot(self, limiter: SlidingWindowLimiter, remaining: float | None) -> None:
+        wait = limiter.reserve(max_wait=remaining)
+        if wait is None:
+            raise UpstreamRateLimited(
+                self.source,
+                "the gateway's own rate limit for this upstream would hold the call past the "
+                "request's deadline",
+                retry_after=round(limiter.next_wait(), 1),
+                status=None,
+            )
+        if wait > 0:
+            await self._sleep(wait)
+
+    def _timeout_for(self, remaining: float | None) -> tuple[httpx.Timeout | None, bool]:
+        """The attempt's timeouts, capped by the deadline; and whether the cap bit."""
+        if remaining is None:
+            return self.timeout, False
+        base = self.timeout or httpx.Timeout(None)
+
+        def cap(value: float | None) -> float:
+            return remaining if value is None else min(value, remaining)
+
+        capped = httpx.Timeout(
+            connect=cap(base.connect), read=cap(base.read), write=cap(base.write),
+            pool=cap(base.pool),
+        )
+        return capped, base.read is None or base.read > remaining
+
+    async def _send(
+        self, attempt: Attempt[T], timeout: httpx.Timeout | None, remaining: float | None
+    ) -> T:
+        if remaining is None:
+            return await attempt(timeout)
+        # httpx timeouts bound each read; this bounds the whole exchange, whatever transport.
+        try:
+            async with asyncio.timeout(remaining):
+                return await attempt(timeout)
+        except TimeoutError:
+            raise UpstreamTimeout(
+                self.source, "no answer before the request's deadline", sent=True
+            ) from None
+
+
+_MAY_HAVE_APPLIED = "; the write may have been applied: check before retrying"
+
+
+def _explained(exc: UpstreamError, *, write: bool) -> UpstreamError:
+    """`exc`, its message saying so when it leaves a write's outcome unknown."""
+    if (
+        write
+        and isinstance(exc, UpstreamTimeout | UpstreamUnavailable)
+        and exc.sent
+        and not exc.message.endswith(_MAY_HAVE_APPLIED)
+    ):
+        exc.message += _MAY_HAVE_APPLIED
+        exc.args = (exc.message,)
+    return exc
+
+
+__all__ = [
+    "NO_RETRY",
+    "Backoff",
+    "CircuitBreaker",
+    "Deadline",
+    "Guard",
+    "RetryPolicy",
+    "SlidingWindowLimiter",
+    "UpstreamCircuitOpen",
+    "current_deadline",
+    "deadline_scope",
+    "is_upstream_failure",
+    "is_upstream_fault",
+]

@@ -1,0 +1,142 @@
+"""One failing source never blanks the other: what could be resolved comes back, and the
+failed paths carry errors with `extensions.code` and `extensions.source`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.app import Sandboxes
+from gateway.sandbox.world import World, linked_pairs, mews_link
+from tests.resilience.conftest import FAST, errors_by_path, gateway_with
+
+DOWN = 1000  # fail this many calls: "down" for the whole test
+
+CUSTOMER = """
+query One($id: ID!) {
+  customer(id: $id) {
+    id fullwhereId mewsId email
+    fullwhere { id email }
+    mews { id lastName }
+    sources { __typename }
+  }
+}"""
+
+
+def _staying_linked(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A Fullwhere customer whose linked Mews guest is staying now (so search finds them)."""
+    staying = {
+        guest
+        for reservation in world.mews_reservations
+        if reservation["State"] == "Started"
+        for guest in (reservation["OwnerId"], *reservation["CompanionIds"])
+    }
+    return next((fw, m) for fw, m in linked_pairs(world) if m["Id"] in staying)
+
+
+async def test_customer_keeps_its_fullwhere_fields_when_mews_is_down(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    fw, _ = next((fw, m) for fw, m in linked_pairs(world) if fw.get("email"))
+    sandboxes.mews.control.fail_next("customers/getAll", DOWN, status=503)
+    async with gateway_with(sandboxes, FAST) as gateway:
+        result = await gateway.post(CUSTOMER, {"id": f"fullwhere:{fw['id']}"})
+    customer = result["data"]["customer"]
+    assert customer["id"] == f"fullwhere:{fw['id']}"
+    assert customer["email"] == fw["email"]
+    assert customer["fullwhere"] == {"id": fw["id"], "email": fw["email"]}
+    assert customer["mews"] is None
+    assert customer["sources"] == [{"__typename": "FullwhereProfile"}]
+    errors = errors_by_path(result)
+    for path in (("customer", "mews"), ("customer", "sources")):
+        assert errors[path]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+        assert errors[path]["extensions"]["source"] == "mews"
+    assert set(errors) == {("customer", "mews"), ("customer", "sources")}
+
+
+async def test_customers_page_keeps_every_fullwhere_field_when_mews_is_down(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    sandboxes.mews.control.fail_next("customers/getAll", DOWN, status=503)
+    async with gateway_with(sandboxes, FAST) as gateway:
+        result = await gateway.post(
+            """{ customers(first: 20) { totalCount
+                 edges { node { id email fullwhere { id } mews { id } } } } }"""
+        )
+    connection = result["data"]["customers"]
+    assert connection["totalCount"] == len(world.fullwhere_customers)
+    expected = world.fullwhere_customers[:20]
+    nodes = [edge["node"] for edge in connection["edges"]]
+    assert [n["id"] for n in nodes] == [f"fullwhere:{c['id']}" for c in expected]
+    assert [n["email"] for n in nodes] == [c["email"] for c in expected]
+    assert all(n["fullwhere"]["id"] == c["id"] for n, c in zip(nodes, expected, strict=True))
+    assert all(n["mews"] is None for n in nodes)
+    errors = errors_by_path(result)
+    linked = [i for i, c in enumerate(expected) if mews_link(c)]
+    assert linked, "the seeded world links some of the first customers"
+    assert set(errors) == {("customers", "edges", i, "node", "mews") for i in linked}
+    for error in errors.values():
+        assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+        assert error["extensions"]["source"] == "mews"
+
+
+async def test_search_keeps_mews_results_when_fullwhere_is_down(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    fw, guest = _staying_linked(world)
+    async with gateway_with(sandboxes, FAST) as gateway:
+        # Learn the link, then forget the cached records so Fullwhere must be asked again.
+        await gateway.data(CUSTOMER, {"id": f"fullwhere:{fw['id']}"})
+        gateway.app.state.upstreams.cache.clear()
+        sandboxes.fullwhere.control.fail_next("get", DOWN, status=503)
+        result = await gateway.post(
+            """query($name: String) { searchCustomers(name: $name) {
+                 customer { id mewsId } mews { id lastName } reservation { id } } }""",
+            {"name": guest["LastName"]},
+        )
+    hits = result["data"]["searchCustomers"]
+    index, hit = next((i, h) for i, h in enumerate(hits) if h["mews"]["id"] == guest["Id"])
+    assert hit["mews"]["lastName"] == guest["LastName"]
+    assert hit["reservation"] is not None
+    assert hit["customer"]["mewsId"] == guest["Id"]
+    error = errors_by_path(result)[("searchCustomers", index, "customer")]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["extensions"]["source"] == "fullwhere"
+
+
+async def test_mews_customers_keep_their_profiles_when_fullwhere_is_down(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    fw, guest = _staying_linked(world)
+    async with gateway_with(sandboxes, FAST) as gateway:
+        await gateway.data(CUSTOMER, {"id": f"fullwhere:{fw['id']}"})
+        gateway.app.state.upstreams.cache.clear()
+        sandboxes.fullwhere.control.fail_next("get", DOWN, status=503)
+        result = await gateway.post(
+            """query($ids: [ID!]) { mewsCustomers(filter: {customerIds: $ids}) {
+                 edges { node { id lastName } customer { id mewsId } } } }""",
+            {"ids": [guest["Id"]]},
+        )
+    (edge,) = result["data"]["mewsCustomers"]["edges"]
+    assert edge["node"] == {"id": guest["Id"], "lastName": guest["LastName"]}
+    assert edge["customer"]["mewsId"] == guest["Id"]
+    error = errors_by_path(result)[("mewsCustomers", "edges", 0, "customer")]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["extensions"]["source"] == "fullwhere"
+
+
+async def test_customer_by_mews_id_keeps_the_mews_guest_when_fullwhere_is_down(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    fw, guest = next((fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId"))
+    async with gateway_with(sandboxes, FAST) as gateway:
+        await gateway.data(CUSTOMER, {"id": f"fullwhere:{fw['id']}"})  # learns the link
+        gateway.app.state.upstreams.cache.clear()
+        sandboxes.fullwhere.control.fail_next("get", DOWN, status=503)
+        result = await gateway.post(CUSTOMER, {"id": f"mews:{guest['Id']}"})
+    customer = result["data"]["customer"]
+    assert customer["mewsId"] == guest["Id"]
+    assert customer["mews"] == {"id": guest["Id"], "lastName": guest["LastName"]}
+    assert customer["sources"] == [{"__typename": "MewsProfile"}]
+    error = errors_by_path(result)[("customer",)]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["extensions"]["source"] == "fullwhere"
