@@ -23,7 +23,7 @@ from gateway.config import Settings
 REDACTED = "[REDACTED]"
 #: Shorter values would redact ordinary words; no real credential is this short.
 MIN_SECRET_LENGTH = 4
-FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(gateway_request_id)s] %(message)s"
 
 #: The id of the request being handled, for log lines (set by the request-id middleware).
 request_id_var: ContextVar[str] = ContextVar("gateway_request_id", default="-")
@@ -105,7 +105,8 @@ def install_redaction(secrets: Iterable[str]) -> None:
 
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
-            record.request_id = request_id_var.get()
+            # A name of our own: `extra={"request_id": ...}` elsewhere must not collide.
+            record.gateway_request_id = request_id_var.get()
             REDACTOR.filter(record)
             return record
 
@@ -119,7 +120,7 @@ def configure_logging(level: str = "info") -> None:
     root = logging.getLogger()
     if not root.handlers:
         stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter(FORMAT, defaults={"request_id": "-"}))
+        stream.setFormatter(logging.Formatter(FORMAT, defaults={"gateway_request_id": "-"}))
         root.addHandler(stream)
     root.setLevel(level.upper())
     if root.level > logging.DEBUG:

@@ -53,9 +53,6 @@ from gateway.upstream.mews_types import MewsUpdateBody
 Ctx = Info[RequestContext, None]
 P = TypeVar("P")
 
-#: Most customers one `importCustomers` call takes (it is split into chunks upstream).
-MAX_IMPORT_ITEMS = 10_000
-
 IdempotencyKey = Annotated[
     str | None,
     strawberry.argument(
@@ -278,7 +275,8 @@ class Mutation:
             "item is checked first (a bad one is reported by its index and nothing is sent); "
             "then the gateway sends chunks of at most FULLWHERE_BATCH_SIZE items and under "
             "Fullwhere's 100 KiB body limit, one after the other. A failed chunk does not "
-            f"stop the others. At most {MAX_IMPORT_ITEMS} items per call. Fullwhere answers "
+            "stop the others. At most GATEWAY_MAX_BATCH_ITEMS items per call (5000 by "
+            "default). Fullwhere answers "
             "a batch without the created records: read them with `customers` (the gateway "
             "learns their `mewsId` links when it reads them)."
         )
@@ -292,9 +290,10 @@ class Mutation:
         problems = Problems()
         if not input:
             problems.add("input", "give at least one customer")
-        if len(input) > MAX_IMPORT_ITEMS:
+        limit = settings_of(info.context).max_batch_items
+        if len(input) > limit:
             raise BadUserInput(
-                f"input: at most {MAX_IMPORT_ITEMS} customers per call, got {len(input)}",
+                f"input: {len(input)} customers exceed the limit of {limit} per call",
                 argument="input",
             )
         bodies = [fullwhere_body(item, f"input[{i}]", problems) for i, item in enumerate(input)]

@@ -327,7 +327,7 @@ class Guard:
 
         Raises the last `UpstreamError`; writes whose outcome is unknown say so.
         """
-        retry = 0
+        retries_done = 0
         while True:
             try:
                 return await self._once(attempt)
@@ -335,21 +335,20 @@ class Guard:
                 error = _explained(exc, write=write)
             if self.limiter is not None:
                 self._hold_back(self.limiter, error)
-            if retry >= self.retry.retries or not self.retry.retryable(error, write=write):
+            if retries_done >= self.retry.retries or not self.retry.retryable(error, write=write):
                 raise error
-            wait = self.retry.delay(error, retry, self._rand)
+            wait = self.retry.delay(error, retries_done, self._rand)
             remaining = _remaining()
             if wait > self.retry.max_wait or (remaining is not None and wait >= remaining):
-                raise error
-            retry += 1
+                raise error  # never wait past the deadline: fail now with the last error
+            retries_done += 1
             await self._sleep(wait)
 
     @staticmethod
     def _hold_back(limiter: SlidingWindowLimiter, error: UpstreamError) -> None:
         # The upstream's limit counts per token: after its 429, every call waits, not just one.
-        retry_after = getattr(error, "retry_after", None)
-        if isinstance(error, UpstreamRateLimited) and error.status == 429 and retry_after:
-            limiter.pause(retry_after)
+        if isinstance(error, UpstreamRateLimited) and error.status == 429 and error.retry_after:
+            limiter.pause(error.retry_after)
 
     async def _once(self, attempt: Attempt[T]) -> T:
         remaining = _remaining()

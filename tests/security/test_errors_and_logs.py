@@ -102,7 +102,7 @@ async def test_a_failed_request_is_one_log_line_with_its_id(
     assert response.status_code == 404
     [record] = gateway_records(caplog, "r-404")
     assert record.getMessage() == "request r-404: GET /nowhere\\nforged line answered 404"
-    assert record.request_id == "r-404"  # type: ignore[attr-defined]
+    assert record.gateway_request_id == "r-404"  # type: ignore[attr-defined]
 
 
 def test_the_redactor_replaces_secrets_in_messages_arguments_and_tracebacks() -> None:

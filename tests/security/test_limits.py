@@ -179,3 +179,23 @@ async def test_multipart_bodies_may_add_the_upload_limit(configured: GatewayFact
     assert within.status_code != 413  # past the body limit; the multipart parser judges it
     assert over.status_code == 413
     assert "exceeds the limit of 6000 bytes" in over.json()["errors"][0]["message"]
+
+
+IMPORT = """mutation Import($input: [ImportCustomerInput!]!) {
+  importCustomers(input: $input) { importedCount }
+}"""
+
+
+async def test_a_batch_over_the_limit_is_refused_before_anything_is_sent(
+    configured: GatewayFactory,
+) -> None:
+    gateway = await configured({"GATEWAY_MAX_BATCH_ITEMS": "2"})
+    people = [{"firstName": f"P{i}", "lastName": "Batch", "email": f"p{i}@example.com"}
+              for i in range(3)]
+    result = await gateway.post(IMPORT, {"input": people})
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"] == "input: 3 customers exceed the limit of 2 per call"
+    assert gateway.calls() == {}
+    accepted = await gateway.data(IMPORT, {"input": people[:2]})
+    assert accepted["importCustomers"]["importedCount"] == 2

@@ -6,10 +6,12 @@ process or on a loopback port, and every log record); this test runs last (marke
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from gateway.config import DEMO_MEWS_ACCESS_TOKEN, DEMO_MEWS_CLIENT_TOKEN
-from tests.conftest import CredentialScan
+from tests.conftest import CredentialScan, _LogRecorder
 from tests.security.test_auth import API_KEYS
 
 # Below these the scan has not seen the suite (a file run on its own): that proves nothing.
@@ -30,3 +32,14 @@ def test_no_response_or_log_line_of_the_suite_holds_a_credential(
     assert scan.responses >= MIN_RESPONSES, f"only {scan.responses} responses were scanned"
     assert scan.log_records >= MIN_LOG_RECORDS, f"only {scan.log_records} log records"
     assert scan.leaks == []
+
+
+def test_the_scan_catches_a_credential_in_a_response_or_a_log_line() -> None:
+    scan = CredentialScan()
+    scan.check_response("POST /graphql", b'{"errors": [{"message": "bad demo-secret"}]}')
+    record = logging.LogRecord("t", logging.ERROR, __file__, 1, "token %s", (
+        DEMO_MEWS_CLIENT_TOKEN,), None)
+    _LogRecorder(scan).emit(record)
+    assert scan.leaks == [
+        "response to POST /graphql: demo…", f"log record of t: {DEMO_MEWS_CLIENT_TOKEN[:4]}…"
+    ]
