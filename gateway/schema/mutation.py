@@ -376,7 +376,10 @@ class Mutation:
             if fullwhere_fields is not None:
                 outcome = await _import_added_guest(context, record, fullwhere_fields)
             # Joined to the Fullwhere record when one was imported (its link is known now).
-            customer = await customer_for_mews(record, context)
+            # A Fullwhere failure here must not hide the Mews write: report it beside.
+            customer = await customer_for_mews(
+                record, context, [*info.path.as_list(), "customer"]
+            )
             return AddCustomerPayload(customer=customer, fullwhere_import=outcome)
 
         material = {"mews": body, "fullwhere": fullwhere_fields}
@@ -411,7 +414,10 @@ class Mutation:
                     raise
                 raise _duplicate_email(exc, body["Email"], "choose another email") from None
             remember_mews_write(context, record)
-            return UpdateCustomerPayload(customer=await customer_for_mews(record, context))
+            customer = await customer_for_mews(
+                record, context, [*info.path.as_list(), "customer"]
+            )
+            return UpdateCustomerPayload(customer=customer)
 
         material = {"id": str(input.id), "body": body}
         return await _once(info, "updateCustomer", idempotency_key, material, work)
@@ -467,7 +473,11 @@ class Mutation:
             return MergeCustomersPayload(
                 source_id=source_id, target_id=target_id, source_mews_id=source_mews,
                 target_mews_id=target_mews, via=via,
-                target=None if remaining is None else await customer_for_mews(remaining, context),
+                target=None
+                if remaining is None
+                else await customer_for_mews(
+                    remaining, context, [*info.path.as_list(), "target"]
+                ),
             )
 
         material = {"sourceId": str(source_id), "targetId": str(target_id)}

@@ -617,3 +617,21 @@ async def test_merging_an_already_merged_guest_is_refused_before_merging(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert f"merged into {target}" in error["message"]
     assert "mews:customers/merge" not in gateway.calls()
+
+
+async def test_a_fullwhere_failure_after_a_mews_write_keeps_the_written_guest(
+    gateway: Gateway, world: World
+) -> None:
+    fw, mews = _linked(world)
+    await gateway.data(READ, {"id": f"fullwhere:{fw['id']}"})  # the gateway learns the link
+    gateway.app.state.upstreams.cache.clear()
+    gateway.sandboxes.fullwhere.control.fail_next("get", 10, status=503)
+    result = await gateway.post(
+        UPDATE, {"input": {"id": f"mews:{mews['Id']}", "notes": "Written anyway"}}
+    )
+    customer = result["data"]["updateCustomer"]["customer"]
+    assert customer["mews"]["notes"] == "Written anyway"
+    (error,) = result["errors"]
+    assert error["path"] == ["updateCustomer", "customer"]
+    assert error["extensions"]["source"] == "fullwhere"
+    assert gateway.sandboxes.mews.customers[mews["Id"]]["Notes"] == "Written anyway"
