@@ -199,7 +199,9 @@ def create_app(
     """The gateway app. In demo mode, `sandboxes` (seeded ones by default) are its upstreams."""
     if settings.demo:
         sandboxes = sandboxes or Sandboxes.seeded(latency=settings.demo_latency)
-        fullwhere_transport = fullwhere_transport or httpx.ASGITransport(app=sandboxes.fullwhere.app)
+        fullwhere_transport = fullwhere_transport or httpx.ASGITransport(
+            app=sandboxes.fullwhere.app
+        )
         mews_transport = mews_transport or httpx.ASGITransport(app=sandboxes.mews.app)
     upstreams, clients = build_upstreams(
         settings, fullwhere_transport=fullwhere_transport, mews_transport=mews_transport

@@ -45,7 +45,7 @@ class Loaders:
             self._load_mews_open_items
         )
 
-    async def _load_fullwhere(self, ids: Sequence[str]) -> list[Record | None | BaseException]:
+    async def _load_fullwhere(self, ids: Sequence[str]) -> list[Record | BaseException | None]:
         results = await asyncio.gather(
             *(self.upstreams.cache.load((FULLWHERE, id_), self._fetcher(id_)) for id_ in ids),
             return_exceptions=True,

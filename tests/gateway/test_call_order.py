@@ -93,7 +93,9 @@ async def test_a_known_link_reads_both_upstreams_concurrently(
     recorded: Gateway, events: Events, world: World
 ) -> None:
     ((fw_id, mews_id),) = _ids(world, 1)
-    await recorded.data('query($id: ID!) { customer(id: $id) { id } }', {"id": f"fullwhere:{fw_id}"})
+    await recorded.data(
+        "query($id: ID!) { customer(id: $id) { id } }", {"id": f"fullwhere:{fw_id}"}
+    )
     recorded.app.state.upstreams.cache.clear()  # keep the learned link, drop the records
     events.clear()
     # A little latency, so that overlapping requests are visible as overlapping.

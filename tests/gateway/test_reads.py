@@ -227,7 +227,9 @@ async def test_mews_customers_filters_by_company(gateway: Gateway, world: World)
 
 
 async def test_mews_filter_limits_are_refused_before_any_call(gateway: Gateway) -> None:
-    too_long = {"createdUtc": {"startUtc": "2026-01-01T00:00:00Z", "endUtc": "2026-04-02T00:00:00Z"}}
+    too_long = {
+        "createdUtc": {"startUtc": "2026-01-01T00:00:00Z", "endUtc": "2026-04-02T00:00:00Z"}
+    }
     cases = [
         too_long,
         {"companyIds": ["a", "b"]},
@@ -263,9 +265,9 @@ async def test_search_needs_a_name_or_a_resource(gateway: Gateway) -> None:
 
 async def test_open_items_batch_into_one_call(gateway: Gateway, world: World) -> None:
     ids = list(world.mews_open_items)[:3]
+    fields = "mews { openItems { customerId orderItems { id } } }"
     query = "{ " + " ".join(
-        f'c{i}: customer(id: "mews:{id_}") {{ mews {{ openItems {{ customerId orderItems {{ id }} }} }} }}'
-        for i, id_ in enumerate(ids)
+        f'c{i}: customer(id: "mews:{id_}") {{ {fields} }}' for i, id_ in enumerate(ids)
     ) + " }"
     data = await gateway.data(query)
     for i, id_ in enumerate(ids):
