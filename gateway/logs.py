@@ -71,10 +71,14 @@ class SecretRedactor(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if self._pattern is None:
             return True
-        message = record.getMessage()
-        redacted = self.redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: the handler reports it, as logging always does
+            message = None
+        if message is not None:
+            redacted = self.redact(message)
+            if redacted != message:
+                record.msg, record.args = redacted, None
         if record.exc_info and record.exc_info[0] is not None:
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
             clean = self.redact(text)

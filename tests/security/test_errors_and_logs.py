@@ -127,3 +127,11 @@ def test_every_log_record_is_redacted_once_installed(caplog: pytest.LogCaptureFi
     install_redaction(["gw-installed-secret-42"])
     logging.getLogger("some.library").warning("sending gw-installed-secret-42 upstream")
     assert caplog.messages == [f"sending {REDACTED} upstream"]
+
+
+def test_a_malformed_log_call_still_fails_only_in_the_handler() -> None:
+    install_redaction(["gw-installed-secret-42"])
+    record = logging.getLogger("some.library").makeRecord(
+        "some.library", logging.ERROR, __file__, 1, "%d items", ("many",), None
+    )
+    assert record.msg == "%d items"  # left for the handler to report, as logging always does
