@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -28,8 +29,8 @@ def world(seeded_world: World) -> World:
     return copy.deepcopy(seeded_world)
 
 
-@pytest.fixture
-def sandboxes(world: World) -> Sandboxes:
+def sandboxes_of(world: World) -> Sandboxes:
+    """Both sandboxes, serving (and writing into) the records of `world`."""
     return Sandboxes(
         fullwhere=create_fullwhere_sandbox(world.fullwhere_customers),
         mews=create_mews_sandbox(
@@ -38,6 +39,11 @@ def sandboxes(world: World) -> Sandboxes:
             open_items=world.mews_open_items,
         ),
     )
+
+
+@pytest.fixture
+def sandboxes(world: World) -> Sandboxes:
+    return sandboxes_of(world)
 
 
 class Gateway:
@@ -77,13 +83,25 @@ def make_app(sandboxes: Sandboxes, env: dict[str, str] | None = None) -> Any:
     return create_app(load_settings(env or {}, demo=True), sandboxes=sandboxes)
 
 
+def gateway_http(app: Any) -> httpx.AsyncClient:
+    """An in-process HTTP client for a gateway app (close it, or use it with `async with`)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
+
+
+@asynccontextmanager
+async def gateway_with(
+    sandboxes: Sandboxes, env: dict[str, str] | None = None
+) -> AsyncIterator[Gateway]:
+    """A demo gateway over `sandboxes`, configured by `env`."""
+    app = make_app(sandboxes, env)
+    async with gateway_http(app) as http:
+        yield Gateway(http, sandboxes, app)
+
+
 @pytest.fixture
 async def gateway(sandboxes: Sandboxes) -> AsyncIterator[Gateway]:
-    app = make_app(sandboxes)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as http:
-        yield Gateway(http, sandboxes, app)
+    async with gateway_with(sandboxes) as gateway:
+        yield gateway
 
 
 # --- Credential scan -------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from gateway.app import Sandboxes, create_app
 from gateway.config import load_settings
 from gateway.sandbox.world import World, linked_pairs
-from tests.conftest import Gateway
+from tests.conftest import Gateway, gateway_http
 
 Events = list[tuple[str, str, str]]
 
@@ -47,9 +47,7 @@ async def recorded(sandboxes: Sandboxes, events: Events) -> AsyncIterator[Gatewa
         ),
         mews_transport=httpx.ASGITransport(app=Recorder(sandboxes.mews.app, "mews", events)),
     )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as http:
+    async with gateway_http(app) as http:
         yield Gateway(http, sandboxes, app)
 
 

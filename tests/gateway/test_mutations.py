@@ -4,27 +4,15 @@ data from before it."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from gateway.app import Sandboxes
 from gateway.sandbox.world import World, fullwhere_only, linked_pairs
-from tests.conftest import Gateway, make_app
+from tests.conftest import Gateway, gateway_with
 
 NEW_UUID = "00000000-0000-4000-8000-000000000000"
-
-
-@contextlib.asynccontextmanager
-async def gateway_with(sandboxes: Sandboxes, env: dict[str, str]) -> AsyncIterator[Gateway]:
-    app = make_app(sandboxes, env)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as http:
-        yield Gateway(http, sandboxes, app)
 
 
 def only_error(result: dict[str, Any]) -> dict[str, Any]:

@@ -4,8 +4,6 @@ and every refusal made before anything reaches Mews."""
 from __future__ import annotations
 
 import base64
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -14,7 +12,7 @@ import pytest
 
 from gateway.app import Sandboxes
 from gateway.sandbox.world import World, linked_pairs
-from tests.conftest import Gateway, make_app
+from tests.conftest import Gateway, gateway_with
 
 PDF = b"%PDF-1.0\n1 0 obj<</Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -68,15 +66,6 @@ def refusal(response: httpx.Response) -> dict[str, Any]:
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert isinstance(error, dict)
     return error
-
-
-@contextlib.asynccontextmanager
-async def gateway_with(sandboxes: Sandboxes, env: dict[str, str]) -> AsyncIterator[Gateway]:
-    app = make_app(sandboxes, env)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as http:
-        yield Gateway(http, sandboxes, app)
 
 
 # --- multipart ------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import copy
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,11 +15,9 @@ from starlette.routing import Route
 from gateway.app import Sandboxes
 from gateway.http.endpoint import GRAPHQL_RESPONSE, JSON, GraphQLEndpoint, negotiate
 from gateway.resolvers.context import RequestContext
-from gateway.sandbox.fullwhere import create_fullwhere_sandbox
-from gateway.sandbox.mews import create_mews_sandbox
 from gateway.sandbox.world import World
 from gateway.schema import build_schema
-from tests.conftest import Gateway, make_app
+from tests.conftest import Gateway, gateway_http, make_app, sandboxes_of
 
 GR_HEADERS = {"accept": GRAPHQL_RESPONSE}
 
@@ -28,24 +25,14 @@ GR_HEADERS = {"accept": GRAPHQL_RESPONSE}
 @pytest.fixture(scope="module")
 def shared_app(seeded_world: World) -> tuple[Any, Sandboxes]:
     """One app for the module: these tests only read, and building one per test is slow."""
-    world = copy.deepcopy(seeded_world)
-    sandboxes = Sandboxes(
-        fullwhere=create_fullwhere_sandbox(world.fullwhere_customers),
-        mews=create_mews_sandbox(
-            world.mews_customers,
-            reservations=world.mews_reservations,
-            open_items=world.mews_open_items,
-        ),
-    )
+    sandboxes = sandboxes_of(copy.deepcopy(seeded_world))
     return make_app(sandboxes), sandboxes
 
 
 @pytest.fixture
 async def gateway(shared_app: tuple[Any, Sandboxes]) -> AsyncIterator[Gateway]:
     app, sandboxes = shared_app
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as http:
+    async with gateway_http(app) as http:
         client = Gateway(http, sandboxes, app)
         client.reset_calls()
         yield client
@@ -256,9 +243,7 @@ async def test_unexpected_failure_is_500_json_with_request_id_and_no_stack_trace
         raise RuntimeError("internal detail at /srv/app.py line 12")
 
     app = Starlette(routes=[Route("/graphql", GraphQLEndpoint(build_schema(), broken_context))])
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as http:
+    async with gateway_http(app) as http:
         response = await http.post(
             "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "r-1"}
         )

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.app import Sandboxes, create_app
 from gateway.config import DEMO_MEWS_ACCESS_TOKEN, DEMO_MEWS_CLIENT_TOKEN, load_settings
-from tests.conftest import Gateway
+from tests.conftest import Gateway, gateway_http
 from tests.support.loopback import serve_loopback
 
 
@@ -34,9 +34,7 @@ def _real_env(**extra: str) -> dict[str, str]:
 
 
 async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as http:
+    async with gateway_http(app) as http:
         yield http
 
 

@@ -1,28 +1,14 @@
-"""Helpers for the failure-behaviour tests: a gateway with its own settings, a fake clock
-whose sleeps are recorded instead of slept, and clients with a guard over the sandboxes."""
+"""Helpers for the failure-behaviour tests: a fake clock whose sleeps are recorded instead of
+slept, fast backoff settings, and GraphQL errors by path. (A gateway with its own settings:
+`tests.conftest.gateway_with`.)"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
-
-import httpx
-
-from gateway.app import Sandboxes
-from tests.conftest import Gateway, make_app
 
 #: Tiny backoff so tests that retry through the real gateway stay fast.
 FAST = {"UPSTREAM_BACKOFF_BASE_SECONDS": "0.001", "UPSTREAM_BACKOFF_CAP_SECONDS": "0.002"}
-
-
-@asynccontextmanager
-async def gateway_with(sandboxes: Sandboxes, env: dict[str, str]) -> AsyncIterator[Gateway]:
-    app = make_app(sandboxes, env)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as http:
-        yield Gateway(http, sandboxes, app)
 
 
 class FakeClock:

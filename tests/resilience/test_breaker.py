@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 import pytest
 
 from gateway.app import Sandboxes
@@ -16,8 +15,9 @@ from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.errors import UpstreamBadRequest, UpstreamRateLimited, UpstreamUnavailable
 from gateway.upstream.mews import MewsClient
 from gateway.upstream.resilience import NO_RETRY, CircuitBreaker, Guard, UpstreamCircuitOpen
-from tests.resilience.conftest import FAST, FakeClock, errors_by_path, gateway_with
-from tests.support.mews_data import DEMO_CREDENTIALS, make_customers
+from tests.conftest import gateway_with
+from tests.resilience.conftest import FAST, FakeClock, errors_by_path
+from tests.support.mews_data import DEMO_CREDENTIALS, make_customers, mews_http
 
 
 @pytest.fixture
@@ -25,42 +25,48 @@ def sandbox() -> MewsSandbox:
     return create_mews_sandbox(make_customers(2), control=SandboxControl())
 
 
+COOLDOWN = 10.0
+
+
 @asynccontextmanager
-async def client_with(
-    sandbox: MewsSandbox, breaker: CircuitBreaker, clock: FakeClock
-) -> AsyncIterator[MewsClient]:
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+async def guarded(
+    sandbox: MewsSandbox, threshold: int
+) -> AsyncIterator[tuple[MewsClient, CircuitBreaker, FakeClock]]:
+    """A Mews client whose only guard is a breaker opening after `threshold` faults."""
+    clock = FakeClock()
+    breaker = CircuitBreaker(threshold=threshold, cooldown=COOLDOWN, clock=clock)
+    async with mews_http(sandbox) as http:
         guard = Guard("mews", retry=NO_RETRY, breaker=breaker, sleep=clock.sleep)
-        yield MewsClient(http, DEMO_CREDENTIALS, guard=guard)
+        yield MewsClient(http, DEMO_CREDENTIALS, guard=guard), breaker, clock
+
+
+async def searches_fail(
+    client: MewsClient, times: int, error: type[Exception] = UpstreamUnavailable
+) -> pytest.ExceptionInfo[Exception]:
+    """Searches `times` times, each raising `error`; the last one's exception info."""
+    for _ in range(times):
+        with pytest.raises(error) as caught:
+            await client.search(name="x")
+    return caught
 
 
 async def test_opens_after_n_failures_then_sends_nothing(sandbox: MewsSandbox) -> None:
-    clock = FakeClock()
-    breaker = CircuitBreaker(threshold=3, cooldown=10.0, clock=clock)
     sandbox.control.fail_next("customers/search", 3, status=503)
-    async with client_with(sandbox, breaker, clock) as client:
-        for _ in range(3):
-            with pytest.raises(UpstreamUnavailable):
-                await client.search(name="x")
+    async with guarded(sandbox, threshold=3) as (client, breaker, _):
+        await searches_fail(client, 3)
         assert str(breaker.state) == "open"
-        for _ in range(5):
-            with pytest.raises(UpstreamCircuitOpen) as caught:
-                await client.search(name="x")
+        caught = await searches_fail(client, 5, UpstreamCircuitOpen)
     assert sandbox.control.calls["customers/search"] == 3  # nothing sent while open
+    assert isinstance(caught.value, UpstreamCircuitOpen)
     assert caught.value.code == "UPSTREAM_UNAVAILABLE"
-    assert caught.value.not_applied and caught.value.retry_after == 10.0
+    assert caught.value.not_applied and caught.value.retry_after == COOLDOWN
 
 
 async def test_half_open_probe_that_succeeds_closes_the_circuit(sandbox: MewsSandbox) -> None:
-    clock = FakeClock()
-    breaker = CircuitBreaker(threshold=2, cooldown=10.0, clock=clock)
     sandbox.control.fail_next("customers/search", 2, status=500)
-    async with client_with(sandbox, breaker, clock) as client:
-        for _ in range(2):
-            with pytest.raises(UpstreamUnavailable):
-                await client.search(name="x")
-        clock.advance(10.0)
+    async with guarded(sandbox, threshold=2) as (client, breaker, clock):
+        await searches_fail(client, 2)
+        clock.advance(COOLDOWN)
         assert str(breaker.state) == "half-open"
         await client.search(name="x")  # the probe
         assert str(breaker.state) == "closed"
@@ -69,30 +75,21 @@ async def test_half_open_probe_that_succeeds_closes_the_circuit(sandbox: MewsSan
 
 
 async def test_a_failing_probe_opens_it_again(sandbox: MewsSandbox) -> None:
-    clock = FakeClock()
-    breaker = CircuitBreaker(threshold=2, cooldown=10.0, clock=clock)
     sandbox.control.fail_next("customers/search", 3, status=503)
-    async with client_with(sandbox, breaker, clock) as client:
-        for _ in range(2):
-            with pytest.raises(UpstreamUnavailable):
-                await client.search(name="x")
-        clock.advance(10.0)
-        with pytest.raises(UpstreamUnavailable):
-            await client.search(name="x")  # the probe fails
-        with pytest.raises(UpstreamCircuitOpen):
-            await client.search(name="x")
+    async with guarded(sandbox, threshold=2) as (client, _, clock):
+        await searches_fail(client, 2)
+        clock.advance(COOLDOWN)
+        await searches_fail(client, 1)  # the probe fails
+        await searches_fail(client, 1, UpstreamCircuitOpen)
     assert sandbox.control.calls["customers/search"] == 3
 
 
 async def test_client_errors_and_429s_never_open_it(sandbox: MewsSandbox) -> None:
-    clock = FakeClock()
-    breaker = CircuitBreaker(threshold=2, cooldown=10.0, clock=clock)
     sandbox.control.fail_next("customers/search", 3, status=400)
     sandbox.control.fail_next("customers/getAll", 3, status=429)
-    async with client_with(sandbox, breaker, clock) as client:
+    async with guarded(sandbox, threshold=2) as (client, breaker, _):
         for _ in range(3):
-            with pytest.raises(UpstreamBadRequest):
-                await client.search(name="x")
+            await searches_fail(client, 1, UpstreamBadRequest)
             with pytest.raises(UpstreamRateLimited):
                 await client.get_all({"ActivityStates": ["Active"]}, count=1)
     assert str(breaker.state) == "closed"

@@ -15,8 +15,9 @@ from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.errors import UpstreamRateLimited, UpstreamTimeout, UpstreamUnavailable
 from gateway.upstream.mews import MewsClient
 from gateway.upstream.resilience import Backoff, Deadline, Guard, RetryPolicy, deadline_scope
-from tests.resilience.conftest import FAST, FakeClock, constant, errors_by_path, gateway_with
-from tests.support.mews_data import DEMO_CREDENTIALS
+from tests.conftest import gateway_with
+from tests.resilience.conftest import FAST, FakeClock, constant, errors_by_path
+from tests.support.mews_data import DEMO_CREDENTIALS, mews_http
 
 
 def mews_client(http: httpx.AsyncClient, clock: FakeClock, retries: int = 5) -> MewsClient:
@@ -33,8 +34,7 @@ async def test_retries_stop_before_a_wait_that_would_pass_the_deadline() -> None
     clock = FakeClock()
     sandbox = create_mews_sandbox(control=SandboxControl())
     sandbox.control.fail_next("customers/search", 10, status=503)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         client = mews_client(http, clock)
         with deadline_scope(Deadline.after(1.0, clock=clock)), pytest.raises(
             UpstreamUnavailable
@@ -50,8 +50,7 @@ async def test_a_retry_after_beyond_the_deadline_fails_at_once() -> None:
     clock = FakeClock()
     sandbox = create_mews_sandbox(control=SandboxControl())
     sandbox.control.fail_next("customers/getAll", status=429, headers={"Retry-After": "30"})
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         client = mews_client(http, clock)
         with deadline_scope(Deadline.after(20.0, clock=clock)), pytest.raises(
             UpstreamRateLimited
@@ -65,8 +64,7 @@ async def test_a_retry_after_beyond_the_deadline_fails_at_once() -> None:
 async def test_nothing_is_sent_once_the_deadline_has_passed() -> None:
     clock = FakeClock()
     sandbox = create_mews_sandbox(control=SandboxControl())
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         client = mews_client(http, clock)
         deadline = Deadline.after(1.0, clock=clock)
         clock.advance(1.0)
@@ -79,8 +77,7 @@ async def test_nothing_is_sent_once_the_deadline_has_passed() -> None:
 async def test_a_write_cut_off_by_the_deadline_may_have_been_applied() -> None:
     sandbox = create_mews_sandbox(control=SandboxControl())
     sandbox.control.fail_next("customers/add", kind="hang", hang_seconds=5.0)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         client = MewsClient(http, DEMO_CREDENTIALS, guard=Guard("mews", retry=RetryPolicy()))
         with deadline_scope(Deadline.after(0.2)), pytest.raises(UpstreamTimeout) as caught:
             await client.add({"LastName": "Carbone", "OverwriteExisting": False})

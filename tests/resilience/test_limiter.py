@@ -19,8 +19,9 @@ from gateway.upstream.resilience import (
     SlidingWindowLimiter,
     deadline_scope,
 )
-from tests.resilience.conftest import FakeClock, errors_by_path, gateway_with
-from tests.support.mews_data import DEMO_CREDENTIALS, make_customers
+from tests.conftest import gateway_with
+from tests.resilience.conftest import FakeClock, errors_by_path
+from tests.support.mews_data import DEMO_CREDENTIALS, make_customers, mews_http
 
 
 def sandbox_on(clock: FakeClock, *, rate_limit: int) -> MewsSandbox:
@@ -40,8 +41,7 @@ async def test_a_burst_is_spread_over_the_window_without_any_429() -> None:
     sandbox = sandbox_on(clock, rate_limit=3)
     limiter = SlidingWindowLimiter(limit=3, window=30.0, clock=clock)
     guard = Guard("mews", retry=NO_RETRY, limiter=limiter, sleep=clock.sleep)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         client = client_for(http, guard)
         for _ in range(7):
             await client.search(name="x")  # with no retries, a single 429 would raise
@@ -52,8 +52,7 @@ async def test_a_burst_is_spread_over_the_window_without_any_429() -> None:
 async def test_without_the_limiter_the_same_burst_collects_429s() -> None:
     clock = FakeClock()
     sandbox = sandbox_on(clock, rate_limit=3)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         client = client_for(http, Guard("mews", retry=NO_RETRY, sleep=clock.sleep))
         for _ in range(3):
             await client.search(name="x")
@@ -66,8 +65,7 @@ async def test_a_wait_past_the_deadline_fails_at_once_without_a_call() -> None:
     sandbox = sandbox_on(clock, rate_limit=100)
     limiter = SlidingWindowLimiter(limit=1, window=30.0, clock=clock)
     guard = Guard("mews", retry=RetryPolicy(retries=2), limiter=limiter, sleep=clock.sleep)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         client = client_for(http, guard)
         with deadline_scope(Deadline.after(5.0, clock=clock)):
             await client.search(name="x")
@@ -85,8 +83,7 @@ async def test_a_429_with_retry_after_holds_back_every_call() -> None:
     limiter = SlidingWindowLimiter(limit=100, window=30.0, clock=clock)
     guard = Guard("mews", retry=NO_RETRY, limiter=limiter, sleep=clock.sleep)
     sandbox.control.fail_next("customers/search", status=429, headers={"Retry-After": "4"})
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         client = client_for(http, guard)
         with pytest.raises(UpstreamRateLimited):
             await client.search(name="x")

@@ -7,7 +7,8 @@ from typing import Any
 
 from gateway.app import Sandboxes
 from gateway.sandbox.world import World, linked_pairs, mews_link
-from tests.resilience.conftest import FAST, errors_by_path, gateway_with
+from tests.conftest import gateway_with
+from tests.resilience.conftest import FAST, errors_by_path
 
 DOWN = 1000  # fail this many calls: "down" for the whole test
 
@@ -33,6 +34,23 @@ def _staying_linked(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
     return next((fw, m) for fw, m in linked_pairs(world) if m["Id"] in staying)
 
 
+async def post_with_fullwhere_down(
+    sandboxes: Sandboxes, fw: dict[str, Any], query: str, variables: dict[str, Any]
+) -> Any:
+    """Learns `fw`'s link to Mews, forgets the cached records so Fullwhere must be asked
+    again, then posts `query` with Fullwhere down."""
+    async with gateway_with(sandboxes, FAST) as gateway:
+        await gateway.data(CUSTOMER, {"id": f"fullwhere:{fw['id']}"})
+        gateway.app.state.upstreams.cache.clear()
+        sandboxes.fullwhere.control.fail_next("get", DOWN, status=503)
+        return await gateway.post(query, variables)
+
+
+def assert_unavailable(error: dict[str, Any], source: str) -> None:
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["extensions"]["source"] == source
+
+
 async def test_customer_keeps_its_fullwhere_fields_when_mews_is_down(
     sandboxes: Sandboxes, world: World
 ) -> None:
@@ -48,8 +66,7 @@ async def test_customer_keeps_its_fullwhere_fields_when_mews_is_down(
     assert customer["sources"] == [{"__typename": "FullwhereProfile"}]
     errors = errors_by_path(result)
     for path in (("customer", "mews"), ("customer", "sources")):
-        assert errors[path]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
-        assert errors[path]["extensions"]["source"] == "mews"
+        assert_unavailable(errors[path], "mews")
     assert set(errors) == {("customer", "mews"), ("customer", "sources")}
 
 
@@ -75,68 +92,51 @@ async def test_customers_page_keeps_every_fullwhere_field_when_mews_is_down(
     assert linked, "the seeded world links some of the first customers"
     assert set(errors) == {("customers", "edges", i, "node", "mews") for i in linked}
     for error in errors.values():
-        assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
-        assert error["extensions"]["source"] == "mews"
+        assert_unavailable(error, "mews")
 
 
 async def test_search_keeps_mews_results_when_fullwhere_is_down(
     sandboxes: Sandboxes, world: World
 ) -> None:
     fw, guest = _staying_linked(world)
-    async with gateway_with(sandboxes, FAST) as gateway:
-        # Learn the link, then forget the cached records so Fullwhere must be asked again.
-        await gateway.data(CUSTOMER, {"id": f"fullwhere:{fw['id']}"})
-        gateway.app.state.upstreams.cache.clear()
-        sandboxes.fullwhere.control.fail_next("get", DOWN, status=503)
-        result = await gateway.post(
-            """query($name: String) { searchCustomers(name: $name) {
-                 customer { id mewsId } mews { id lastName } reservation { id } } }""",
-            {"name": guest["LastName"]},
-        )
+    result = await post_with_fullwhere_down(
+        sandboxes, fw,
+        """query($name: String) { searchCustomers(name: $name) {
+             customer { id mewsId } mews { id lastName } reservation { id } } }""",
+        {"name": guest["LastName"]},
+    )
     hits = result["data"]["searchCustomers"]
     index, hit = next((i, h) for i, h in enumerate(hits) if h["mews"]["id"] == guest["Id"])
     assert hit["mews"]["lastName"] == guest["LastName"]
     assert hit["reservation"] is not None
     assert hit["customer"]["mewsId"] == guest["Id"]
-    error = errors_by_path(result)[("searchCustomers", index, "customer")]
-    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
-    assert error["extensions"]["source"] == "fullwhere"
+    assert_unavailable(errors_by_path(result)[("searchCustomers", index, "customer")], "fullwhere")
 
 
 async def test_mews_customers_keep_their_profiles_when_fullwhere_is_down(
     sandboxes: Sandboxes, world: World
 ) -> None:
     fw, guest = _staying_linked(world)
-    async with gateway_with(sandboxes, FAST) as gateway:
-        await gateway.data(CUSTOMER, {"id": f"fullwhere:{fw['id']}"})
-        gateway.app.state.upstreams.cache.clear()
-        sandboxes.fullwhere.control.fail_next("get", DOWN, status=503)
-        result = await gateway.post(
-            """query($ids: [ID!]) { mewsCustomers(filter: {customerIds: $ids}) {
-                 edges { node { id lastName } customer { id mewsId } } } }""",
-            {"ids": [guest["Id"]]},
-        )
+    result = await post_with_fullwhere_down(
+        sandboxes, fw,
+        """query($ids: [ID!]) { mewsCustomers(filter: {customerIds: $ids}) {
+             edges { node { id lastName } customer { id mewsId } } } }""",
+        {"ids": [guest["Id"]]},
+    )
     (edge,) = result["data"]["mewsCustomers"]["edges"]
     assert edge["node"] == {"id": guest["Id"], "lastName": guest["LastName"]}
     assert edge["customer"]["mewsId"] == guest["Id"]
-    error = errors_by_path(result)[("mewsCustomers", "edges", 0, "customer")]
-    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
-    assert error["extensions"]["source"] == "fullwhere"
+    errors = errors_by_path(result)
+    assert_unavailable(errors[("mewsCustomers", "edges", 0, "customer")], "fullwhere")
 
 
 async def test_customer_by_mews_id_keeps_the_mews_guest_when_fullwhere_is_down(
     sandboxes: Sandboxes, world: World
 ) -> None:
     fw, guest = next((fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId"))
-    async with gateway_with(sandboxes, FAST) as gateway:
-        await gateway.data(CUSTOMER, {"id": f"fullwhere:{fw['id']}"})  # learns the link
-        gateway.app.state.upstreams.cache.clear()
-        sandboxes.fullwhere.control.fail_next("get", DOWN, status=503)
-        result = await gateway.post(CUSTOMER, {"id": f"mews:{guest['Id']}"})
+    result = await post_with_fullwhere_down(sandboxes, fw, CUSTOMER, {"id": f"mews:{guest['Id']}"})
     customer = result["data"]["customer"]
     assert customer["mewsId"] == guest["Id"]
     assert customer["mews"] == {"id": guest["Id"], "lastName": guest["LastName"]}
     assert customer["sources"] == [{"__typename": "MewsProfile"}]
-    error = errors_by_path(result)[("customer",)]
-    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
-    assert error["extensions"]["source"] == "fullwhere"
+    assert_unavailable(errors_by_path(result)[("customer",)], "fullwhere")

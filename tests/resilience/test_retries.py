@@ -14,7 +14,6 @@ import pytest
 
 from gateway.errors import error_extensions
 from gateway.sandbox.control import SandboxControl
-from gateway.sandbox.fullwhere import create_fullwhere_sandbox
 from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
 from gateway.upstream.errors import (
     UpstreamInvalidResponse,
@@ -27,9 +26,15 @@ from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.mews import MewsClient
 from gateway.upstream.resilience import Backoff, Guard, RetryPolicy
 from tests.resilience.conftest import FakeClock, constant
-from tests.support.fullwhere_data import ALICE, API_KEY, API_SECRET, customers
-from tests.support.loopback import serve_loopback
-from tests.support.mews_data import DEMO_CREDENTIALS, make_customers
+from tests.support.fullwhere_data import (
+    ALICE,
+    API_KEY,
+    API_SECRET,
+    fullwhere_http,
+    fullwhere_sandbox,
+)
+from tests.support.loopback import loopback_http
+from tests.support.mews_data import DEMO_CREDENTIALS, make_customers, mews_http
 
 FW_CREDENTIALS = FullwhereCredentials(API_KEY, API_SECRET)
 #: Jitter draws of 1.0 show the backoff ceilings.
@@ -55,8 +60,7 @@ def guard(
 
 @asynccontextmanager
 async def mews(sandbox: MewsSandbox, clock: FakeClock, **kw: Any) -> AsyncIterator[MewsClient]:
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         yield MewsClient(http, DEMO_CREDENTIALS, guard=guard("mews", clock, **kw))
 
 
@@ -132,9 +136,8 @@ async def test_a_read_gives_up_after_the_retries_with_the_last_error(
 
 async def test_client_errors_and_malformed_answers_are_not_retried() -> None:
     clock = FakeClock()
-    sandbox = create_fullwhere_sandbox(customers(), api_key=API_KEY, api_secret=API_SECRET)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://fw.test") as http:
+    sandbox = fullwhere_sandbox()
+    async with fullwhere_http(sandbox) as http:
         client = FullwhereClient(http, FW_CREDENTIALS, guard=guard("fullwhere", clock))
         with pytest.raises(UpstreamNotFound):
             await client.get_customer("0000-unknown")
@@ -147,27 +150,25 @@ async def test_client_errors_and_malformed_answers_are_not_retried() -> None:
 
 async def test_a_dropped_connection_on_a_read_is_retried() -> None:
     clock = FakeClock()
-    sandbox = create_fullwhere_sandbox(customers(), api_key=API_KEY, api_secret=API_SECRET)
+    sandbox = fullwhere_sandbox()
     sandbox.control.fail_next("get", kind="disconnect")
-    with serve_loopback(sandbox.app) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, timeout=2.0) as http:
-            client = FullwhereClient(http, FW_CREDENTIALS, guard=guard("fullwhere", clock))
-            record = await client.get_customer(ALICE["id"])
+    async with loopback_http(sandbox.app, timeout=2.0) as http:
+        client = FullwhereClient(http, FW_CREDENTIALS, guard=guard("fullwhere", clock))
+        record = await client.get_customer(ALICE["id"])
     assert record["id"] == ALICE["id"]
     assert sandbox.control.calls["get"] == 2
 
 
 async def test_a_read_timeout_is_retried() -> None:
     clock = FakeClock()
-    sandbox = create_fullwhere_sandbox(customers(), api_key=API_KEY, api_secret=API_SECRET)
+    sandbox = fullwhere_sandbox()
     sandbox.control.fail_next("get", kind="hang", hang_seconds=0.3)
-    with serve_loopback(sandbox.app) as base_url:
-        async with httpx.AsyncClient(base_url=base_url) as http:
-            client = FullwhereClient(
-                http, FW_CREDENTIALS,
-                guard=guard("fullwhere", clock, timeout=httpx.Timeout(2.0, read=0.1)),
-            )
-            record = await client.get_customer(ALICE["id"])
+    async with loopback_http(sandbox.app) as http:
+        client = FullwhereClient(
+            http, FW_CREDENTIALS,
+            guard=guard("fullwhere", clock, timeout=httpx.Timeout(2.0, read=0.1)),
+        )
+        record = await client.get_customer(ALICE["id"])
     assert record["id"] == ALICE["id"]
     assert sandbox.control.calls["get"] == 2
 
@@ -204,14 +205,13 @@ async def test_a_write_that_timed_out_after_sending_is_not_retried() -> None:
     clock = FakeClock()
     sandbox = create_mews_sandbox(control=SandboxControl())
     sandbox.control.fail_next("customers/add", kind="hang", hang_seconds=0.3)
-    with serve_loopback(sandbox.app) as base_url:
-        async with httpx.AsyncClient(base_url=base_url) as http:
-            client = MewsClient(
-                http, DEMO_CREDENTIALS,
-                guard=guard("mews", clock, timeout=httpx.Timeout(2.0, read=0.1)),
-            )
-            with pytest.raises(UpstreamTimeout) as caught:
-                await client.add({"LastName": "Carbone", "OverwriteExisting": False})
+    async with loopback_http(sandbox.app) as http:
+        client = MewsClient(
+            http, DEMO_CREDENTIALS,
+            guard=guard("mews", clock, timeout=httpx.Timeout(2.0, read=0.1)),
+        )
+        with pytest.raises(UpstreamTimeout) as caught:
+            await client.add({"LastName": "Carbone", "OverwriteExisting": False})
     assert sandbox.control.calls["customers/add"] == 1
     assert caught.value.sent is True
     assert caught.value.message == (
@@ -221,13 +221,12 @@ async def test_a_write_that_timed_out_after_sending_is_not_retried() -> None:
 
 async def test_a_write_whose_connection_dropped_is_not_retried() -> None:
     clock = FakeClock()
-    sandbox = create_fullwhere_sandbox(customers(), api_key=API_KEY, api_secret=API_SECRET)
+    sandbox = fullwhere_sandbox()
     sandbox.control.fail_next("import", kind="disconnect")
-    with serve_loopback(sandbox.app) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, timeout=2.0) as http:
-            client = FullwhereClient(http, FW_CREDENTIALS, guard=guard("fullwhere", clock))
-            with pytest.raises(UpstreamUnavailable) as caught:
-                await client.import_customer({"firstName": "Quinn"})
+    async with loopback_http(sandbox.app, timeout=2.0) as http:
+        client = FullwhereClient(http, FW_CREDENTIALS, guard=guard("fullwhere", clock))
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await client.import_customer({"firstName": "Quinn"})
     assert sandbox.control.calls["import"] == 1
     assert "may have been applied" in caught.value.message
 

@@ -12,7 +12,8 @@ from gateway.resolvers.cache import ReadCache, StaleRead, collect_stale
 from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.errors import UpstreamNotFound, UpstreamUnavailable
 from gateway.upstream.resilience import is_upstream_failure
-from tests.resilience.conftest import FakeClock, errors_by_path, gateway_with
+from tests.conftest import gateway_with
+from tests.resilience.conftest import FakeClock, errors_by_path
 
 DOWN = 1000
 
@@ -23,6 +24,15 @@ def cache_on(clock: FakeClock) -> ReadCache[str, str]:
     )
 
 
+def primed() -> tuple[FakeClock, ReadCache[str, str]]:
+    """A cache on a fake clock, holding "old" under "k" (fresh for 60 s, then servable for
+    300 s more when a read fails)."""
+    clock = FakeClock()
+    cache = cache_on(clock)
+    cache.prime("k", "old")
+    return clock, cache
+
+
 async def down() -> str:
     raise UpstreamUnavailable("mews", "upstream failed with HTTP 503", status=503)
 
@@ -31,9 +41,7 @@ async def down() -> str:
 
 
 async def test_an_expired_entry_answers_a_failed_read_and_is_reported() -> None:
-    clock = FakeClock()
-    cache = cache_on(clock)
-    cache.prime("k", "old")
+    clock, cache = primed()
     clock.advance(75)
     reads: list[StaleRead] = []
     with collect_stale(reads):
@@ -43,9 +51,7 @@ async def test_an_expired_entry_answers_a_failed_read_and_is_reported() -> None:
 
 
 async def test_a_fresh_fetch_wins_over_the_stale_copy() -> None:
-    clock = FakeClock()
-    cache = cache_on(clock)
-    cache.prime("k", "old")
+    clock, cache = primed()
     clock.advance(75)
 
     async def fetch() -> str:
@@ -58,18 +64,14 @@ async def test_a_fresh_fetch_wins_over_the_stale_copy() -> None:
 
 
 async def test_past_the_grace_period_the_error_stands() -> None:
-    clock = FakeClock()
-    cache = cache_on(clock)
-    cache.prime("k", "old")
+    clock, cache = primed()
     clock.advance(360)
     with pytest.raises(UpstreamUnavailable):
         await cache.load("k", down)
 
 
 async def test_answers_about_the_request_itself_are_not_papered_over() -> None:
-    clock = FakeClock()
-    cache = cache_on(clock)
-    cache.prime("k", "old")
+    clock, cache = primed()
     clock.advance(75)
 
     async def not_found() -> str:
@@ -80,9 +82,7 @@ async def test_answers_about_the_request_itself_are_not_papered_over() -> None:
 
 
 async def test_invalidated_entries_are_never_served_stale() -> None:
-    clock = FakeClock()
-    cache = cache_on(clock)
-    cache.prime("k", "old")
+    clock, cache = primed()
     cache.invalidate("k")
     clock.advance(75)
     with pytest.raises(UpstreamUnavailable):
@@ -90,9 +90,7 @@ async def test_invalidated_entries_are_never_served_stale() -> None:
 
 
 async def test_waiters_on_a_shared_failed_fetch_get_the_stale_copy_too() -> None:
-    clock = FakeClock()
-    cache = cache_on(clock)
-    cache.prime("k", "old")
+    clock, cache = primed()
     clock.advance(75)
     release = asyncio.Event()
 

@@ -14,8 +14,17 @@ from starlette.routing import Mount
 
 from gateway.sandbox.control import InjectedDisconnect
 from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
-from tests.support.fullwhere_data import ALICE, API_KEY, API_SECRET, BRUNO, CHLOE, customers
-from tests.support.loopback import serve_loopback
+from tests.support.fullwhere_data import (
+    ALICE,
+    API_KEY,
+    API_SECRET,
+    BRUNO,
+    CHLOE,
+    customers,
+    fullwhere_http,
+    fullwhere_sandbox,
+)
+from tests.support.loopback import loopback_http
 
 AUTH = {"X-API-KEY": API_KEY, "X-API-SECRET": API_SECRET}
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -31,13 +40,12 @@ DOCUMENTED_CUSTOMER_KEYS = [
 
 @pytest.fixture
 def sandbox() -> FullwhereSandbox:
-    return create_fullwhere_sandbox(customers(), api_key=API_KEY, api_secret=API_SECRET)
+    return fullwhere_sandbox()
 
 
 @pytest.fixture
 async def http(sandbox: FullwhereSandbox) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://fullwhere.test") as client:
+    async with fullwhere_http(sandbox) as client:
         yield client
 
 
@@ -274,8 +282,7 @@ async def test_the_limit_holds_for_streamed_bodies_without_a_length() -> None:
             yield b"y" * 100
         yield b'"}'
 
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://fullwhere.test") as http:
+    async with fullwhere_http(sandbox) as http:
         response = await http.post(
             "/partners/customer",
             content=chunks(),
@@ -336,8 +343,7 @@ async def test_list_page_past_the_end_is_empty(http: httpx.AsyncClient) -> None:
 
 async def test_list_of_an_empty_store() -> None:
     sandbox = create_fullwhere_sandbox()
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://fullwhere.test") as http:
+    async with fullwhere_http(sandbox) as http:
         response = await http.post(
             "/partners/customer/list",
             json={},
@@ -488,20 +494,18 @@ async def test_disconnect_fault_raises_through_the_asgi_transport(
 
 async def test_disconnect_fault_drops_a_real_connection(sandbox: FullwhereSandbox) -> None:
     sandbox.control.fail_next("get", kind="disconnect")
-    with serve_loopback(sandbox.app) as base_url:
-        async with httpx.AsyncClient(base_url=base_url) as http:
-            with pytest.raises(httpx.RemoteProtocolError):
-                await http.get("/partners/customer", params={"id": ALICE["id"]}, headers=AUTH)
-            after = await http.get("/partners/customer", params={"id": ALICE["id"]}, headers=AUTH)
+    async with loopback_http(sandbox.app) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get("/partners/customer", params={"id": ALICE["id"]}, headers=AUTH)
+        after = await http.get("/partners/customer", params={"id": ALICE["id"]}, headers=AUTH)
     assert after.status_code == 200
 
 
 async def test_hang_fault_delays_the_answer(sandbox: FullwhereSandbox) -> None:
     sandbox.control.fail_next("get", kind="hang", hang_seconds=1.0)
-    with serve_loopback(sandbox.app) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, timeout=0.2) as http:
-            with pytest.raises(httpx.ReadTimeout):
-                await http.get("/partners/customer", params={"id": ALICE["id"]}, headers=AUTH)
+    async with loopback_http(sandbox.app, timeout=0.2) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get("/partners/customer", params={"id": ALICE["id"]}, headers=AUTH)
 
 
 # --- mounting ----------------------------------------------------------------------------------

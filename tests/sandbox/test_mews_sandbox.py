@@ -17,12 +17,13 @@ from starlette.routing import Mount
 from gateway.sandbox.control import SandboxControl
 from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
+from tests.support.docs import mews_order_item
 from tests.support.mews_data import (
     CLIENT_NAME,
     make_customer,
     make_customers,
     make_reservation,
-    order_item,
+    mews_http,
 )
 
 AUTH = {"ClientToken": DEMO_CLIENT_TOKEN, "AccessToken": DEMO_ACCESS_TOKEN, "Client": CLIENT_NAME}
@@ -42,8 +43,7 @@ def sandbox(customers: list[dict[str, Any]]) -> MewsSandbox:
 
 @pytest.fixture
 async def http(sandbox: MewsSandbox) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as client:
+    async with mews_http(sandbox) as client:
         yield client
 
 
@@ -142,8 +142,7 @@ async def test_missing_or_unknown_tokens_are_401(
 
 async def test_other_configured_token_pairs_are_accepted() -> None:
     sandbox = create_mews_sandbox(tokens=[("ct-2", "at-2")])
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         ok = await http.post(API + "customers/search",
                              json={"ClientToken": "ct-2", "AccessToken": "at-2", "Client": "c"})
         demo = await http.post(API + "customers/search", json=AUTH)
@@ -184,8 +183,7 @@ async def test_rate_limit_is_a_sliding_window_per_access_token() -> None:
         rate_limit=2, rate_window=30.0, clock=lambda: now[0],
     )
     other = {"ClientToken": "ct-2", "AccessToken": "at-2", "Client": CLIENT_NAME}
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         assert (await call(http, "customers/search", {})).status_code == 200
         now[0] = 10.0
         assert (await call(http, "customers/search", {})).status_code == 200
@@ -207,8 +205,7 @@ async def test_injected_status_answers_the_documented_error_body() -> None:
     control = SandboxControl()
     control.fail_next("customers/getAll", status=429, headers={"Retry-After": "7"})
     sandbox = create_mews_sandbox(control=control)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         response = await get_all(http, CustomerIds=[])
         again = await get_all(http, CustomerIds=[])
     assert_error(response, 429)
@@ -220,8 +217,7 @@ async def test_injected_malformed_answer_is_not_json() -> None:
     control = SandboxControl()
     control.fail_next("customers/search", kind="malformed")
     sandbox = create_mews_sandbox(control=control)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         response = await call(http, "customers/search", {})
     assert response.status_code == 200 and response.headers["Request-Id"]
     with pytest.raises(orjson.JSONDecodeError):
@@ -311,8 +307,7 @@ async def test_get_all_returns_newest_first_with_ties_by_id() -> None:
     tied = [make_customer(i, CreatedUtc=same_time) for i in range(3)]
     older = make_customer(9, CreatedUtc="2024-04-01T10:00:00Z")
     sandbox = create_mews_sandbox([older, *tied])
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         response = await get_all(http, ActivityStates=["Active"])
     expected = [*sorted((c["Id"] for c in tied), reverse=True), older["Id"]]
     assert ids(response) == expected
@@ -370,8 +365,7 @@ async def test_get_all_returns_the_documented_customer_shape(
 
 async def test_get_all_completes_sparse_seeded_customers() -> None:
     sandbox = create_mews_sandbox([{"Id": "c-1", "LastName": "Carbone"}])
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         customer = (await get_all(http, CustomerIds=["c-1"])).json()["Customers"][0]
     assert customer["HasOtaEmail"] is False and customer["IsActive"] is True
     assert customer["Classifications"] == [] and customer["PreferredSpaceFeatures"] == []
@@ -429,15 +423,13 @@ async def test_get_all_activity_states_and_deleted_utc(
 
 async def test_get_open_items_answers_items_and_empty_lists() -> None:
     owing, clean = make_customer(0), make_customer(1)
-    sandbox = create_mews_sandbox(
-        [owing, clean], open_items={owing["Id"]: {"OrderItems": [order_item(owing["Id"])]}}
-    )
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    item = mews_order_item(owing["Id"])
+    sandbox = create_mews_sandbox([owing, clean], open_items={owing["Id"]: {"OrderItems": [item]}})
+    async with mews_http(sandbox) as http:
         response = await call(http, "customers/getOpenItems",
                               {"CustomerIds": [owing["Id"], clean["Id"]]})
     assert response.json() == {"Customers": [
-        {"CustomerId": owing["Id"], "OrderItems": [order_item(owing["Id"])], "PaymentItems": []},
+        {"CustomerId": owing["Id"], "OrderItems": [item], "PaymentItems": []},
         {"CustomerId": clean["Id"], "OrderItems": [], "PaymentItems": []},
     ]}
 
@@ -540,8 +532,7 @@ async def test_update_leaves_blank_fields_and_bumps_updated_utc() -> None:
     moments = iter([datetime(2024, 6, 1, tzinfo=UTC), datetime(2024, 6, 2, 9, 30, tzinfo=UTC)])
     customer = make_customer(0)
     sandbox = create_mews_sandbox([customer], now=lambda: next(moments))
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         response = await call(http, "customers/update", {
             "CustomerId": customer["Id"], "FirstName": "", "LastName": None, "Phone": "   ",
             "Occupation": "Editor", "Address": {"City": "Roma", "Line1": ""},
@@ -559,8 +550,7 @@ async def test_update_leaves_blank_fields_and_bumps_updated_utc() -> None:
 async def test_update_sets_and_clears_italian_codes_with_update_values() -> None:
     customer = make_customer(0, ItalianFiscalCode="ZGNZLR17U72P554F")
     sandbox = create_mews_sandbox([customer])
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         response = await call(http, "customers/update", {
             "CustomerId": customer["Id"], "ItalianFiscalCode": {"Value": None},
             "ItalianDestinationCode": {"Value": "7654321"}, "ItalianLotteryCode": None,
@@ -643,8 +633,7 @@ async def test_add_file_stores_the_file(
 async def test_a_body_over_the_size_limit_is_413() -> None:
     customer = make_customer(0)
     sandbox = create_mews_sandbox([customer], max_body_bytes=2048)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         response = await call(http, "customers/addFile", {
             "CustomerId": customer["Id"], "Name": "big.png", "Type": "image/png",
             "Data": base64.b64encode(b"\0" * 4096).decode(),
@@ -675,8 +664,7 @@ def hotel() -> MewsSandbox:
 
 
 async def search(sandbox: MewsSandbox, **body: Any) -> list[tuple[str, str | None]]:
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(sandbox) as http:
         response = await call(http, "customers/search", body)
     assert response.status_code == 200, response.text
     assert response.json()["Documents"] is None
@@ -703,8 +691,7 @@ async def test_search_by_resource_returns_the_members_staying_there(hotel: MewsS
 
 
 async def test_search_extent_without_addresses_nulls_them(hotel: MewsSandbox) -> None:
-    transport = httpx.ASGITransport(app=hotel.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mews.test") as http:
+    async with mews_http(hotel) as http:
         response = await call(http, "customers/search", {
             "Name": "Thea", "Extent": {"Customers": True, "Addresses": False},
         })

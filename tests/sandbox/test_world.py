@@ -1,9 +1,8 @@
 """The demo world: deterministic, in the documented shapes, and linked the way the docs say.
 
-The documented examples are kept next to this file (`fullwhere_customer_example.json` is the
-first JSON object of the Fullwhere seed, the `GET /partners/customer` response;
-`mews_customer_example.json` is the customer of the Mews `customers/getAll` response example).
-When the original documents are around, a test checks the copies still match them.
+The documented examples come from the repo's documents through `tests/support/docs.py`: the
+Fullwhere seed's `GET /partners/customer` response and the customer of the Mews
+`customers/getAll` response example.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,15 +39,10 @@ from gateway.sandbox.world import (
     plan_world,
     summarize,
 )
+from tests.support.docs import fullwhere_doc_customer, mews_doc_customer
 
-HERE = Path(__file__).parent
-FULLWHERE_EXAMPLE: dict[str, Any] = json.loads(
-    (HERE / "fullwhere_customer_example.json").read_text(encoding="utf-8")
-)
-MEWS_EXAMPLE: dict[str, Any] = json.loads(
-    (HERE / "mews_customer_example.json").read_text(encoding="utf-8")
-)
-DOC_ROOTS = (HERE.parents[1] / "docs", Path("/work/shared"))
+FULLWHERE_EXAMPLE = fullwhere_doc_customer()
+MEWS_EXAMPLE = mews_doc_customer()
 
 MEWS_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 FULLWHERE_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -75,14 +68,6 @@ def world() -> World:
 
 def _parse_utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _doc_file(relative: str) -> Path | None:
-    for root in DOC_ROOTS:
-        candidate = root / relative
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _leaf_paths(example: Any, prefix: str) -> Iterator[tuple[str, Any]]:
@@ -194,21 +179,6 @@ def test_other_sizes_follow_their_plan(fullwhere: int, mews: int) -> None:
 
 
 # --- documented shapes ------------------------------------------------------------------------
-
-
-def test_example_copies_match_the_original_documents() -> None:
-    seed = _doc_file("seeds/fullwhere-partner-api-customers.txt")
-    mews_doc = _doc_file("reference/mews/operations-customers.md")
-    if seed is None or mews_doc is None:
-        pytest.skip("original documents not available")
-    text = seed.read_text(encoding="utf-8")
-    first, _ = json.JSONDecoder().raw_decode(text, text.index("{"))
-    assert first == FULLWHERE_EXAMPLE
-    doc = mews_doc.read_text(encoding="utf-8")
-    response = doc.index("### Response", doc.index("## Get all customers"))
-    start = doc.index("```javascript", response) + len("```javascript")
-    example = json.loads(doc[start : doc.index("```", start)])
-    assert example["Customers"][0] == MEWS_EXAMPLE
 
 
 def test_published_key_lists_are_the_documented_ones() -> None:

@@ -7,15 +7,10 @@ comes back unchanged, so no documented field is missing, misnamed or mistyped.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import pytest
 import strawberry
 from graphql import get_named_type
 from strawberry.schema.config import StrawberryConfig
@@ -27,40 +22,13 @@ from gateway.schema.fullwhere import (
     MetadataBlock,
     metadata_entries,
 )
+from tests.support.docs import fullwhere_doc_customer
 
-SEED_NAME = "fullwhere-partner-api-customers.txt"
-REPO = Path(__file__).resolve().parents[2]
 # Scalar leaves of the documented customer, plus its 7 free-form `{}` objects.
 DOCUMENTED_SCALAR_LEAVES = 443
 DOCUMENTED_EMPTY_OBJECTS = 7
 
 Path_ = tuple[str | int, ...]
-
-
-def _seed_path() -> Path:
-    candidates: list[str | Path] = [
-        os.environ.get("FULLWHERE_SEED", ""),
-        REPO / "docs" / "seeds" / SEED_NAME,
-        REPO / "seeds" / SEED_NAME,
-        Path("/work/shared/seeds") / SEED_NAME,
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    pytest.fail(f"{SEED_NAME} not found; set FULLWHERE_SEED to its path")
-
-
-@cache
-def _example_text() -> str:
-    return _seed_path().read_text(encoding="utf-8")
-
-
-def example_customer() -> dict[str, Any]:
-    """A fresh copy of the seed's first JSON object: the documented customer."""
-    text = _example_text()
-    customer, _ = json.JSONDecoder().raw_decode(text, text.index("{"))
-    assert isinstance(customer, dict)
-    return customer
 
 
 @strawberry.type
@@ -191,7 +159,7 @@ def check_every_leaf(record: dict[str, Any]) -> tuple[int, int]:
 
 
 def test_every_leaf_of_the_documented_customer_comes_back_unchanged() -> None:
-    checked, empty_objects = check_every_leaf(example_customer())
+    checked, empty_objects = check_every_leaf(fullwhere_doc_customer())
     print(f"checked {checked} leaves ({checked - empty_objects} scalars, {empty_objects} {{}})")
     assert checked - empty_objects == DOCUMENTED_SCALAR_LEAVES
     assert empty_objects == DOCUMENTED_EMPTY_OBJECTS
@@ -239,7 +207,7 @@ def graphql_type(path: Path_) -> str:
 
 
 def test_every_leaf_has_the_type_its_documented_value_calls_for() -> None:
-    walked = list(leaves(example_customer()))
+    walked = list(leaves(fullwhere_doc_customer()))
     wrong = [
         (path, graphql_type(path), expected_type(path, value))
         for path, value in walked
@@ -272,7 +240,7 @@ def _distinct(value: Any, counter: Iterator[int]) -> Any:
 def test_every_field_reads_its_own_upstream_key() -> None:
     # The documented example repeats "text" and 1 everywhere; distinct values catch a field
     # that reads a neighbour's key or two keys that camel-case to one GraphQL name.
-    record = _distinct(example_customer(), iter(range(1, 10_000)))
+    record = _distinct(fullwhere_doc_customer(), iter(range(1, 10_000)))
     checked, _ = check_every_leaf(record)
     assert checked == DOCUMENTED_SCALAR_LEAVES + DOCUMENTED_EMPTY_OBJECTS
 
@@ -291,14 +259,14 @@ def sources_of(record: dict[str, Any]) -> list[str]:
 def test_metadata_types_cover_the_21_documented_sources_in_order() -> None:
     from gateway.upstream.fullwhere_types import METADATA_SOURCES
 
-    documented = list(example_customer()["metadata"])
+    documented = list(fullwhere_doc_customer()["metadata"])
     assert len(documented) == 21
     assert list(METADATA_TYPES) == documented
     assert list(METADATA_SOURCES) == documented
 
 
 def test_source_and_type_name_match_each_block() -> None:
-    entries = run(SOURCES_QUERY, example_customer())["customer"]["metadata"]
+    entries = run(SOURCES_QUERY, fullwhere_doc_customer())["customer"]["metadata"]
     assert len(entries) == 21
     for entry in entries:
         source = entry["source"]
@@ -307,7 +275,7 @@ def test_source_and_type_name_match_each_block() -> None:
 
 
 def test_metadata_order_follows_the_documented_order_not_the_upstream_order() -> None:
-    record = example_customer()
+    record = fullwhere_doc_customer()
     documented = list(record["metadata"])
     record["metadata"] = dict(reversed(record["metadata"].items()))
     assert list(record["metadata"]) != documented
@@ -315,7 +283,7 @@ def test_metadata_order_follows_the_documented_order_not_the_upstream_order() ->
 
 
 def test_missing_and_null_blocks_do_not_appear() -> None:
-    record = example_customer()
+    record = fullwhere_doc_customer()
     record["metadata"] = {"mews": record["metadata"]["mews"], "zelty": None}
     assert sources_of(record) == ["mews"]
 
@@ -326,12 +294,12 @@ def test_missing_and_null_blocks_do_not_appear() -> None:
 
 
 def test_unknown_fields_and_unknown_sources_are_tolerated() -> None:
-    record = example_customer()
+    record = fullwhere_doc_customer()
     record["brandNewField"] = {"anything": [1, 2]}
     record["metadata"]["brandNewSource"] = {"id": "x"}
     record["metadata"]["zelty"]["brand_new_key"] = 42
     record["metadata"]["oracle"]["address"]["extra"] = True
-    documented = list(example_customer()["metadata"])
+    documented = list(fullwhere_doc_customer()["metadata"])
     data = run(SOURCES_QUERY, record)
     assert data["customer"]["id"] == "text"
     assert [entry["source"] for entry in data["customer"]["metadata"]] == documented
@@ -340,7 +308,7 @@ def test_unknown_fields_and_unknown_sources_are_tolerated() -> None:
 
 
 def test_a_block_that_is_not_an_object_is_left_out() -> None:
-    record = example_customer()
+    record = fullwhere_doc_customer()
     record["metadata"] = {"zelty": "garbage", "juxta": [], "booking": {"yourname": "Ann"}}
     assert sources_of(record) == ["booking"]
 
@@ -361,7 +329,7 @@ def test_missing_fields_and_lists_resolve_to_null() -> None:
 
 
 def test_import_block_exposes_its_string_map() -> None:
-    record = example_customer()
+    record = fullwhere_doc_customer()
     record["metadata"] = {"import": {"crmId": "A-12", "segment": "gold"}}
     data = run("{ customer { metadata { ... on ImportMetadata { source data } } } }", record)
     assert data["customer"]["metadata"] == [
@@ -373,7 +341,7 @@ def test_import_block_exposes_its_string_map() -> None:
 
 
 def test_metadata_entries_tags_blocks_and_keeps_their_keys() -> None:
-    record = example_customer()
+    record = fullwhere_doc_customer()
     entries = metadata_entries(record["metadata"])
     assert [entry.source for entry in entries] == list(record["metadata"])
     assert all(isinstance(entry, MetadataBlock) for entry in entries)
@@ -382,7 +350,7 @@ def test_metadata_entries_tags_blocks_and_keeps_their_keys() -> None:
 
 
 def test_fullwhere_profile_recognises_fullwhere_records_only() -> None:
-    record = example_customer()
+    record = fullwhere_doc_customer()
     assert FullwhereProfile.is_type_of(record, None)
     assert FullwhereProfile.is_type_of({"id": "c1"}, None)
     mews_customer = record["metadata"]["mews"]["customer"]  # Mews keys: "Id", "ChainId"

@@ -20,91 +20,11 @@ from gateway.schema.mews import (
     MewsReservation,
     MewsTitle,
 )
+from tests.support.docs import mews_added_customer, mews_doc_customer, mews_open_items
 
-# operations-customers.md, "Get all customers" response example.
-DOCS_CUSTOMER: dict[str, Any] = {
-    "Id": "fadd5bb6-b428-45d5-94f8-fd0d89fece6d",
-    "ChainId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-    "Number": "12345",
-    "Title": "Mister",
-    "Sex": "Male",
-    "FirstName": "John",
-    "LastName": "Smith",
-    "SecondLastName": "Williams",
-    "NationalityCode": "US",
-    "PreferredLanguageCode": "en-GB",
-    "LanguageCode": "en-US",
-    "BirthDate": "1983-12-31",
-    "BirthCountryCode": None,
-    "BirthCountrySubdivisionCode": None,
-    "BirthPlace": "New York City, NY",
-    "Occupation": "Carpenter",
-    "Email": "j.smith@example.com",
-    "HasOtaEmail": False,
-    "Phone": "00420123456789",
-    "TaxIdentificationNumber": "123456789",
-    "LoyaltyCode": "LL810213",
-    "AccountingCode": "AC123",
-    "BillingCode": None,
-    "Notes": "",
-    "CarRegistrationNumber": "1A2 3456",
-    "DietaryRequirements": None,
-    "CreatedUtc": "2018-01-01T00:00:00Z",
-    "UpdatedUtc": "2018-01-02T00:00:00Z",
-    "Passport": None,
-    "IdentityCard": None,
-    "Visa": None,
-    "DriversLicense": None,
-    "Address": {
-        "Id": "f8495413-bf49-45dd-843c-44be7f365569",
-        "Line1": "Somerford Road Hello House/135",
-        "Line2": None,
-        "City": "Christchurch",
-        "PostalCode": "BH23 3PY",
-        "CountryCode": "GB",
-        "CountrySubdivisionCode": "GB-ENG",
-        "Latitude": None,
-        "Longitude": None,
-    },
-    "AddressId": "f8495413-bf49-45dd-843c-44be7f365569",
-    "Classifications": ["Returning"],
-    "Options": ["SendMarketingEmails"],
-    "ItalianDestinationCode": None,
-    "ItalianFiscalCode": None,
-    "ItalianLotteryCode": None,
-    "CompanyId": "c6f5c82d-621a-4c8a-903b-1b0a9a23b71f",
-    "MergeTargetId": None,
-    "ActivityState": "Active",
-    "IsActive": True,
-    "PreferredSpaceFeatures": ["OceanView"],
-    "CreatorProfileId": "3cd637ef-4728-47f9-8fb1-afb900c9cdcf",
-    "UpdaterProfileId": "122fc063-ec6e-4198-b8db-6b168a59ffae",
-}
-
-# The customer of the "Add customer" example: coordinates, Italian codes, no options.
-DOCS_ADDED_CUSTOMER: dict[str, Any] = {
-    **DOCS_CUSTOMER,
-    "Id": "99b4f0af-9558-463b-8452-07a9bc414708",
-    "Title": "Miss",
-    "Sex": None,
-    "Address": {
-        "Id": "81f62f08-26d5-408f-9b0d-d030957dc799",
-        "Line1": "Via Antimo 474 Piano 5",
-        "Line2": None,
-        "City": "Liborio laziale",
-        "PostalCode": "30228",
-        "CountryCode": "IT",
-        "CountrySubdivisionCode": "IT-65",
-        "Latitude": 28.56333,
-        "Longitude": -121.243143,
-    },
-    "Classifications": ["Media", "FriendOrFamily"],
-    "Options": [],
-    "ItalianDestinationCode": "7654321",
-    "ItalianFiscalCode": "ZGNZLR17U72P554F",
-    "ItalianLotteryCode": "AB12345",
-    "ActivityState": None,
-}
+DOCS_CUSTOMER = mews_doc_customer()
+# The "Add customer" response example: coordinates, Italian codes, no options, no sex.
+DOCS_ADDED_CUSTOMER = mews_added_customer()
 
 PASSPORT: dict[str, Any] = {
     "Id": "4a2b5b56-0d0e-4d4b-9d1a-0c6f1f3d2e11",
@@ -119,31 +39,11 @@ PASSPORT: dict[str, Any] = {
     "IdentityDocumentSupportNumber": "ABC123456",
 }
 
-# operations-customers.md, "Get customers open items" response example, plus the payment
-# item of the Mews "Get all accounting items" example.
+# The "Get customers open items" response example for the documented customer, plus the
+# payment item of the Mews "Get all accounting items" example (a page not kept in docs/).
 OPEN_ITEMS: dict[str, Any] = {
+    **mews_open_items(),
     "CustomerId": DOCS_CUSTOMER["Id"],
-    "OrderItems": [
-        {
-            "Id": "35820535-b988-4d6f-80cf-ecb19cdc3e58",
-            "AccountId": "2a1a4315-7e6f-4131-af21-402cec59b8b9",
-            "OrderId": "6645113e-72cc-4f99-ab77-e4452911bf20",
-            "BillId": None,
-            "AccountingCategoryId": "d250149e-a29d-4c70-b607-a1759faf7320",
-            "Amount": {
-                "Currency": "GBP",
-                "NetValue": -5,
-                "GrossValue": -5,
-                "TaxValues": [{"Code": "UK-Z", "Value": 0}],
-                "Breakdown": {"Items": [{"TaxRateCode": "UK-Z", "NetValue": -5, "TaxValue": 0}]},
-            },
-            "RevenueType": "Additional",
-            "ConsumedUtc": "2017-04-04T15:13:39Z",
-            "ClosedUtc": None,
-            "AccountingState": "Open",
-            "Data": {"Discriminator": "Rebate", "Value": {"RebatedItemId": None}},
-        }
-    ],
     "PaymentItems": [
         {
             "Id": "44ca12b8-f009-455e-be91-ad4c013fcbc5",

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.app import Sandboxes
 from gateway.http import auth
-from tests.conftest import make_app
+from tests.conftest import gateway_http, make_app
 
 API_KEYS = ("gw-test-key-7c1d2e9a0b4f4e21", "gw-test-key-2nd-5b8e3f6a9d0c1e77")
 QUERY = {"query": "{ customers(first: 1) { totalCount } }"}
@@ -22,9 +22,7 @@ CHALLENGE = 'Bearer realm="customer-gateway"'
 @pytest.fixture
 async def http(sandboxes: Sandboxes) -> AsyncIterator[httpx.AsyncClient]:
     app = make_app(sandboxes, {"GATEWAY_API_KEYS": " , ".join(API_KEYS)})
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as client:
+    async with gateway_http(app) as client:
         yield client
 
 

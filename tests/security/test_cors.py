@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from gateway.app import Sandboxes
-from tests.conftest import Gateway, make_app
+from tests.conftest import Gateway, gateway_http, make_app
 
 APP = "https://app.example.com"
 OTHER = "https://evil.example.net"
@@ -19,10 +19,7 @@ QUERY = {"query": "{ __typename }"}
 @pytest.fixture
 async def http(sandboxes: Sandboxes) -> AsyncIterator[httpx.AsyncClient]:
     env = {"GATEWAY_CORS_ORIGINS": f"{APP}, http://localhost:5173", "GATEWAY_API_KEYS": KEY}
-    app = make_app(sandboxes, env)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as client:
+    async with gateway_http(make_app(sandboxes, env)) as client:
         yield client
 
 

@@ -11,7 +11,7 @@ import pytest
 from graphql import get_introspection_query
 
 from gateway.app import Sandboxes
-from tests.conftest import Gateway, make_app
+from tests.conftest import Gateway, gateway_http, make_app
 
 GatewayFactory = Callable[[dict[str, str]], Awaitable[Gateway]]
 
@@ -25,9 +25,7 @@ async def configured(sandboxes: Sandboxes) -> AsyncIterator[GatewayFactory]:
 
     async def build(env: dict[str, str]) -> Gateway:
         app = make_app(sandboxes, env)
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        )
+        http = gateway_http(app)
         clients.append(http)
         return Gateway(http, sandboxes, app)
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import httpx
+
+from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
+
 API_KEY = "pk_test_4c9e2a7f1b83"
 API_SECRET = "sk_test_d83f5b0a9e6c27"
 
@@ -145,3 +149,14 @@ CHLOE: dict[str, Any] = {
 def customers() -> list[dict[str, Any]]:
     """Fresh copies of the three customers, in list order."""
     return copy.deepcopy([ALICE, BRUNO, CHLOE])
+
+
+def fullwhere_sandbox() -> FullwhereSandbox:
+    """A sandbox holding fresh copies of the three customers, behind the test credentials."""
+    return create_fullwhere_sandbox(customers(), api_key=API_KEY, api_secret=API_SECRET)
+
+
+def fullwhere_http(sandbox: FullwhereSandbox) -> httpx.AsyncClient:
+    """An in-process HTTP client for `sandbox` (use it with `async with`)."""
+    transport = httpx.ASGITransport(app=sandbox.app)
+    return httpx.AsyncClient(transport=transport, base_url="http://fullwhere.test")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 
 
@@ -41,3 +42,11 @@ def serve_loopback(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+@asynccontextmanager
+async def loopback_http(app: Any, **client_options: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for `app` served on a loopback port; `client_options` go to httpx."""
+    with serve_loopback(app) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, **client_options) as http:
+            yield http

@@ -163,27 +163,10 @@ def make_reservation(
     }
 
 
-def order_item(customer_id: str) -> dict[str, Any]:
-    """The documented open order item example, for `customer_id`."""
-    return {
-        "Id": "35820535-b988-4d6f-80cf-ecb19cdc3e58",
-        "AccountId": customer_id,
-        "OrderId": "6645113e-72cc-4f99-ab77-e4452911bf20",
-        "BillId": None,
-        "AccountingCategoryId": "d250149e-a29d-4c70-b607-a1759faf7320",
-        "Amount": {
-            "Currency": "GBP",
-            "NetValue": -5,
-            "GrossValue": -5,
-            "TaxValues": [{"Code": "UK-Z", "Value": 0}],
-            "Breakdown": {"Items": [{"TaxRateCode": "UK-Z", "NetValue": -5, "TaxValue": 0}]},
-        },
-        "RevenueType": "Additional",
-        "ConsumedUtc": "2017-04-04T15:13:39Z",
-        "ClosedUtc": None,
-        "AccountingState": "Open",
-        "Data": {"Discriminator": "Rebate", "Value": {"RebatedItemId": None}},
-    }
+def mews_http(sandbox: MewsSandbox, **kw: Any) -> httpx.AsyncClient:
+    """An in-process HTTP client for `sandbox` (use it with `async with`)."""
+    transport = httpx.ASGITransport(app=sandbox.app)
+    return httpx.AsyncClient(transport=transport, base_url=BASE_URL, **kw)
 
 
 Recorder = list[tuple[str, dict[str, Any]]]
@@ -210,7 +193,5 @@ async def mews_client(
     hooks: dict[str, list[Callable[..., Any]]] = {
         "request": [record_request], "response": [record_response],
     }
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=sandbox.app), base_url=BASE_URL, event_hooks=hooks
-    ) as http:
+    async with mews_http(sandbox, event_hooks=hooks) as http:
         yield MewsClient(http, credentials)

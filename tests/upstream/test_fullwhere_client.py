@@ -23,8 +23,16 @@ from gateway.upstream.errors import (
 )
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.fullwhere_types import FullwhereImportBody
-from tests.support.fullwhere_data import ALICE, API_KEY, API_SECRET, BRUNO, CHLOE, customers
-from tests.support.loopback import serve_loopback
+from tests.support.fullwhere_data import (
+    ALICE,
+    API_KEY,
+    API_SECRET,
+    BRUNO,
+    CHLOE,
+    fullwhere_http,
+    fullwhere_sandbox,
+)
+from tests.support.loopback import loopback_http
 
 CREDENTIALS = FullwhereCredentials(API_KEY, API_SECRET)
 REQUEST_ID = re.compile(r"fw-req-\d{6}")
@@ -32,13 +40,12 @@ REQUEST_ID = re.compile(r"fw-req-\d{6}")
 
 @pytest.fixture
 def sandbox() -> FullwhereSandbox:
-    return create_fullwhere_sandbox(customers(), api_key=API_KEY, api_secret=API_SECRET)
+    return fullwhere_sandbox()
 
 
 @pytest.fixture
 async def http(sandbox: FullwhereSandbox) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://fullwhere.test") as client:
+    async with fullwhere_http(sandbox) as client:
         yield client
 
 
@@ -70,8 +77,7 @@ async def test_unknown_fields_and_enum_values_are_kept() -> None:
         "metadata": {"lightspeed": {"accountId": 991}, "import": {}},
     }
     sandbox = create_fullwhere_sandbox([odd], api_key=API_KEY, api_secret=API_SECRET)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://fullwhere.test") as http:
+    async with fullwhere_http(sandbox) as http:
         assert await FullwhereClient(http, CREDENTIALS).get_customer(CHLOE["id"]) == odd
 
 
@@ -182,8 +188,7 @@ async def test_invalid_batch_item_raises_bad_request_and_imports_nothing(
 
 async def test_unknown_id_raises_not_found_with_the_request_id() -> None:
     sandbox = create_fullwhere_sandbox(api_key=API_KEY, api_secret=API_SECRET)
-    transport = httpx.ASGITransport(app=sandbox.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://fullwhere.test") as http:
+    async with fullwhere_http(sandbox) as http:
         with pytest.raises(UpstreamNotFound) as caught:
             await FullwhereClient(http, CREDENTIALS).get_customer("0000-unknown")
     assert caught.value.message == "Customer 0000-unknown not found"
@@ -274,11 +279,9 @@ async def test_oversized_batch_raises_payload_too_large(
 
 async def test_a_hang_raises_timeout_after_sending(sandbox: FullwhereSandbox) -> None:
     sandbox.control.fail_next("get", kind="hang", hang_seconds=1.0)
-    with serve_loopback(sandbox.app) as base_url:
-        timeout = httpx.Timeout(5.0, read=0.2)
-        async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as http:
-            with pytest.raises(UpstreamTimeout) as caught:
-                await FullwhereClient(http, CREDENTIALS).get_customer(ALICE["id"])
+    async with loopback_http(sandbox.app, timeout=httpx.Timeout(5.0, read=0.2)) as http:
+        with pytest.raises(UpstreamTimeout) as caught:
+            await FullwhereClient(http, CREDENTIALS).get_customer(ALICE["id"])
     assert caught.value.sent is True
     assert not caught.value.not_applied
     assert_no_secrets(caught.value)
@@ -288,10 +291,9 @@ async def test_a_dropped_connection_raises_unavailable_after_sending(
     sandbox: FullwhereSandbox,
 ) -> None:
     sandbox.control.fail_next("import", kind="disconnect")
-    with serve_loopback(sandbox.app) as base_url:
-        async with httpx.AsyncClient(base_url=base_url) as http:
-            with pytest.raises(UpstreamUnavailable) as caught:
-                await FullwhereClient(http, CREDENTIALS).import_customer({"firstName": "Quinn"})
+    async with loopback_http(sandbox.app) as http:
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await FullwhereClient(http, CREDENTIALS).import_customer({"firstName": "Quinn"})
     assert caught.value.sent is True
     assert_no_secrets(caught.value)
 

@@ -2,8 +2,8 @@
 
 Expectations are literals copied from `seeds/fullwhere-partner-api-customers.txt`, not the
 client's own constants. A recorder transport keeps each request and answers the documented
-example response (`fullwhere_doc_examples.json`, the seed's examples verbatim), so these tests
-check the request shape and that documented answers decode.
+example response (parsed from the seed by `tests/support/docs.py`), so these tests check the
+request shape and that documented answers decode.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 import types
 import typing
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,10 +21,9 @@ from gateway.upstream import fullwhere_types
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.fullwhere_types import FullwhereCustomer, FullwhereImportBody, FullwherePage
 from gateway.upstream.languages import ISO_639_1
+from tests.support.docs import fullwhere_examples
 
-EXAMPLES: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "fullwhere_doc_examples.json").read_text(encoding="utf-8")
-)
+EXAMPLES = fullwhere_examples()
 BASE_URL = "https://api.fullwhere.com"
 KEY = "pk_live_2b7d9f41c3e8"
 SECRET = "sk_live_a05e6c8d1f9b73"
@@ -86,10 +84,9 @@ class Recorder:
         if route == ("GET", "/partners/customer"):
             return httpx.Response(200, json=EXAMPLES["customer"])
         if route == ("POST", "/partners/customer"):
-            return httpx.Response(201, json=EXAMPLES["customer"])
+            return httpx.Response(201, json=EXAMPLES["importResponse"])
         if route == ("POST", "/partners/customer/list"):
-            page = {"items": [EXAMPLES["customer"]], "meta": EXAMPLES["listMeta"]}
-            return httpx.Response(201, json=page)
+            return httpx.Response(201, json=EXAMPLES["listResponse"])
         if route == ("POST", "/partners/customer/batch"):
             return httpx.Response(201)
         return httpx.Response(404, json={"statusCode": 404, "message": f"Cannot {route}"})
@@ -127,6 +124,15 @@ def sent_json(request: httpx.Request) -> Any:
     return json.loads(request.content)
 
 
+def documented_post(request: httpx.Request, path: str) -> Any:
+    """The JSON body of `request`, once it is checked to be a documented POST to `path`."""
+    assert request.method == "POST"
+    assert request.url.path == path
+    assert request.url.query == b""
+    assert_documented_headers(request, with_body=True)
+    return sent_json(request)
+
+
 # --- the four operations -----------------------------------------------------------------------
 
 
@@ -152,15 +158,10 @@ async def test_get_customer_encodes_the_id_as_one_query_value(
 
 async def test_import_customer_request(client: FullwhereClient, recorder: Recorder) -> None:
     created = await client.import_customer(FULL_IMPORT_BODY)
-    request = recorder.only
-    assert request.method == "POST"
-    assert request.url.path == "/partners/customer"
-    assert request.url.query == b""
-    assert_documented_headers(request, with_body=True)
-    body = sent_json(request)
+    body = documented_post(recorder.only, "/partners/customer")
     assert list(body) == DOCUMENTED_IMPORT_KEYS
     assert body == FULL_IMPORT_BODY
-    assert created == EXAMPLES["customer"]
+    assert created == EXAMPLES["importResponse"]
 
 
 async def test_import_customer_sends_only_the_given_keys(
@@ -172,13 +173,8 @@ async def test_import_customer_sends_only_the_given_keys(
 
 async def test_list_customers_request_defaults(client: FullwhereClient, recorder: Recorder) -> None:
     page = await client.list_customers()
-    request = recorder.only
-    assert request.method == "POST"
-    assert request.url.path == "/partners/customer/list"
-    assert request.url.query == b""
-    assert_documented_headers(request, with_body=True)
-    assert sent_json(request) == {"limit": 10, "page": 1}
-    assert page == {"items": [EXAMPLES["customer"]], "meta": EXAMPLES["listMeta"]}
+    assert documented_post(recorder.only, "/partners/customer/list") == {"limit": 10, "page": 1}
+    assert page == EXAMPLES["listResponse"]
 
 
 async def test_list_customers_request_with_page_and_limit(
@@ -191,12 +187,7 @@ async def test_list_customers_request_with_page_and_limit(
 async def test_import_batch_request(client: FullwhereClient, recorder: Recorder) -> None:
     second: FullwhereImportBody = {"firstName": "Sofia", "language": "sv", "smsOptin": True}
     await client.import_batch([FULL_IMPORT_BODY, second])
-    request = recorder.only
-    assert request.method == "POST"
-    assert request.url.path == "/partners/customer/batch"
-    assert request.url.query == b""
-    assert_documented_headers(request, with_body=True)
-    body = sent_json(request)
+    body = documented_post(recorder.only, "/partners/customer/batch")
     assert list(body) == ["batch"]
     assert list(body["batch"][0]) == DOCUMENTED_IMPORT_KEYS
     assert body == {"batch": [FULL_IMPORT_BODY, second]}
@@ -272,7 +263,7 @@ def _unexampled(declared: Any, example: Any, path: str) -> list[str]:
     ("declared", "example"),
     [
         (FullwhereCustomer, EXAMPLES["customer"]),
-        (FullwherePage, {"items": [EXAMPLES["customer"]], "meta": EXAMPLES["listMeta"]}),
+        (FullwherePage, EXAMPLES["listResponse"]),
         (FullwhereImportBody, EXAMPLES["importBody"]),
     ],
 )

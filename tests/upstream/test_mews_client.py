@@ -30,7 +30,8 @@ from gateway.upstream.mews import (
     MewsClient,
     MewsCredentials,
 )
-from tests.support.loopback import serve_loopback
+from tests.support.docs import mews_order_item
+from tests.support.loopback import loopback_http
 from tests.support.mews_data import (
     CLIENT_NAME,
     DEMO_CREDENTIALS,
@@ -39,7 +40,6 @@ from tests.support.mews_data import (
     make_customers,
     make_reservation,
     mews_client,
-    order_item,
 )
 
 SECRETS = (DEMO_CLIENT_TOKEN, DEMO_ACCESS_TOKEN, "wrong-client-token", "wrong-access-token")
@@ -79,30 +79,29 @@ async def test_get_all_with_cursor_continues_after_it() -> None:
     assert page["Customers"][0]["Address"] is None
 
 
-async def test_iter_pages_walks_25_customers_in_3_calls_newest_first() -> None:
-    customers = make_customers(25)
+@pytest.mark.parametrize(
+    ("count", "sizes"),
+    [
+        (25, [10, 10, 5]),
+        # A full last page: the third call returns nothing with a null Cursor, ending the walk.
+        (20, [10, 10]),
+    ],
+    ids=["short-last-page", "full-last-page"],
+)
+async def test_iter_pages_walks_every_customer_newest_first_in_3_calls(
+    count: int, sizes: list[int]
+) -> None:
+    customers = make_customers(count)
     sandbox = create_mews_sandbox(customers)
     async with mews_client(sandbox) as client:
         pages = [
             page async for page in client.iter_pages({"ActivityStates": ["Active"]}, page_size=10)
         ]
-    assert [len(page) for page in pages] == [10, 10, 5]
+    assert [len(page) for page in pages] == sizes
     assert sandbox.control.calls["customers/getAll"] == 3
     ids = [c["Id"] for page in pages for c in page]
     assert ids == [c["Id"] for c in reversed(customers)]
-    assert len(set(ids)) == 25
-
-
-async def test_iter_pages_stops_on_a_null_cursor_when_the_last_page_is_full() -> None:
-    customers = make_customers(20)
-    sandbox = create_mews_sandbox(customers)
-    async with mews_client(sandbox) as client:
-        pages = [
-            page async for page in client.iter_pages({"ActivityStates": ["Active"]}, page_size=10)
-        ]
-    # The third call returns nothing with a null Cursor, which ends the walk.
-    assert [len(page) for page in pages] == [10, 10]
-    assert sandbox.control.calls["customers/getAll"] == 3
+    assert len(set(ids)) == count
 
 
 async def test_get_by_ids_sends_2500_ids_in_3_calls_with_count_equal_to_chunk_length() -> None:
@@ -146,7 +145,7 @@ async def test_get_by_emails_finds_customers_case_insensitively() -> None:
 async def test_get_open_items_returns_order_and_payment_items_per_customer() -> None:
     owing, clean = make_customer(0), make_customer(1)
     sandbox = create_mews_sandbox(
-        [owing, clean], open_items={owing["Id"]: {"OrderItems": [order_item(owing["Id"])]}}
+        [owing, clean], open_items={owing["Id"]: {"OrderItems": [mews_order_item(owing["Id"])]}}
     )
     recorder: Recorder = []
     async with mews_client(sandbox, recorder=recorder) as client:
@@ -404,11 +403,10 @@ async def test_hanging_upstream_raises_timeout_that_may_have_been_applied() -> N
     control = SandboxControl()
     control.fail_next("customers/add", kind="hang", hang_seconds=1.0)
     sandbox = create_mews_sandbox(control=control)
-    with serve_loopback(sandbox.app) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=0.2) as http:
-            client = MewsClient(http, DEMO_CREDENTIALS)
-            with pytest.raises(UpstreamTimeout) as caught:
-                await client.add({"LastName": "Carbone", "OverwriteExisting": False})
+    async with loopback_http(sandbox.app, timeout=0.2) as http:
+        client = MewsClient(http, DEMO_CREDENTIALS)
+        with pytest.raises(UpstreamTimeout) as caught:
+            await client.add({"LastName": "Carbone", "OverwriteExisting": False})
     assert caught.value.sent is True and caught.value.not_applied is False
     assert_no_secret(caught.value)
 
@@ -417,10 +415,9 @@ async def test_dropped_connection_raises_unavailable() -> None:
     control = SandboxControl()
     control.fail_next("customers/search", kind="disconnect")
     sandbox = create_mews_sandbox(control=control)
-    with serve_loopback(sandbox.app) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=2.0) as http:
-            with pytest.raises(UpstreamUnavailable) as caught:
-                await MewsClient(http, DEMO_CREDENTIALS).search(name="x")
+    async with loopback_http(sandbox.app, timeout=2.0) as http:
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await MewsClient(http, DEMO_CREDENTIALS).search(name="x")
     assert caught.value.sent is True
     assert_no_secret(caught.value)
 
