@@ -14,6 +14,9 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from gateway import __version__
+# Mews's public demo tokens (UPSTREAMS.md), which the Mews sandbox accepts.
+from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
+from gateway.upstream.mews import DEMO_CLIENT_TOKEN as DEMO_MEWS_CLIENT_TOKEN
 
 T = TypeVar("T")
 
@@ -116,9 +119,6 @@ DEFAULT_CLIENT = f"customer-gateway {__version__}"
 # In demo mode the clients reach the embedded sandboxes in-process at these origins.
 DEMO_FULLWHERE_URL = "http://fullwhere.sandbox"
 DEMO_MEWS_URL = "http://mews.sandbox"
-# Mews's public demo tokens (UPSTREAMS.md): the Mews sandbox accepts them.
-DEMO_MEWS_CLIENT_TOKEN = "E0D439EE522F44368DC78E1BFB03710C-D24FB11DBE31D4621C4817E028D9E1D"
-DEMO_MEWS_ACCESS_TOKEN = "C66EF7B239D24632943D115EDE9CB810-EA00F8FD8294692C940F6B5A8F9453D"
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
