@@ -8,18 +8,28 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
 from gateway.schema.base import GraphQLNames, resolve_attribute
 from gateway.schema.extensions.deadline import RequestDeadline
+from gateway.schema.extensions.document_cache import DocumentCache
 from gateway.schema.extensions.error_codes import ErrorCodes
 from gateway.schema.extensions.operation_limits import OperationLimits
 from gateway.schema.extensions.stale import StaleReads
 from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
+
+
+#: Distinct documents whose parse and validation results are kept (LRU, shared by requests).
+DOCUMENT_CACHE_SIZE = 1000
 
 
 class GatewaySchema(strawberry.Schema):
@@ -66,6 +76,10 @@ def build_schema(
             RequestDeadline,
             StaleReads,
             *protection(settings or Settings(fullwhere=None, mews=None)),
+            # After the limits: both caches key on the parse options and validation rules the
+            # limits set, so a cached document was checked under the same limits.
+            partial(DocumentCache, maxsize=DOCUMENT_CACHE_SIZE),
+            partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
             *(extensions or []),  # type: ignore[list-item]
         ],
     )

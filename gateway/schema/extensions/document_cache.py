@@ -1,0 +1,36 @@
+"""Parse each distinct document once: a bounded LRU shared by all requests.
+
+Strawberry's own ParserCache lets a syntax error escape its hook, which skips the error
+formatting every other request error gets; here a document that fails to parse is left to
+Strawberry's parser, which reports it the usual way (with `extensions.code`).
+Validation results are cached by Strawberry's ValidationCache, keyed on the document this
+cache returns and on the validation rules the limits add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import cache, lru_cache
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, parse
+from strawberry.extensions import SchemaExtension
+
+
+@cache
+def _cached_parse(maxsize: int) -> Callable[..., DocumentNode]:
+    return lru_cache(maxsize=maxsize)(parse)
+
+
+class DocumentCache(SchemaExtension):
+    def __init__(self, maxsize: int = 1000) -> None:
+        self.parse: Callable[..., Any] = _cached_parse(maxsize)
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:
+            try:
+                context.graphql_document = self.parse(context.query, **context.parse_options)
+            except GraphQLError:
+                pass  # Strawberry parses it again and reports the error
+        yield
