@@ -6,15 +6,15 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from gateway import __version__
 from gateway.config import (
-    DEMO_MEWS_ACCESS_TOKEN,
-    DEMO_MEWS_CLIENT_TOKEN,
     ConfigError,
     Settings,
     load_settings,
 )
+from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -80,8 +80,8 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
                      headers X-API-KEY: demo-key, X-API-SECRET: demo-secret
   Mews sandbox:      {base}/sandbox/mews/api/connector/v1/customers/getAll
                      body ClientToken/AccessToken: the public Mews demo tokens
-                     ClientToken {DEMO_MEWS_CLIENT_TOKEN}
-                     AccessToken {DEMO_MEWS_ACCESS_TOKEN}
+                     ClientToken {DEMO_CLIENT_TOKEN}
+                     AccessToken {DEMO_ACCESS_TOKEN}
   Try:
     curl -s {base}/graphql -H 'content-type: application/json' \\
       -d '{{"query":"{{ customers(first: 2) {{ edges {{ node {{ id displayName email }} }} }} }}"}}'
@@ -92,6 +92,8 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gateway.server import serve_workers
+
     if args.demo:
         # Through the environment, so that every worker process builds the same app.
         os.environ["GATEWAY_DEMO"] = "true"
@@ -100,19 +102,25 @@ def serve(args: argparse.Namespace) -> int:
     settings = _settings()
     sys.stderr.write(banner(settings, args.host, args.port, args.workers))
     sys.stderr.flush()
-    uvicorn.run(
-        "gateway.cli:app_factory",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=log_level,
-        access_log=False,
-        server_header=False,  # no software banner for scanners
+    options: dict[str, Any] = {
+        "app": "gateway.cli:app_factory",
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "log_level": log_level,
+        "access_log": False,
+        "server_header": False,  # no software banner for scanners
+        # uvloop and httptools (dependencies) when installed, else asyncio and h11.
+        "loop": "auto",
+        "http": "auto",
         # Within `docker stop`'s 10 s grace: in-flight requests finish, then the process ends.
-        timeout_graceful_shutdown=8,
-    )
-    return 0
+        "timeout_graceful_shutdown": 8,
+    }
+    if args.workers == 1:
+        uvicorn.run(**options)
+        return 0
+    # On Linux each worker listens on its own SO_REUSEPORT socket, so connections spread.
+    return serve_workers(options, args.workers)
 
 
 def export_schema(args: argparse.Namespace) -> int:

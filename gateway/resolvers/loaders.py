@@ -2,8 +2,9 @@
 
 A loader collects the keys asked for in one tick of the event loop and fetches the ones the
 shared cache lacks in as few upstream calls as the upstream allows: Mews customers by id or
-email in one getAll per 1000 keys; Fullwhere customers (no batch endpoint) one GET per id,
-deduplicated, each dispatched on its own and run concurrently under a bound.
+email in one getAll per 1000 keys (by id, once the request's Fullwhere reads have settled);
+Fullwhere customers (no batch endpoint) one GET per id, deduplicated, each dispatched on its
+own and run concurrently under a bound.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
+from gateway.resolvers.batching import Settle, SettlingLoader
 from gateway.resolvers.upstreams import (
     FULLWHERE,
     MEWS,
@@ -25,6 +27,9 @@ from gateway.resolvers.upstreams import (
 from gateway.upstream.errors import UpstreamNotFound
 
 Key = tuple[Hashable, ...]
+
+#: Longest a Mews batch waits for the request's Fullwhere reads before it goes out.
+MEWS_SETTLE_MAX_WAIT = 0.05
 
 
 class Loaders:
@@ -39,7 +44,12 @@ class Loaders:
             self._load_fullwhere,  # type: ignore[arg-type]  # per-key exceptions are allowed
             batch=False,
         )
-        self.mews: DataLoader[str, Record | None] = DataLoader(self._load_mews)
+        # Mews ids come out of Fullwhere records: Mews batches wait for the request's
+        # Fullwhere reads to settle (50 ms at most), so they go out as one getAll.
+        self.settle = Settle()
+        self.mews: SettlingLoader[str, Record | None] = SettlingLoader(
+            self._load_mews, self.settle, max_wait=MEWS_SETTLE_MAX_WAIT
+        )
         self.mews_by_email: DataLoader[str, list[Record]] = DataLoader(self._load_mews_by_email)
         self.mews_open_items: DataLoader[str, Record | None] = DataLoader(
             self._load_mews_open_items

@@ -402,13 +402,15 @@ class FullwhereSandbox:
             raise _Refused(_error(400, errors))
         limit = int(body.get("limit") or LIST_DEFAULTS["limit"])
         page = int(body.get("page") or LIST_DEFAULTS["page"])
-        records = list(self.customers.values())
-        items = records[(page - 1) * limit : page * limit]
+        # Skips to the page without copying the records before it (dicts keep insertion order).
+        start = (page - 1) * limit
+        items = list(itertools.islice(self.customers.values(), start, start + limit))
+        total = len(self.customers)
         meta = {
             "itemCount": len(items),
-            "totalItems": len(records),
+            "totalItems": total,
             "itemsPerPage": limit,
-            "totalPages": math.ceil(len(records) / limit),
+            "totalPages": math.ceil(total / limit),
             "currentPage": page,
         }
         return _json({"items": items, "meta": meta}, 201)

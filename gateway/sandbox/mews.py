@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import calendar
 import copy
 import itertools
@@ -120,6 +121,9 @@ _NARROWING_FILTERS = frozenset(_GET_ALL_KEYS - {"ChainIds", "Extent", "Limitatio
 _UTC = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?Z")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_MIN_UTC = datetime.min.replace(tzinfo=UTC)
+#: A customer's place in the newest-first order: (CreatedUtc, Id as text, Id).
+_OrderKey = tuple[datetime, str, Any]
 
 _FAULT_MESSAGES = {
     400: "Invalid request.",
@@ -367,6 +371,15 @@ class MewsSandbox:
         self._numbers = itertools.count(100001)
         #: When each merged-away customer was deleted, for the `DeletedUtc` filter.
         self._deleted_utc: dict[str, datetime] = {}
+        # Kept up to date by `put_customer` and the API's writes, so that reads never scan or
+        # parse every customer (see `_index`).
+        self._stamps: dict[tuple[Any, str], tuple[object, datetime | None]] = {}
+        self._order: list[_OrderKey] = []  # ascending; read backwards for newest first
+        self._order_key_of: dict[Any, _OrderKey] = {}
+        self._rank: dict[Any, int] = {}  # first-insertion order, as `self.customers` keeps it
+        self._email_of: dict[Any, str] = {}
+        self._ids_by_email: dict[str, set[Any]] = {}
+        self._paymasters: set[Any] = set()
         for customer in customers:
             self.put_customer(customer)
         self.app = Starlette(routes=[Route("/{path:path}", self._dispatch, methods=_ALL_METHODS)])
@@ -374,7 +387,11 @@ class MewsSandbox:
     # -- state -------------------------------------------------------------------------------
 
     def put_customer(self, customer: Mapping[str, Any]) -> dict[str, Any]:
-        """Store a customer, completing it to the documented shape; returns the stored dict."""
+        """Store a customer, completing it to the documented shape; returns the stored dict.
+
+        Add or replace customers here or through the API, not by editing `customers`: reads
+        answer from indexes these writes keep (CreatedUtc order, emails, paymasters).
+        """
         given = copy.deepcopy(dict(customer))
         now = format_utc(self._now())
         is_active = given.get("IsActive", True) is not False
@@ -401,14 +418,82 @@ class MewsSandbox:
         if not is_active:
             self._deleted_utc[stored["Id"]] = parse_utc(stored["UpdatedUtc"]) or self._now()
         self.customers[stored["Id"]] = stored
+        self._rank.setdefault(stored["Id"], len(self._rank))
+        self._place(stored)
+        self._index(stored)
         return stored
+
+    # -- indexes: what reads need, kept as records are written -------------------------------
+
+    def _moment(self, customer: Mapping[str, Any], key: str) -> datetime | None:
+        """`parse_utc(customer[key])`, parsed once per value: re-parsed only if the text changed."""
+        text = customer.get(key)
+        slot = (customer.get("Id"), key)
+        cached = self._stamps.get(slot)
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        moment = parse_utc(text)
+        self._stamps[slot] = (text, moment)
+        return moment
+
+    def _order_key(self, customer: Mapping[str, Any]) -> _OrderKey:
+        """Newest first means descending (CreatedUtc, Id); an unreadable CreatedUtc is oldest."""
+        customer_id = customer.get("Id")
+        return self._moment(customer, "CreatedUtc") or _MIN_UTC, str(customer_id), customer_id
+
+    def _place(self, customer: Mapping[str, Any]) -> None:
+        """(Re)insert a customer in the maintained order (its CreatedUtc is set on insert)."""
+        customer_id = customer["Id"]
+        old = self._order_key_of.pop(customer_id, None)
+        if old is not None:
+            del self._order[bisect.bisect_left(self._order, old)]
+        key = self._order_key(customer)
+        bisect.insort(self._order, key)
+        self._order_key_of[customer_id] = key
+
+    def _index(self, customer: Mapping[str, Any]) -> None:
+        """Refresh what a write may change: parsed UpdatedUtc, the email index, paymasters."""
+        customer_id = customer["Id"]
+        self._moment(customer, "UpdatedUtc")
+        email = customer.get("Email")
+        key = email.strip().casefold() if isinstance(email, str) else None
+        old = self._email_of.get(customer_id)
+        if old != key:
+            if old is not None:
+                self._ids_by_email[old].discard(customer_id)
+                if not self._ids_by_email[old]:
+                    del self._ids_by_email[old]
+                del self._email_of[customer_id]
+            if key is not None:
+                self._ids_by_email.setdefault(key, set()).add(customer_id)
+                self._email_of[customer_id] = key
+        if "PaymasterAccount" in (customer.get("Classifications") or []):
+            self._paymasters.add(customer_id)
+        else:
+            self._paymasters.discard(customer_id)
+
+    def _with_email(self, key: str) -> list[dict[str, Any]]:
+        """Customers whose stripped, case-folded email is `key`, in `self.customers` order."""
+        ids = sorted(self._ids_by_email.get(key, ()), key=self._rank.__getitem__)
+        return [self.customers[customer_id] for customer_id in ids if customer_id in self.customers]
+
+    def _newest_first(self, before: _OrderKey | None) -> Iterable[dict[str, Any]]:
+        """Every customer newest first, from just after `before` (a cursor's key) when given."""
+        order = self._order
+        start = len(order) if before is None else bisect.bisect_left(order, before[:2])
+        for index in range(start - 1, -1, -1):
+            customer = self.customers.get(order[index][2])
+            if customer is not None:
+                yield customer
 
     def _activity_state(self, customer: Mapping[str, Any]) -> str:
         return "Active" if customer.get("IsActive", True) is not False else "Deleted"
 
     def _by_email(self, email: str, *, other_than: str | None = None) -> dict[str, Any] | None:
         key = _email_key(email)
-        for customer in self.customers.values():
+        if key is None:
+            return None
+        for customer in self._with_email(key):
             if (
                 customer["Id"] != other_than
                 and self._activity_state(customer) == "Active"
@@ -420,12 +505,15 @@ class MewsSandbox:
     def _touch(self, customer: dict[str, Any]) -> None:
         customer["UpdatedUtc"] = format_utc(self._now())
         customer["UpdaterProfileId"] = SANDBOX_PROFILE_ID
+        self._index(customer)
 
     @staticmethod
     def _render(
         customer: Mapping[str, Any], *, addresses: bool = True, documents: bool = True
     ) -> dict[str, Any]:
-        rendered = copy.deepcopy(dict(customer))
+        # A shallow copy is enough: `_dispatch` serializes a handler's result before anything
+        # else runs, so the nested values it shares with the stored record cannot change first.
+        rendered = dict(customer)
         if not addresses:
             rendered["Address"] = None
         if not documents:
@@ -519,17 +607,21 @@ class MewsSandbox:
         if not any(body.get(key) is not None for key in _NARROWING_FILTERS):
             _bad("Missing CustomerIds: required when no other filter is given.")
 
-        ordered = sorted(self.customers.values(), key=_order_key, reverse=True)
+        before: _OrderKey | None = None
         if cursor is not None:
             anchor = self.customers.get(cursor)
             if anchor is None:
                 _bad("Invalid Limitation Cursor.")
-            ordered = [c for c in ordered if _order_key(c) < _order_key(anchor)]
-
-        def matches(customer: Mapping[str, Any]) -> bool:
-            return self._matches(customer, lists, states, intervals)
-
-        page = [customer for customer in ordered if matches(customer)][:count]
+            before = self._order_key(anchor)
+        keep = self._filter(lists, states, intervals)
+        candidates = self._candidates(lists["CustomerIds"], lists["Emails"])
+        if candidates is None:  # no id or email to look up: walk the maintained order
+            page = list(itertools.islice((c for c in self._newest_first(before) if keep(c)), count))
+        else:
+            chosen = [c for c in candidates if keep(c)]
+            if before is not None:
+                chosen = [c for c in chosen if self._order_key(c)[:2] < before[:2]]
+            page = sorted(chosen, key=self._order_key, reverse=True)[:count]
         show_documents = extent.get("Documents") is True
         rendered = [
             self._render(c, addresses=extent.get("Addresses") is True, documents=show_documents)
@@ -558,42 +650,67 @@ class MewsSandbox:
             _bad("Invalid Limitation Cursor.")
         return count, cursor
 
-    def _matches(
+    def _candidates(
+        self, ids: list[str] | None, emails: list[str] | None
+    ) -> list[dict[str, Any]] | None:
+        """The customers `CustomerIds` (else `Emails`) can name, looked up; None without either.
+
+        A superset: the filters still decide. The email index is keyed on the stripped,
+        case-folded address, which any case-insensitive match also shares.
+        """
+        if ids is not None:
+            return [self.customers[i] for i in dict.fromkeys(ids) if i in self.customers]
+        if emails is None:
+            return None
+        found: dict[Any, dict[str, Any]] = {}
+        for key in dict.fromkeys(email.strip().casefold() for email in emails):
+            found.update((c["Id"], c) for c in self._with_email(key))
+        return list(found.values())
+
+    def _filter(
         self,
-        customer: Mapping[str, Any],
         lists: Mapping[str, list[str] | None],
         states: list[str] | None,
         intervals: Mapping[str, tuple[datetime, datetime] | None],
-    ) -> bool:
-        def folded(values: list[str]) -> set[str]:
-            return {value.casefold() for value in values}
+    ) -> Callable[[Mapping[str, Any]], bool]:
+        """The getAll filters as one test, built once per request (only the given ones)."""
+        tests: list[Callable[[Mapping[str, Any]], bool]] = []
 
-        def value_in(field: str, values: list[str] | None, fold: bool = False) -> bool:
+        def value_in(field: str, values: list[str] | None, fold: bool = False) -> None:
             if values is None:
-                return True
-            value = customer.get(field)
-            if not isinstance(value, str):
-                return False
-            return value.casefold() in folded(values) if fold else value in values
+                return
+            wanted = {value.casefold() for value in values} if fold else set(values)
 
-        moments = {
-            "CreatedUtc": parse_utc(customer.get("CreatedUtc")),
-            "UpdatedUtc": parse_utc(customer.get("UpdatedUtc")),
-            "DeletedUtc": self._deleted_utc.get(customer["Id"]),
-        }
-        return (
-            value_in("Id", lists["CustomerIds"])
-            and value_in("Email", lists["Emails"], fold=True)
-            and value_in("FirstName", lists["FirstNames"], fold=True)
-            and value_in("LastName", lists["LastNames"], fold=True)
-            and value_in("LoyaltyCode", lists["LoyaltyCodes"])
-            and value_in("CompanyId", lists["CompanyIds"])
-            and (states is None or self._activity_state(customer) in states)
-            and all(
-                interval is None or _in_interval(moments[key], interval)
-                for key, interval in intervals.items()
-            )
-        )
+            def test(customer: Mapping[str, Any]) -> bool:
+                value = customer.get(field)
+                if not isinstance(value, str):
+                    return False
+                return (value.casefold() if fold else value) in wanted
+
+            tests.append(test)
+
+        value_in("Id", lists["CustomerIds"])
+        value_in("Email", lists["Emails"], fold=True)
+        value_in("FirstName", lists["FirstNames"], fold=True)
+        value_in("LastName", lists["LastNames"], fold=True)
+        value_in("LoyaltyCode", lists["LoyaltyCodes"])
+        value_in("CompanyId", lists["CompanyIds"])
+        if states is not None:
+            allowed = frozenset(states)
+            tests.append(lambda customer: self._activity_state(customer) in allowed)
+        for key, interval in intervals.items():
+            if interval is not None:
+                tests.append(self._interval_test(key, interval))
+        if len(tests) == 1:
+            return tests[0]
+        return lambda customer: all(test(customer) for test in tests)
+
+    def _interval_test(
+        self, key: str, interval: tuple[datetime, datetime]
+    ) -> Callable[[Mapping[str, Any]], bool]:
+        if key == "DeletedUtc":
+            return lambda customer: _in_interval(self._deleted_utc.get(customer["Id"]), interval)
+        return lambda customer: _in_interval(self._moment(customer, key), interval)
 
     # -- customers/getOpenItems --------------------------------------------------------------
 
@@ -609,10 +726,11 @@ class MewsSandbox:
             if customer_id not in self.customers and customer_id not in self.open_items:
                 continue
             items = self.open_items.get(customer_id, {})
+            # Shallow copies, as in `_render`: the result is serialized before anything changes.
             result.append({
                 "CustomerId": customer_id,
-                "OrderItems": copy.deepcopy(list(items.get("OrderItems", []))),
-                "PaymentItems": copy.deepcopy(list(items.get("PaymentItems", []))),
+                "OrderItems": list(items.get("OrderItems", [])),
+                "PaymentItems": list(items.get("PaymentItems", [])),
             })
         return {"Customers": result}
 
@@ -660,6 +778,7 @@ class MewsSandbox:
                 customer[key] = document
             else:
                 customer[key] = copy.deepcopy(value)
+        self._index(customer)
 
     # -- customers/update --------------------------------------------------------------------
 
@@ -720,9 +839,8 @@ class MewsSandbox:
             for member in _reservation_members(reservation):
                 found.setdefault(member, reservation)
         if resource_id is None:
-            for candidate in self.customers.values():
-                if "PaymasterAccount" in (candidate.get("Classifications") or []):
-                    found.setdefault(candidate["Id"], None)
+            for paymaster_id in self._paymasters:  # the order does not matter: hits are sorted
+                found.setdefault(paymaster_id, None)
         hits: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         for customer_id, stay in found.items():
             customer = self.customers.get(customer_id)
@@ -744,7 +862,7 @@ class MewsSandbox:
                     addresses=extent is None or extent.get("Addresses") is True,
                     documents=extent is None or extent.get("Documents") is True,
                 ),
-                "Reservation": copy.deepcopy(stay),
+                "Reservation": stay,  # no copy needed, as in `_render`
             }
             for customer, stay in hits
         ]
@@ -803,11 +921,6 @@ class MewsSandbox:
         source.update(IsActive=False, ActivityState="Deleted", MergeTargetId=target_id)
         self._touch(source)
         self._deleted_utc[source_id] = self._now()
-
-
-def _order_key(customer: Mapping[str, Any]) -> tuple[datetime, str]:
-    created = parse_utc(customer.get("CreatedUtc")) or datetime.min.replace(tzinfo=UTC)
-    return created, str(customer.get("Id"))
 
 
 def _reservation_members(reservation: Mapping[str, Any]) -> list[str]:

@@ -27,7 +27,6 @@ from gateway.schema.extensions.stale import StaleReads
 from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 
-
 #: Distinct documents whose parse and validation results are kept (LRU, shared by requests).
 DOCUMENT_CACHE_SIZE = 1000
 

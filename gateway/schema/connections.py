@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import cast
 
 import strawberry
+from strawberry.types import Info
 
 from gateway.errors import BadUserInput
+from gateway.resolvers.context import RequestContext
+from gateway.resolvers.upstreams import Record
 from gateway.schema.customer import Customer
+from gateway.schema.joins import customer_for_mews
 from gateway.schema.mews import MewsProfile
 
 
@@ -42,12 +47,17 @@ class CustomerConnection:
 class MewsCustomerEdge:
     cursor: str
     node: MewsProfile
-    customer: Customer = strawberry.field(
+
+    @strawberry.field(
         description=(
             "The same person as a unified `Customer` (with its Fullwhere record when the "
-            "gateway knows the link)."
+            "gateway knows the link). Read only when asked for."
         )
     )
+    async def customer(self, info: Info[RequestContext, None]) -> Customer:
+        return await customer_for_mews(
+            cast(Record, self.node), info.context, list(info.path.as_list())
+        )
 
 
 @strawberry.type(

@@ -8,10 +8,11 @@ when a client needs to see where each came from.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 from strawberry.types import Info
@@ -142,6 +143,11 @@ def _present(value: Any) -> bool:
     return value is not None and value != ""
 
 
+#: GraphQL fields of `Customer` that always need the Mews profile when there is a link.
+MEWS_FIELDS = frozenset({"mews", "sources", "address", "fieldSources", "conflicts"})
+T = TypeVar("T")
+
+
 @strawberry.type(
     description=(
         "One person across Fullwhere (customer data platform) and Mews (hotel PMS). "
@@ -154,6 +160,10 @@ class Customer:
     mews_id_hint: strawberry.Private[str | None]
     link_method: strawberry.Private[LinkMethod]
     mews_record: strawberry.Private[Record | None] = None
+    #: The request's load of the Mews profile, once started.
+    mews_pending: strawberry.Private[asyncio.Future[Record | None] | None] = None
+    #: True once the Mews id was looked up (the profile may not exist).
+    mews_id_checked: strawberry.Private[bool] = False
 
     @classmethod
     def from_fullwhere(cls, record: Record) -> Customer:
@@ -161,6 +171,14 @@ class Customer:
         return cls(
             fullwhere_record=record, mews_id_hint=mews_id, link_method=LinkMethod(method)
         )
+
+    @classmethod
+    def joined(cls, record: Record, mews: Record | None) -> Customer:
+        """A Fullwhere record with its Mews profile already read (None: no such guest)."""
+        customer = cls.from_fullwhere(record)
+        customer.mews_record = mews
+        customer.mews_id_checked = True
+        return customer
 
     @classmethod
     def from_mews(cls, record: Record) -> Customer:
@@ -201,8 +219,8 @@ class Customer:
             "of the response); null when there is no link or the guest does not exist."
         )
     )
-    async def mews(self, info: Info[RequestContext, None]) -> MewsProfile | None:
-        return cast(MewsProfile | None, await self.load_mews(info.context))
+    def mews(self, info: Info[RequestContext, None]) -> MewsProfile | None:
+        return self.with_mews(info.context, lambda mews: mews)  # type: ignore[return-value,arg-type]
 
     @strawberry.field(
         description=(
@@ -243,24 +261,24 @@ class Customer:
         return cast(list[CustomerMetadata], metadata_entries(self.fullwhere_record.get("metadata")))
 
     @strawberry.field
-    async def first_name(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("firstName", info.context)
+    def first_name(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("firstName", info.context)  # type: ignore[return-value]
 
     @strawberry.field
-    async def last_name(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("lastName", info.context)
+    def last_name(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("lastName", info.context)  # type: ignore[return-value]
 
     @strawberry.field(description="Fullwhere's display name, else Mews's first and last name.")
-    async def display_name(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("displayName", info.context)
+    def display_name(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("displayName", info.context)  # type: ignore[return-value]
 
     @strawberry.field
-    async def email(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("email", info.context)
+    def email(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("email", info.context)  # type: ignore[return-value]
 
     @strawberry.field(description="Fullwhere `phoneNumber`, else Mews `Phone`.")
-    async def phone(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("phone", info.context)
+    def phone(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("phone", info.context)  # type: ignore[return-value]
 
     @strawberry.field(
         description=(
@@ -268,33 +286,34 @@ class Customer:
             "code (`fr-FR`)."
         )
     )
-    async def language(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("language", info.context)
+    def language(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("language", info.context)  # type: ignore[return-value]
 
     @strawberry.field(description="Fullwhere `civility`, else Mews `Title` (Mister, Miss, Misses).")
-    async def civility(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("civility", info.context)
+    def civility(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("civility", info.context)  # type: ignore[return-value]
 
     @strawberry.field(description="Company name (Fullwhere only; Mews holds a company id).")
-    async def company(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("company", info.context)
+    def company(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("company", info.context)  # type: ignore[return-value]
 
     @strawberry.field(description="Date of birth, ISO 8601 (Mews).")
-    async def birth_date(self, info: Info[RequestContext, None]) -> Date | None:
-        return cast(Date | None, await self.pick("birthDate", info.context))
+    def birth_date(self, info: Info[RequestContext, None]) -> Date | None:
+        return self.pick("birthDate", info.context)  # type: ignore[return-value]
 
     @strawberry.field(description="ISO 3166-1 nationality code (Mews).")
-    async def nationality_code(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("nationalityCode", info.context)
+    def nationality_code(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("nationalityCode", info.context)  # type: ignore[return-value]
 
     @strawberry.field(description="Loyalty code (Mews).")
-    async def loyalty_code(self, info: Info[RequestContext, None]) -> str | None:
-        return await self.pick("loyaltyCode", info.context)
+    def loyalty_code(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("loyaltyCode", info.context)  # type: ignore[return-value]
 
     @strawberry.field(description="Postal address (Mews).")
-    async def address(self, info: Info[RequestContext, None]) -> MewsAddress | None:
-        mews = await self.load_mews(info.context)
-        return None if mews is None else cast(MewsAddress | None, mews.get("Address"))
+    def address(self, info: Info[RequestContext, None]) -> MewsAddress | None:
+        return self.with_mews(  # type: ignore[return-value]
+            info.context, lambda mews: None if mews is None else mews.get("Address")
+        )
 
     @strawberry.field(
         description=(
@@ -302,9 +321,10 @@ class Customer:
             "came from. Loads the Mews profile."
         )
     )
-    async def field_sources(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
-        mews = await self.load_mews(info.context)
-        return [self.unified_field(name, mews) for name in UNIFIED_FIELDS]
+    def field_sources(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
+        return self.with_mews(  # type: ignore[return-value]
+            info.context, lambda mews: [self.unified_field(name, mews) for name in UNIFIED_FIELDS]
+        )
 
     @strawberry.field(
         description=(
@@ -312,19 +332,69 @@ class Customer:
             "what a merge screen needs. Loads the Mews profile."
         )
     )
-    async def conflicts(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
-        mews = await self.load_mews(info.context)
-        fields = (self.unified_field(name, mews) for name in UNIFIED_FIELDS)
-        return [field for field in fields if field.conflict]
+    def conflicts(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
+        def disagreeing(mews: Record | None) -> list[UnifiedField]:
+            fields = (self.unified_field(name, mews) for name in UNIFIED_FIELDS)
+            return [field for field in fields if field.conflict]
+
+        return self.with_mews(info.context, disagreeing)  # type: ignore[return-value]
 
     # -- helpers (not GraphQL fields) -------------------------------------------------
+    # Resolvers answer synchronously when the Mews profile is already in (or not needed),
+    # and return an awaitable only when they must wait for it: most fields of a page then
+    # cost no task of their own.
+
+    def mews_known(self) -> bool:
+        """Whether the Mews profile (or its absence) is in; raises if its load failed."""
+        if self.mews_record is not None or not self.mews_id_hint:
+            return True
+        pending = self.mews_pending
+        if pending is not None and pending.done():
+            self.mews_record = pending.result()
+            self.mews_id_checked = True
+        return self.mews_id_checked
+
+    def prefetch_mews(self, context: RequestContext) -> None:
+        """Start loading the Mews profile (batched with the rest of the request)."""
+        if self.mews_pending is None and not self.mews_known():
+            self.mews_pending = context.loaders.mews.load(str(self.mews_id_hint))
+
+    def wants_mews(self, names: set[str]) -> bool:
+        """Whether resolving the GraphQL fields `names` of this customer needs Mews."""
+        if self.mews_known() or self.mews_pending is not None:
+            return False
+        if not names.isdisjoint(MEWS_FIELDS):
+            return True
+        record = self.fullwhere_record
+        for name in names.intersection(UNIFIED_FIELDS):
+            fw_get, mews_get = UNIFIED_FIELDS[name]
+            if mews_get is not None and (
+                record is None or fw_get is None or not _present(fw_get(record))
+            ):
+                return True
+        return False
 
     async def load_mews(self, context: RequestContext) -> Record | None:
-        if self.mews_record is None and self.mews_id_hint:
-            self.mews_record = await context.loaders.mews.load(self.mews_id_hint)
+        if not self.mews_known():
+            self.prefetch_mews(context)
+            assert self.mews_pending is not None
+            self.mews_record = await self.mews_pending
+            self.mews_id_checked = True
         return self.mews_record
 
-    async def pick(self, name: str, context: RequestContext) -> str | None:
+    def with_mews(
+        self, context: RequestContext, compute: Callable[[Record | None], T]
+    ) -> T | Awaitable[T]:
+        """`compute(mews profile)`, now if the profile is in, else once it is."""
+        if self.mews_known():
+            return compute(self.mews_record)
+
+        async def later() -> T:
+            return compute(await self.load_mews(context))
+
+        return later()
+
+    def pick(self, name: str, context: RequestContext) -> str | Awaitable[str | None] | None:
         fw_get, mews_get = UNIFIED_FIELDS[name]
         if self.fullwhere_record is not None and fw_get is not None:
             value = fw_get(self.fullwhere_record)
@@ -332,9 +402,12 @@ class Customer:
                 return str(value)
         if mews_get is None or not self.mews_id_hint:
             return None
-        mews = await self.load_mews(context)
-        value = None if mews is None else mews_get(mews)
-        return str(value) if _present(value) else None
+
+        def from_mews(mews: Record | None) -> str | None:
+            value = None if mews is None else mews_get(mews)
+            return str(value) if _present(value) else None
+
+        return self.with_mews(context, from_mews)
 
     def unified_field(self, name: str, mews: Record | None) -> UnifiedField:
         fw_get, mews_get = UNIFIED_FIELDS[name]

@@ -45,7 +45,8 @@ from gateway.schema.inputs import (
     mews_update_body,
     read_attachment,
 )
-from gateway.schema.query import customer_for_mews, parse_customer_id
+from gateway.schema.joins import customer_for_mews
+from gateway.schema.query import parse_customer_id
 from gateway.upstream.errors import UpstreamError, UpstreamForbidden, UpstreamNotFound
 from gateway.upstream.fullwhere_types import FullwhereImportBody
 from gateway.upstream.mews_types import MewsUpdateBody

@@ -12,12 +12,12 @@ from strawberry.types import Info
 
 from gateway.errors import BadUserInput
 from gateway.resolvers.context import RequestContext
+from gateway.resolvers.selection import selected_names
 from gateway.resolvers.upstreams import (
     FULLWHERE_PAGE,
     MEWS_PAGE,
     MEWS_SEARCH,
     Record,
-    linked_mews_id,
 )
 from gateway.schema.connections import (
     CustomerConnection,
@@ -30,8 +30,8 @@ from gateway.schema.connections import (
 )
 from gateway.schema.customer import Customer
 from gateway.schema.filters import MewsCustomerFilter, to_mews_filters
+from gateway.schema.joins import customer_by_mews_id, customer_for_mews, prefetch_mews
 from gateway.schema.mews import MewsProfile, MewsReservation
-from gateway.upstream.errors import UpstreamError
 from gateway.upstream.mews_types import MewsCustomerFilters
 
 Ctx = Info[RequestContext, None]
@@ -62,58 +62,6 @@ def _page_size(first: int | None, default: int, maximum: int) -> int:
     if not 1 <= first <= maximum:
         raise BadUserInput(f"first: must be between 1 and {maximum}", argument="first")
     return first
-
-
-async def customer_for_mews(
-    mews: Record, context: RequestContext, path: list[str | int] | None = None
-) -> Customer:
-    """A Mews record as a unified `Customer`, joined to its Fullwhere record when known.
-
-    With `path`, a Fullwhere failure does not fail the caller: the customer comes from Mews
-    alone and the error is reported at `path`.
-    """
-    fullwhere_id = context.upstreams.links.get(str(mews["Id"]))
-    if fullwhere_id is not None:
-        try:
-            record = await context.loaders.fullwhere.load(fullwhere_id)
-        except UpstreamError as exc:
-            if path is None:
-                raise
-            context.add_partial_error(exc, path)
-            return Customer.from_mews(mews)
-        if record is not None and linked_mews_id(record)[0] == mews["Id"]:
-            customer = Customer.from_fullwhere(record)
-            customer.mews_record = mews
-            return customer
-    return Customer.from_mews(mews)
-
-
-async def _customer_by_mews_id(
-    mews_id: str, context: RequestContext, path: list[str | int]
-) -> Customer | None:
-    fullwhere_id = context.upstreams.links.get(mews_id)
-    if fullwhere_id is None:
-        mews = await context.loaders.mews.load(mews_id)
-        return None if mews is None else Customer.from_mews(mews)
-    # Both ids are known: the two reads don't depend on each other.
-    fw_result, mews_result = await asyncio.gather(
-        context.loaders.fullwhere.load(fullwhere_id),
-        context.loaders.mews.load(mews_id),
-        return_exceptions=True,
-    )
-    if isinstance(mews_result, BaseException):
-        raise mews_result
-    if isinstance(fw_result, UpstreamError) and mews_result is not None:
-        # Fullwhere is failing: the guest from Mews alone, the error beside it.
-        context.add_partial_error(fw_result, path)
-        return Customer.from_mews(mews_result)
-    if isinstance(fw_result, BaseException):
-        raise fw_result
-    if fw_result is not None and linked_mews_id(fw_result)[0] == mews_id:
-        customer = Customer.from_fullwhere(fw_result)
-        customer.mews_record = mews_result
-        return customer
-    return None if mews_result is None else Customer.from_mews(mews_result)
 
 
 async def _fullwhere_page(context: RequestContext, page: int, limit: int) -> dict[str, Any]:
@@ -159,9 +107,16 @@ class Query:
     async def customer(self, info: Ctx, id: strawberry.ID) -> Customer | None:
         kind, raw = parse_customer_id(str(id))
         if kind == "mews":
-            return await _customer_by_mews_id(raw, info.context, info.path.as_list())
-        record = await info.context.loaders.fullwhere.load(raw)
-        return None if record is None else Customer.from_fullwhere(record)
+            return await customer_by_mews_id(raw, info.context, info.path.as_list())
+        context = info.context
+        # Until this customer's Mews read is queued, Mews batches of the request wait.
+        with context.loaders.settle.busy():
+            record = await context.loaders.fullwhere.load(raw)
+            if record is None:
+                return None
+            customer = Customer.from_fullwhere(record)
+            prefetch_mews([customer], selected_names(info), context)
+        return customer
 
     @strawberry.field(
         description=(
@@ -186,6 +141,7 @@ class Query:
             )
             for index, item in enumerate(items)
         ]
+        prefetch_mews([e.node for e in edges], selected_names(info, "edges", "node"), info.context)
         return CustomerConnection(
             edges=edges,
             page_info=PageInfo(
@@ -228,18 +184,9 @@ class Query:
         page = await upstreams.cache.load(key, fetch)
         assert page is not None
         customers: list[Record] = page.get("Customers") or []
-        base = [*info.path.as_list(), "edges"]
-        joined = await asyncio.gather(
-            *(
-                customer_for_mews(c, info.context, [*base, i, "customer"])
-                for i, c in enumerate(customers)
-            )
-        )
         edges = [
-            MewsCustomerEdge(
-                cursor=encode_cursor("mews", str(c["Id"])), node=c, customer=unified  # type: ignore[arg-type]
-            )
-            for c, unified in zip(customers, joined, strict=True)
+            MewsCustomerEdge(cursor=encode_cursor("mews", str(c["Id"])), node=cast(MewsProfile, c))
+            for c in customers
         ]
         next_cursor = page.get("Cursor")
         return MewsCustomerConnection(

@@ -291,3 +291,45 @@ async def test_equivalent_values_are_not_conflicts(gateway: Gateway, world: Worl
         assert conflict["field"] != "civility" or {v.rstrip(".") for v in values} not in (
             {"Mr", "Mister"}, {"Mrs", "Misses"}, {"Ms", "Miss"}
         ), conflict
+
+
+async def test_fifty_customers_by_alias_cost_fifty_gets_and_one_getall(
+    gateway: Gateway, world: World
+) -> None:
+    ids = [fw["id"] for fw, _ in linked_pairs(world)][:50]
+    query = "{ " + " ".join(
+        f'c{i}: customer(id: "fullwhere:{id_}") {{ id email mews {{ id lastName }} }}'
+        for i, id_ in enumerate(ids)
+    ) + " }"
+    data = await gateway.data(query)
+    assert all(data[f"c{i}"]["mews"] for i in range(50))
+    assert gateway.calls() == {"fullwhere:get": 50, "mews:customers/getAll": 1}
+
+
+async def test_unified_fields_fullwhere_has_cost_no_mews_call(
+    gateway: Gateway, world: World
+) -> None:
+    data = await gateway.data(
+        "{ customers(first: 100) { edges { node { id email displayName link { method } } } } }"
+    )
+    assert len(data["customers"]["edges"]) == 100
+    assert gateway.calls() == {"fullwhere:list": 1}
+
+
+async def test_a_mews_page_joins_fullwhere_only_when_asked(
+    gateway: Gateway, world: World
+) -> None:
+    page = await gateway.data(PAGE_WITH_MEWS, {"first": 100})  # the gateway learns the links
+    mews_ids = [e["node"]["mewsId"] for e in page["customers"]["edges"] if e["node"]["mewsId"]]
+    gateway.app.state.upstreams.cache.clear()
+    gateway.reset_calls()
+    query = """query($ids: [ID!]) { mewsCustomers(filter: {customerIds: $ids}, first: 1000) {
+        edges { node { id lastName } %s } } }"""
+    await gateway.data(query % "", {"ids": mews_ids})
+    assert gateway.calls() == {"mews:customers/getAll": 1}
+    gateway.reset_calls()
+    data = await gateway.data(query % "customer { id fullwhereId }", {"ids": mews_ids})
+    edges = data["mewsCustomers"]["edges"]
+    assert len(edges) == len(mews_ids)
+    assert all(e["customer"]["id"].startswith("fullwhere:") for e in edges)
+    assert gateway.calls() == {"fullwhere:get": len(mews_ids)}  # the page itself was cached

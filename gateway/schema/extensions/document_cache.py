@@ -10,6 +10,7 @@ cache returns and on the validation rules the limits add.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from functools import cache, lru_cache
 from typing import Any
 
@@ -29,8 +30,7 @@ class DocumentCache(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.query:
-            try:
+            # On a syntax error Strawberry parses it again and reports it the usual way.
+            with suppress(GraphQLError):
                 context.graphql_document = self.parse(context.query, **context.parse_options)
-            except GraphQLError:
-                pass  # Strawberry parses it again and reports the error
         yield

@@ -1,0 +1,98 @@
+"""`SettlingLoader`: a batching loader that waits for the request's Fullwhere reads.
+
+Mews ids come out of Fullwhere records. A plain DataLoader sends a getAll each time a group
+of Fullwhere reads lands, so 50 customers fetched by alias cost several getAll calls. This
+loader holds its batch until no Fullwhere read of the request is in flight (the `Settle`
+gate), or `max_wait` seconds at most, so a slow Fullwhere record never holds the others back
+for long. With nothing in flight it dispatches on the next tick, like a DataLoader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Settle:
+    """Counts the request's reads whose results may add keys to a settling batch."""
+
+    def __init__(self) -> None:
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()
+
+    async def wait(self, timeout: float) -> None:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+
+
+class SettlingLoader(Generic[K, V]):
+    """Memoizing batch loader: `load(key)` returns a future; batches wait for `settle`."""
+
+    def __init__(
+        self,
+        batch: Callable[[Sequence[K]], Awaitable[Sequence[V]]],
+        settle: Settle,
+        *,
+        max_wait: float = 0.05,
+    ) -> None:
+        self._batch = batch
+        self._settle = settle
+        self._max_wait = max_wait
+        self._memo: dict[K, asyncio.Future[V]] = {}
+        self._queue: list[K] = []
+
+    def load(self, key: K) -> asyncio.Future[V]:
+        future = self._memo.get(key)
+        if future is None:
+            future = self._memo[key] = asyncio.get_running_loop().create_future()
+            if not self._queue:
+                asyncio.get_running_loop().create_task(self._dispatch())
+            self._queue.append(key)
+        return future
+
+    def prime(self, key: K, value: V) -> None:
+        """Answer `key` with `value` from now on (a write returned the record)."""
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(value)
+        self._memo[key] = future
+
+    def clear(self, key: K) -> None:
+        """Forget `key`, so the next load reads it again."""
+        if key not in self._queue:
+            self._memo.pop(key, None)
+
+    async def load_many(self, keys: Sequence[K]) -> list[V]:
+        return list(await asyncio.gather(*(self.load(key) for key in keys)))
+
+    async def _dispatch(self) -> None:
+        await asyncio.sleep(0)  # the rest of this tick's keys
+        await self._settle.wait(self._max_wait)
+        keys, self._queue = self._queue, []
+        try:
+            values = await self._batch(keys)
+        except BaseException as exc:
+            for key in keys:
+                self._memo[key].set_exception(exc)
+                self._memo[key].exception()  # retrieved: callers may have gone
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for key, value in zip(keys, values, strict=True):
+            self._memo[key].set_result(value)
