@@ -18,6 +18,13 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+class Missing:
+    """The type of `MISSING`: no value at hand."""
+
+
+MISSING = Missing()
+
+
 class Settle:
     """Counts the request's reads whose results may add keys to a settling batch."""
 
@@ -51,10 +58,13 @@ class SettlingLoader(Generic[K, V]):
         settle: Settle,
         *,
         max_wait: float = 0.05,
+        peek: Callable[[K], V | Missing] | None = None,
     ) -> None:
         self._batch = batch
         self._settle = settle
         self._max_wait = max_wait
+        # A value already at hand (the shared cache) answers at once: no batch, no wait.
+        self._peek = peek
         self._memo: dict[K, asyncio.Future[V]] = {}
         self._queue: list[K] = []
 
@@ -62,6 +72,11 @@ class SettlingLoader(Generic[K, V]):
         future = self._memo.get(key)
         if future is None:
             future = self._memo[key] = asyncio.get_running_loop().create_future()
+            if self._peek is not None:
+                value = self._peek(key)
+                if value is not MISSING:
+                    future.set_result(value)  # type: ignore[arg-type]
+                    return future
             if not self._queue:
                 asyncio.get_running_loop().create_task(self._dispatch())
             self._queue.append(key)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from aiodataloader import DataLoader
 
-from gateway.resolvers.batching import Settle, SettlingLoader
+from gateway.resolvers.batching import MISSING, Settle, SettlingLoader
 from gateway.resolvers.upstreams import (
     FULLWHERE,
     MEWS,
@@ -48,12 +48,22 @@ class Loaders:
         # Fullwhere reads to settle (50 ms at most), so they go out as one getAll.
         self.settle = Settle()
         self.mews: SettlingLoader[str, Record | None] = SettlingLoader(
-            self._load_mews, self.settle, max_wait=MEWS_SETTLE_MAX_WAIT
+            self._load_mews,
+            self.settle,
+            max_wait=MEWS_SETTLE_MAX_WAIT,
+            peek=lambda id_: upstreams.cache.get((MEWS, id_), MISSING),
         )
         self.mews_by_email: DataLoader[str, list[Record]] = DataLoader(self._load_mews_by_email)
         self.mews_open_items: DataLoader[str, Record | None] = DataLoader(
             self._load_mews_open_items
         )
+
+    async def fullwhere_record(self, customer_id: str) -> Record | None:
+        """A Fullwhere customer: from the shared cache when fresh there, else loaded."""
+        record = self.upstreams.cache.get((FULLWHERE, customer_id), MISSING)
+        if record is MISSING:
+            return await self.fullwhere.load(customer_id)
+        return cast(Record | None, record)
 
     async def _load_fullwhere(self, ids: Sequence[str]) -> list[Record | BaseException | None]:
         results = await asyncio.gather(

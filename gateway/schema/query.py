@@ -111,7 +111,7 @@ class Query:
         context = info.context
         # Until this customer's Mews read is queued, Mews batches of the request wait.
         with context.loaders.settle.busy():
-            record = await context.loaders.fullwhere.load(raw)
+            record = await context.loaders.fullwhere_record(raw)
             if record is None:
                 return None
             customer = Customer.from_fullwhere(record)
