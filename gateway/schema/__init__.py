@@ -24,6 +24,7 @@ from gateway.schema.extensions.document_cache import DocumentCache
 from gateway.schema.extensions.error_codes import ErrorCodes
 from gateway.schema.extensions.operation_limits import OperationLimits
 from gateway.schema.extensions.stale import StaleReads
+from gateway.schema.fast_fields import bypass_wrappers
 from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 
@@ -64,7 +65,7 @@ def build_schema(
     settings: Settings | None = None,
 ) -> GatewaySchema:
     """The schema, with the limits of `settings` (the defaults when None)."""
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(
@@ -82,6 +83,8 @@ def build_schema(
             *(extensions or []),  # type: ignore[list-item]
         ],
     )
+    bypass_wrappers(schema)
+    return schema
 
 
 def export_sdl(schema: Any = None) -> str:
