@@ -25,6 +25,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run as bench
 
+# Where a sample's time goes: the deepest frame that matches one of these names it.
+PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("parse + validate the query", (
+        "_prepare_operation_async", "graphql/language/parser", "graphql/validation",
+    )),
+    ("serialize the response", ("_serialize (gateway/http/endpoint.py",)),
+    ("upstream calls (httpx, httpcore, JSON decoding)", (
+        "httpx/", "httpcore/", "(gateway/upstream/",
+    )),
+    ("execute: resolvers, value completion, per-field tasks", (
+        "graphql/execution", "strawberry/schema/schema_converter", "graphql/pyutils/gather",
+        "Schema._execute_operation", "(gateway/schema/", "(gateway/resolvers/", "aiodataloader",
+    )),
+    ("HTTP server (uvicorn, h11)", ("h11/", "uvicorn/", "selector_events")),
+    ("Starlette and the gateway's middleware", ("starlette/", "(gateway/http/")),
+    ("event loop: running and scheduling tasks", ("asyncio/",)),
+)  # fmt: skip
+
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^():]+)(?::(?P<line>\d+))?\)$")
 
 
@@ -43,6 +61,7 @@ def summarize(raw: Path, top: int) -> str:
     own: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
     packages: collections.Counter[str] = collections.Counter()
+    phases: collections.Counter[str] = collections.Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -59,6 +78,16 @@ def summarize(raw: Path, top: int) -> str:
             match = _FRAME.match(frame)
             func, path = (match["func"], match["file"]) if match else (frame, "?")
             names.append((f"{func} ({path})", package_of(path)))
+        phase = next(
+            (
+                name
+                for frame in reversed(frames)
+                for name, keys in PHASES
+                if any(key in frame for key in keys)
+            ),
+            "other",
+        )
+        phases[phase] += count
         own[names[-1][0]] += count
         packages[names[-1][1]] += count
         for name in {name for name, _ in names}:
@@ -72,7 +101,8 @@ def summarize(raw: Path, top: int) -> str:
             lines.append(f"  {100 * count / total:5.1f}%  {name}")
         return lines
 
-    out = [f"{total} samples"]
+    out = [f"{total} samples (on-CPU only: py-spy leaves idle waits out)"]
+    out += table("by phase (the deepest frame that tells):", phases)
     out += table("own time by package:", packages)
     out += table("own time by function:", own)
     # The outer frames (event loop, server, middleware) hold nearly everything: skip them.
@@ -117,7 +147,7 @@ def main() -> int:
         load_args = argparse.Namespace(wrk=wrk, concurrency=args.concurrency)
         bench.run_load(load_args, gateway.port, scenario.body, workdir, 1.0)
         bench.wait_idle(gateway, sandbox)
-        workers = [pid for pid in gateway.pids() if pid != gateway.pid] or [gateway.pid]
+        workers = gateway.workers()
         raws = []
         spies = []
         for pid in workers:

@@ -48,7 +48,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gateway.config import DEMO_MEWS_ACCESS_TOKEN, DEMO_MEWS_CLIENT_TOKEN  # noqa: E402
 from gateway.sandbox.serve import BENCH_MEWS_COUNT  # noqa: E402
 from gateway.sandbox.world import (  # noqa: E402
     DEFAULT_FULLWHERE_COUNT,
@@ -57,6 +56,8 @@ from gateway.sandbox.world import (  # noqa: E402
     linked_pairs,
     mews_link,
 )
+from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN  # noqa: E402
+from gateway.upstream.mews import DEMO_CLIENT_TOKEN as DEMO_MEWS_CLIENT_TOKEN  # noqa: E402
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
@@ -416,6 +417,7 @@ class CpuWatch:
     tool_s: float = 0.0
     other_s: float = 0.0
     seconds: float = 0.0
+    per_worker_s: list[float] = field(default_factory=list)
 
     @contextlib.contextmanager
     def phase(self) -> Iterator[CpuWatch]:
@@ -424,8 +426,14 @@ class CpuWatch:
             self.gateway.cpu_seconds(), self.sandbox.cpu_seconds(), own_tool_seconds(),
             machine_busy_seconds(),
         )  # fmt: skip
+        workers = self.gateway.workers()
+        per_worker = [_cpu_ticks(pid) for pid in workers]
         yield self
         self.seconds = time.monotonic() - start
+        self.per_worker_s = [
+            (_cpu_ticks(pid) - before) / TICKS
+            for pid, before in zip(workers, per_worker, strict=True)
+        ]
         self.gateway_s = self.gateway.cpu_seconds() - gw
         self.sandbox_s = self.sandbox.cpu_seconds() - sb
         self.tool_s = own_tool_seconds() - tool
@@ -466,6 +474,21 @@ class Service:
             found.append(pid)
             todo.extend(tree.get(pid, []))
         return found
+
+    def workers(self) -> list[int]:
+        """The processes that serve requests: the workers, or the server itself alone."""
+        found = []
+        for pid in self.pids():
+            if pid == self.pid:
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    if b"resource_tracker" in cmdline.read():
+                        continue
+            except OSError:
+                continue
+            found.append(pid)
+        return found or [self.pid]
 
     def rss_kb(self, pids: list[int] | None = None) -> int:
         return sum(_status_kb(pid, "VmRSS") for pid in (pids or self.pids()))
@@ -643,6 +666,7 @@ class LoadResult:
     sandbox_cpu_s: float = 0.0
     tool_cpu_s: float = 0.0
     other_cpu_s: float = 0.0
+    worker_cpu_s: list[float] = field(default_factory=list)
     upstream_calls: int = 0
 
     def as_json(self) -> dict[str, Any]:
@@ -1023,6 +1047,7 @@ def measure_gateway(
                                 load = run_load(args, port, s.body, log_dir, args.duration)
                             load.gateway_cpu_s, load.sandbox_cpu_s = cpu.gateway_s, cpu.sandbox_s
                             load.tool_cpu_s, load.other_cpu_s = cpu.tool_s, cpu.other_s
+                            load.worker_cpu_s = cpu.per_worker_s
                             _, raw = http_get(f"{sandbox_url}/__bench/calls")
                             load.upstream_calls = sum(json.loads(raw).values())
                             result.load[workers] = load
@@ -1196,6 +1221,7 @@ def render(
         "bad",
         "gw CPU ms/req",
         "gw CPU %",
+        "per worker %",
         "sandbox CPU %",
         "load tool CPU %",
         "other CPU %",
@@ -1217,6 +1243,7 @@ def render(
                     str(load.bad),
                     _fmt(per, 2),
                     _fmt(100 * load.gateway_cpu_s / load.seconds, 0),
+                    "/".join(_fmt(100 * w / load.seconds, 0) for w in load.worker_cpu_s) or "-",
                     _fmt(100 * load.sandbox_cpu_s / load.seconds, 0),
                     _fmt(100 * load.tool_cpu_s / load.seconds, 0),
                     _fmt(100 * load.other_cpu_s / load.seconds, 0),
