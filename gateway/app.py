@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx
 from starlette.applications import Starlette
@@ -30,9 +29,7 @@ from gateway.logs import install_redaction, secrets_of
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.upstreams import Upstreams
-from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
-from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
-from gateway.sandbox.world import build_world
+from gateway.sandbox.demo import Sandboxes
 from gateway.schema import build_schema
 from gateway.upstream.errors import Source
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
@@ -71,29 +68,6 @@ query FirstCustomers {
   }
 }
 """
-
-
-@dataclass
-class Sandboxes:
-    """The embedded upstreams of demo mode (and of the tests)."""
-
-    fullwhere: FullwhereSandbox
-    mews: MewsSandbox
-
-    @classmethod
-    def seeded(cls, *, latency: float = 0.0) -> Sandboxes:
-        world = build_world()
-        sandboxes = cls(
-            fullwhere=create_fullwhere_sandbox(world.fullwhere_customers),
-            mews=create_mews_sandbox(
-                world.mews_customers,
-                reservations=world.mews_reservations,
-                open_items=world.mews_open_items,
-            ),
-        )
-        sandboxes.fullwhere.control.latency = latency
-        sandboxes.mews.control.latency = latency
-        return sandboxes
 
 
 class DemoHeader:

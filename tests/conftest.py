@@ -11,10 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import Sandboxes, create_app
+from gateway.app import create_app
 from gateway.config import load_settings
-from gateway.sandbox.fullwhere import create_fullwhere_sandbox
-from gateway.sandbox.mews import create_mews_sandbox
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, build_world
 
 
@@ -31,14 +30,7 @@ def world(seeded_world: World) -> World:
 
 def sandboxes_of(world: World) -> Sandboxes:
     """Both sandboxes, serving (and writing into) the records of `world`."""
-    return Sandboxes(
-        fullwhere=create_fullwhere_sandbox(world.fullwhere_customers),
-        mews=create_mews_sandbox(
-            world.mews_customers,
-            reservations=world.mews_reservations,
-            open_items=world.mews_open_items,
-        ),
-    )
+    return Sandboxes.from_world(world)
 
 
 @pytest.fixture

@@ -2,16 +2,17 @@
 
 Mews ids come out of Fullwhere records. A plain DataLoader sends a getAll each time a group
 of Fullwhere reads lands, so 50 customers fetched by alias cost several getAll calls. This
-loader holds its batch until no Fullwhere read of the request is in flight (the `Settle`
-gate), or `max_wait` seconds at most, so a slow Fullwhere record never holds the others back
-for long. With nothing in flight it dispatches on the next tick, like a DataLoader.
+loader holds its batch while the request's Fullwhere reads are still landing (the `Settle`
+gate): until none is in flight, or none has landed for `max_wait` seconds, so a slow
+Fullwhere record holds the others back by `max_wait` at most. With nothing in flight it
+dispatches on the next tick, like a DataLoader.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -30,23 +31,28 @@ class Settle:
 
     def __init__(self) -> None:
         self._busy = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._progress = asyncio.Event()
 
     @contextmanager
     def busy(self) -> Iterator[None]:
         self._busy += 1
-        self._idle.clear()
         try:
             yield
         finally:
             self._busy -= 1
-            if self._busy == 0:
-                self._idle.set()
+            self._progress.set()
 
-    async def wait(self, timeout: float) -> None:
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout)
+    async def wait(self, quiet: float, cap: float = 1.0) -> None:
+        """Until no read is in flight, or none has finished for `quiet` seconds (a slow
+        one is not waited for), or `cap` seconds in all."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + cap
+        while self._busy and (left := end - loop.time()) > 0:
+            self._progress.clear()
+            try:
+                await asyncio.wait_for(self._progress.wait(), min(quiet, left))
+            except TimeoutError:
+                return
 
 
 class SettlingLoader(Generic[K, V]):

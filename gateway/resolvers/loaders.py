@@ -28,7 +28,7 @@ from gateway.upstream.errors import UpstreamNotFound
 
 Key = tuple[Hashable, ...]
 
-#: Longest a Mews batch waits for the request's Fullwhere reads before it goes out.
+#: A Mews batch goes out once no Fullwhere read of the request has landed for this long.
 MEWS_SETTLE_MAX_WAIT = 0.05
 
 
@@ -45,7 +45,7 @@ class Loaders:
             batch=False,
         )
         # Mews ids come out of Fullwhere records: Mews batches wait for the request's
-        # Fullwhere reads to settle (50 ms at most), so they go out as one getAll.
+        # Fullwhere reads to settle, so they go out as one getAll.
         self.settle = Settle()
         self.mews: SettlingLoader[str, Record | None] = SettlingLoader(
             self._load_mews,

@@ -25,9 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from gateway.app import Sandboxes
-from gateway.sandbox.fullwhere import create_fullwhere_sandbox
-from gateway.sandbox.mews import create_mews_sandbox
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, DEFAULT_SEED, build_world
 
 #: Mews guests in the benchmark's world: enough for one `getAll` page of 1000 active guests.
@@ -43,20 +41,8 @@ def bench_sandboxes(
 ) -> Sandboxes:
     """Seeded sandboxes with `latency` seconds added to every call and no Mews rate limit."""
     world = build_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
-    sandboxes = Sandboxes(
-        fullwhere=create_fullwhere_sandbox(world.fullwhere_customers),
-        mews=create_mews_sandbox(
-            world.mews_customers,
-            reservations=world.mews_reservations,
-            open_items=world.mews_open_items,
-            # A window of one second keeps the limiter's memory small under load.
-            rate_limit=10**9,
-            rate_window=1.0,
-        ),
-    )
-    sandboxes.fullwhere.control.latency = latency
-    sandboxes.mews.control.latency = latency
-    return sandboxes
+    # A window of one second keeps the limiter's memory small under load.
+    return Sandboxes.from_world(world, latency=latency, rate_limit=10**9, rate_window=1.0)
 
 
 def _json(data: object) -> Response:

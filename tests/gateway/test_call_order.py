@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import Sandboxes, create_app
+from gateway.app import create_app
 from gateway.config import load_settings
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs
 from tests.conftest import Gateway, gateway_http
 

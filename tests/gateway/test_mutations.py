@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.app import Sandboxes
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, fullwhere_only, linked_pairs
 from tests.conftest import Gateway, gateway_with
 

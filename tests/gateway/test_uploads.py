@@ -10,7 +10,7 @@ import httpx
 import orjson
 import pytest
 
-from gateway.app import Sandboxes
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs
 from tests.conftest import Gateway, gateway_with
 

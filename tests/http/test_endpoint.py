@@ -12,9 +12,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from gateway.app import Sandboxes
 from gateway.http.endpoint import GRAPHQL_RESPONSE, JSON, GraphQLEndpoint, negotiate
 from gateway.resolvers.context import RequestContext
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World
 from gateway.schema import build_schema
 from tests.conftest import Gateway, gateway_http, make_app, sandboxes_of

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import Sandboxes, create_app
+from gateway.app import create_app
 from gateway.config import DEMO_MEWS_ACCESS_TOKEN, DEMO_MEWS_CLIENT_TOKEN, load_settings
+from gateway.sandbox.demo import Sandboxes
 from tests.conftest import Gateway, gateway_http
 from tests.support.loopback import serve_loopback
 

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from gateway.app import Sandboxes
 from gateway.sandbox.control import SandboxControl
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
 from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.errors import UpstreamBadRequest, UpstreamRateLimited, UpstreamUnavailable

@@ -8,8 +8,8 @@ import uuid
 import httpx
 import pytest
 
-from gateway.app import Sandboxes
 from gateway.sandbox.control import SandboxControl
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.mews import create_mews_sandbox
 from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.errors import UpstreamRateLimited, UpstreamTimeout, UpstreamUnavailable

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.app import Sandboxes
 from gateway.sandbox.control import SandboxControl
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
 from gateway.upstream.errors import UpstreamRateLimited
 from gateway.upstream.mews import MewsClient

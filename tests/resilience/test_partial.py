@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.app import Sandboxes
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs, mews_link
 from tests.conftest import gateway_with
 from tests.resilience.conftest import FAST, errors_by_path

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from gateway.app import Sandboxes
 from gateway.resolvers.cache import ReadCache, StaleRead, collect_stale
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.errors import UpstreamNotFound, UpstreamUnavailable
 from gateway.upstream.resilience import is_upstream_failure

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import Sandboxes
 from gateway.http import auth
+from gateway.sandbox.demo import Sandboxes
 from tests.conftest import gateway_http, make_app
 
 API_KEYS = ("gw-test-key-7c1d2e9a0b4f4e21", "gw-test-key-2nd-5b8e3f6a9d0c1e77")

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gateway.app import Sandboxes
+from gateway.sandbox.demo import Sandboxes
 from tests.conftest import Gateway, gateway_http, make_app
 
 APP = "https://app.example.com"

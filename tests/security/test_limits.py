@@ -10,7 +10,7 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
-from gateway.app import Sandboxes
+from gateway.sandbox.demo import Sandboxes
 from tests.conftest import Gateway, gateway_http, make_app
 
 GatewayFactory = Callable[[dict[str, str]], Awaitable[Gateway]]
