@@ -9,7 +9,7 @@ its source so the `CustomerMetadata` union can tell the 21 block types apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Union, cast
+from typing import Annotated, Any, ClassVar, Union, cast, get_args
 
 import strawberry
 
@@ -839,34 +839,6 @@ class ImportMetadata(_MetadataSource):
 
 # --- the union ---------------------------------------------------------------------------
 
-# In the order Fullwhere documents the blocks; `metadata` lists them in this order.
-_METADATA_CLASSES: tuple[type[_MetadataSource], ...] = (
-    GoogleMyBusinessMetadata,
-    ZeltyMetadata,
-    ZenchefMetadata,
-    JuxtaMetadata,
-    SalesforceMetadata,
-    DeliverooMetadata,
-    TripadvisorMetadata,
-    BookingMetadata,
-    UbereatsMetadata,
-    SevenroomsMetadata,
-    FacebookMetadata,
-    InstagramMetadata,
-    WhatsappMetadata,
-    MewsMetadata,
-    OracleMetadata,
-    PartoucheMetadata,
-    ComoMetadata,
-    ExperienceMetadata,
-    AutoGestionMetadata,
-    TheForkMetadata,
-    ImportMetadata,
-)
-
-METADATA_TYPES: dict[str, type[Any]] = {cls.SOURCE: cls for cls in _METADATA_CLASSES}
-"""Fullwhere metadata source key → the GraphQL type of its block, in documented order."""
-
 CustomerMetadata = Annotated[
     Union[  # noqa: UP007 - strawberry.union needs the explicit Union inside Annotated
         GoogleMyBusinessMetadata,
@@ -899,6 +871,15 @@ CustomerMetadata = Annotated[
         ),
     ),
 ]
+
+# The union's members, in the order Fullwhere documents the blocks; `metadata` lists them in
+# this order.
+_METADATA_CLASSES = cast(
+    tuple[type[_MetadataSource], ...], get_args(get_args(CustomerMetadata)[0])
+)
+
+METADATA_TYPES: dict[str, type[Any]] = {cls.SOURCE: cls for cls in _METADATA_CLASSES}
+"""Fullwhere metadata source key → the GraphQL type of its block, in documented order."""
 
 
 def metadata_entries(metadata: Mapping[str, Any] | None) -> list[MetadataBlock]:

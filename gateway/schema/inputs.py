@@ -240,26 +240,14 @@ _MEWS_DOC_FIELDS: Final = {
 }
 
 
-@strawberry.input(
-    description=(
-        "A new Mews guest (`customers/add`). `lastName` is required; omitted, null and blank "
-        "fields are not sent."
-    )
-)
-class AddCustomerInput:
-    last_name: str = strawberry.field(description="Last name (required by Mews).")
-    overwrite_existing: bool = strawberry.field(
-        default=False,
-        description=(
-            "What to do when a Mews guest with the same `email` exists. false (default): "
-            "nothing is written and the mutation fails with BAD_USER_INPUT naming the "
-            "email. true: that guest's basic personal information (title, names, "
-            "nationality, language, birth data, occupation, email, phone) is overwritten "
-            "with these values and that guest is returned; no new guest is created."
-        ),
-    )
-    title: MewsTitle | None = strawberry.field(default=UNSET, description="Title prefix.")
-    first_name: str | None = UNSET
+# The add and update inputs share one block of guest fields (`_MewsGuestFields`). Each input
+# lists its own leading fields in a mixin named first among its bases: Strawberry orders a
+# type's fields base by base in that order, then its own new fields, and a redeclared field
+# keeps its place, so both inputs keep their documented field order.
+
+
+@strawberry.input
+class _MewsGuestFields:
     second_last_name: str | None = UNSET
     nationality_code: str | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["nationality_code"]
@@ -302,6 +290,32 @@ class AddCustomerInput:
     italian_lottery_code: str | None = strawberry.field(
         default=UNSET, description="At most 15 characters."
     )
+
+
+@strawberry.input
+class _AddCustomerHead:
+    last_name: str = strawberry.field(description="Last name (required by Mews).")
+    overwrite_existing: bool = strawberry.field(
+        default=False,
+        description=(
+            "What to do when a Mews guest with the same `email` exists. false (default): "
+            "nothing is written and the mutation fails with BAD_USER_INPUT naming the "
+            "email. true: that guest's basic personal information (title, names, "
+            "nationality, language, birth data, occupation, email, phone) is overwritten "
+            "with these values and that guest is returned; no new guest is created."
+        ),
+    )
+    title: MewsTitle | None = strawberry.field(default=UNSET, description="Title prefix.")
+    first_name: str | None = UNSET
+
+
+@strawberry.input(
+    description=(
+        "A new Mews guest (`customers/add`). `lastName` is required; omitted, null and blank "
+        "fields are not sent."
+    )
+)
+class AddCustomerInput(_AddCustomerHead, _MewsGuestFields):
     also_import_to_fullwhere: bool = strawberry.field(
         default=False,
         description=(
@@ -321,16 +335,8 @@ class AddCustomerInput:
     )
 
 
-@strawberry.input(
-    description=(
-        "Changes to a Mews guest (`customers/update`). Omitted fields stay as they are. Mews "
-        "cannot clear a field: null or blank values are refused, except for the Italian "
-        "codes (`italianDestinationCode`, `italianFiscalCode`, `italianLotteryCode`), which "
-        "null clears. `classifications` and `options` replace the current lists (`[]` "
-        "removes all)."
-    )
-)
-class UpdateCustomerInput:
+@strawberry.input
+class _UpdateCustomerHead:
     id: strawberry.ID = strawberry.field(
         description=(
             "The customer: `mews:<uuid>`, or `fullwhere:<id>` of a customer linked to a Mews "
@@ -340,40 +346,27 @@ class UpdateCustomerInput:
     title: MewsTitle | None = UNSET
     first_name: str | None = UNSET
     last_name: str | None = UNSET
-    second_last_name: str | None = UNSET
-    nationality_code: str | None = strawberry.field(
-        default=UNSET, description=_MEWS_DOC_FIELDS["nationality_code"]
+
+
+_CLEARED_BY_NULL: Final = "A value sets it; null clears it."
+
+
+@strawberry.input(
+    description=(
+        "Changes to a Mews guest (`customers/update`). Omitted fields stay as they are. Mews "
+        "cannot clear a field: null or blank values are refused, except for the Italian "
+        "codes (`italianDestinationCode`, `italianFiscalCode`, `italianLotteryCode`), which "
+        "null clears. `classifications` and `options` replace the current lists (`[]` "
+        "removes all)."
     )
-    preferred_language_code: str | None = strawberry.field(
-        default=UNSET, description=_MEWS_DOC_FIELDS["preferred_language_code"]
-    )
-    sex: MewsSex | None = UNSET
-    birth_date: Date | None = UNSET
-    birth_country_code: str | None = strawberry.field(
-        default=UNSET, description=_MEWS_DOC_FIELDS["birth_country_code"]
-    )
-    birth_country_subdivision_code: str | None = strawberry.field(
-        default=UNSET, description=_MEWS_DOC_FIELDS["birth_country_subdivision_code"]
-    )
-    birth_place: str | None = UNSET
-    occupation: str | None = UNSET
+)
+class UpdateCustomerInput(_UpdateCustomerHead, _MewsGuestFields):
+    # Redeclared for their update-specific descriptions; they keep their shared places.
     email: str | None = strawberry.field(
         default=UNSET,
         description="New email; refused when another Mews guest already uses it.",
     )
-    phone: str | None = UNSET
-    loyalty_code: str | None = UNSET
     notes: str | None = strawberry.field(default=UNSET, description=_MEWS_DOC_FIELDS["notes"])
-    car_registration_number: str | None = strawberry.field(
-        default=UNSET, description=_MEWS_DOC_FIELDS["car_registration_number"]
-    )
-    dietary_requirements: str | None = strawberry.field(
-        default=UNSET, description=_MEWS_DOC_FIELDS["dietary_requirements"]
-    )
-    tax_identification_number: str | None = UNSET
-    company_id: strawberry.ID | None = strawberry.field(
-        default=UNSET, description=_MEWS_DOC_FIELDS["company_id"]
-    )
     address: MewsAddressInput | None = strawberry.field(
         default=UNSET, description="Lines given replace the current ones; others stay."
     )
@@ -383,15 +376,10 @@ class UpdateCustomerInput:
     options: list[MewsCustomerOption] | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["options"]
     )
-    chain_id: strawberry.ID | None = strawberry.field(
-        default=UNSET, description=_MEWS_DOC_FIELDS["chain_id"]
-    )
     italian_destination_code: str | None = strawberry.field(
-        default=UNSET, description="A value sets it; null clears it."
+        default=UNSET, description=_CLEARED_BY_NULL
     )
-    italian_fiscal_code: str | None = strawberry.field(
-        default=UNSET, description="A value sets it; null clears it."
-    )
+    italian_fiscal_code: str | None = strawberry.field(default=UNSET, description=_CLEARED_BY_NULL)
     italian_lottery_code: str | None = strawberry.field(
         default=UNSET, description="At most 15 characters; null clears it."
     )

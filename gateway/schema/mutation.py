@@ -49,7 +49,7 @@ from gateway.schema.joins import customer_for_mews
 from gateway.schema.query import parse_customer_id
 from gateway.upstream.errors import UpstreamError, UpstreamForbidden, UpstreamNotFound
 from gateway.upstream.fullwhere_types import FullwhereImportBody
-from gateway.upstream.mews_types import MewsUpdateBody
+from gateway.upstream.mews_types import MewsCustomer, MewsUpdateBody
 
 Ctx = Info[RequestContext, None]
 P = TypeVar("P")
@@ -241,6 +241,27 @@ def _duplicate_email(exc: UpstreamForbidden, email: str, hint: str) -> BadUserIn
     )
 
 
+async def _write_guest(
+    context: RequestContext, write: Awaitable[MewsCustomer], email: str | None, hint: str
+) -> dict[str, Any]:
+    """The guest a Mews add or update returns, remembered; Mews refuses a write whose `email`
+    another guest uses (403), which becomes BAD_USER_INPUT naming that email."""
+    try:
+        record = dict(await write)
+    except UpstreamForbidden as exc:
+        if not email:
+            raise
+        raise _duplicate_email(exc, email, hint) from None
+    remember_mews_write(context, record)
+    return record
+
+
+async def _customer_at(info: Ctx, record: dict[str, Any], field: str) -> Customer:
+    """The unified customer of a Mews guest, for the payload `field` (partial errors go
+    there)."""
+    return await customer_for_mews(record, info.context, [*info.path.as_list(), field])
+
+
 # --- the mutations ----------------------------------------------------------------------------
 
 
@@ -363,24 +384,16 @@ class Mutation:
         context = info.context
 
         async def work() -> AddCustomerPayload:
-            try:
-                record = dict(await context.upstreams.mews.add(body))
-            except UpstreamForbidden as exc:
-                email = body.get("Email")
-                if not email:
-                    raise
-                raise _duplicate_email(
-                    exc, email, "set overwriteExisting: true to overwrite that guest"
-                ) from None
-            remember_mews_write(context, record)
+            record = await _write_guest(
+                context, context.upstreams.mews.add(body), body.get("Email"),
+                "set overwriteExisting: true to overwrite that guest",
+            )
             outcome = None
             if fullwhere_fields is not None:
                 outcome = await _import_added_guest(context, record, fullwhere_fields)
             # Joined to the Fullwhere record when one was imported (its link is known now).
             # A Fullwhere failure here must not hide the Mews write: report it beside.
-            customer = await customer_for_mews(
-                record, context, [*info.path.as_list(), "customer"]
-            )
+            customer = await _customer_at(info, record, "customer")
             return AddCustomerPayload(customer=customer, fullwhere_import=outcome)
 
         material = {"mews": body, "fullwhere": fullwhere_fields}
@@ -407,18 +420,12 @@ class Mutation:
 
         async def work() -> UpdateCustomerPayload:
             mews_id = await mews_id_of(context, kind, raw, "input.id")
-            try:
-                update = cast(MewsUpdateBody, {**body, "CustomerId": mews_id})
-                record = dict(await context.upstreams.mews.update(update))
-            except UpstreamForbidden as exc:
-                if "Email" not in body:
-                    raise
-                raise _duplicate_email(exc, body["Email"], "choose another email") from None
-            remember_mews_write(context, record)
-            customer = await customer_for_mews(
-                record, context, [*info.path.as_list(), "customer"]
+            update = cast(MewsUpdateBody, {**body, "CustomerId": mews_id})
+            record = await _write_guest(
+                context, context.upstreams.mews.update(update), body.get("Email"),
+                "choose another email",
             )
-            return UpdateCustomerPayload(customer=customer)
+            return UpdateCustomerPayload(customer=await _customer_at(info, record, "customer"))
 
         material = {"id": str(input.id), "body": body}
         return await _once(info, "updateCustomer", idempotency_key, material, work)
@@ -474,11 +481,7 @@ class Mutation:
             return MergeCustomersPayload(
                 source_id=source_id, target_id=target_id, source_mews_id=source_mews,
                 target_mews_id=target_mews, via=via,
-                target=None
-                if remaining is None
-                else await customer_for_mews(
-                    remaining, context, [*info.path.as_list(), "target"]
-                ),
+                target=None if remaining is None else await _customer_at(info, remaining, "target"),
             )
 
         material = {"sourceId": str(source_id), "targetId": str(target_id)}
