@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from gateway.sandbox.mews import CUSTOMER_KEYS
+
 _T = TypeVar("_T")
 
 # ---------------------------------------------------------------------------------------------
@@ -78,17 +80,7 @@ DATA_SOURCE_LABELS: dict[str, str] = {
 FULLWHERE_CUSTOMER_TYPE = "Unknown"
 """The only `type` value the docs show; every demo customer uses it."""
 
-MEWS_CUSTOMER_KEYS: tuple[str, ...] = (
-    "Id", "ChainId", "Number", "Title", "Sex", "FirstName", "LastName", "SecondLastName",
-    "NationalityCode", "PreferredLanguageCode", "LanguageCode", "BirthDate", "BirthCountryCode",
-    "BirthCountrySubdivisionCode", "BirthPlace", "Occupation", "Email", "HasOtaEmail", "Phone",
-    "TaxIdentificationNumber", "LoyaltyCode", "AccountingCode", "BillingCode", "Notes",
-    "CarRegistrationNumber", "DietaryRequirements", "CreatedUtc", "UpdatedUtc", "Passport",
-    "IdentityCard", "Visa", "DriversLicense", "Address", "AddressId", "Classifications",
-    "Options", "ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryCode", "CompanyId",
-    "MergeTargetId", "ActivityState", "IsActive", "PreferredSpaceFeatures", "CreatorProfileId",
-    "UpdaterProfileId",
-)  # fmt: skip
+MEWS_CUSTOMER_KEYS = CUSTOMER_KEYS
 """Keys of a Mews `Customer`, in the order of the `customers/getAll` response example."""
 
 MEWS_ADDRESS_KEYS: tuple[str, ...] = (
