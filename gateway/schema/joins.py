@@ -4,6 +4,7 @@ reads a selection will need, queued up front."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.upstreams import Record, linked_mews_id
@@ -59,9 +60,16 @@ async def customer_by_mews_id(
     return None if mews_result is None else Customer.from_mews(mews_result)
 
 
-def prefetch_mews(customers: list[Customer], names: set[str], context: RequestContext) -> None:
-    """Queue the Mews reads the selected `names` will need, so they go out in one batch
-    and the fields of these customers then resolve without waiting one by one."""
+def prefetch_mews(
+    customers: list[Customer], names: set[str], context: RequestContext
+) -> Awaitable[object]:
+    """Queue the Mews reads the selected `names` will need, so they go out in one batch.
+
+    Awaiting the result waits for them (failures stay in each customer's load, to be
+    reported on its fields): the fields of these customers then resolve at once, without
+    a task each."""
     for customer in customers:
         if customer.wants_mews(names):
             customer.prefetch_mews(context)
+    pending = [c.mews_pending for c in customers if c.mews_pending is not None]
+    return asyncio.gather(*pending, return_exceptions=True)

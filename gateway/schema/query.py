@@ -115,7 +115,8 @@ class Query:
             if record is None:
                 return None
             customer = Customer.from_fullwhere(record)
-            prefetch_mews([customer], selected_names(info), context)
+            loading = prefetch_mews([customer], selected_names(info), context)
+        await loading
         return customer
 
     @strawberry.field(
@@ -141,7 +142,9 @@ class Query:
             )
             for index, item in enumerate(items)
         ]
-        prefetch_mews([e.node for e in edges], selected_names(info, "edges", "node"), info.context)
+        await prefetch_mews(
+            [e.node for e in edges], selected_names(info, "edges", "node"), info.context
+        )
         return CustomerConnection(
             edges=edges,
             page_info=PageInfo(
