@@ -16,6 +16,11 @@ def test_argument_free_resolvers_of_hot_types_are_called_directly() -> None:
     query = schema._schema.type_map["Query"]
     assert query.fields["customer"].resolve.__name__ != "<lambda>"  # type: ignore[attr-defined]
     assert set(HOT_TYPES) <= set(schema._schema.type_map)
+    # Plain fields (upstream dict keys) are read by a function bound to their key.
+    profile = schema._schema.type_map["MewsProfile"]
+    read = profile.fields["firstName"].resolve  # type: ignore[attr-defined]
+    assert read({"FirstName": "Thea"}, None) == "Thea"
+    assert read({}, None) is None
 
 
 async def test_direct_resolvers_still_get_context_and_path(gateway: Gateway) -> None:
