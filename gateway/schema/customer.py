@@ -4,6 +4,9 @@ Precedence for the unified person fields is one rule: **Fullwhere first**. Fullw
 customer data platform (the consolidated record); Mews fills what Fullwhere lacks. So a
 field Fullwhere has costs no Mews call; `fieldSources` and `conflicts` show both values
 when a client needs to see where each came from.
+
+`Customer` is a hot type: graphql-core calls its argument-free resolvers directly
+(`gateway.schema.fast_fields`), so they may use only `info.context` and `info.path`.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ fields are declared under their Mews key (`FirstName`) and read with `dict.get`,
 converted and keys Mews adds later are simply ignored. Mews enums are exposed twice: a GraphQL
 enum that is null (or, in lists, skipped) for values this gateway does not know yet, and a
 `...Raw` String twin carrying the text exactly as Mews sent it.
+
+`MewsProfile` is a hot type: graphql-core calls its argument-free resolvers directly
+(`gateway.schema.fast_fields`), so they may use only `info.context` and `info.path`.
 """
 
 from __future__ import annotations
