@@ -14,11 +14,10 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
-from gateway.schema.base import GraphQLNames, resolve_attribute
+from gateway.schema.base import schema_config
 from gateway.schema.extensions.deadline import RequestDeadline
 from gateway.schema.extensions.document_cache import DocumentCache
 from gateway.schema.extensions.error_codes import ErrorCodes
@@ -68,9 +67,7 @@ def build_schema(
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
-        config=StrawberryConfig(
-            default_resolver=resolve_attribute, name_converter=GraphQLNames()
-        ),
+        config=schema_config(),
         extensions=[
             ErrorCodes,
             RequestDeadline,

@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from typing import TYPE_CHECKING, Any, NewType, TypeVar
+from typing import Any, NewType, TypeVar
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
+from strawberry.types.scalar import ScalarDefinition
 
 _LEADING_CAPS = re.compile(r"^([A-Z]+)(?=[A-Z][a-z]|$|[0-9])|^([A-Z])")
 
@@ -80,31 +82,25 @@ def _parse_date(value: object) -> dt.date:
         raise ValueError(f"{value!r} is not an ISO 8601 date such as 1985-09-30") from None
 
 
-if TYPE_CHECKING:
-    # mypy cannot use a variable holding `strawberry.scalar(...)` as an annotation; these
-    # NewTypes are what it sees instead (dict-backed fields never construct them anyway).
-    DateTime = NewType("DateTime", str)
-    Date = NewType("Date", str)
-    JSON = NewType("JSON", object)
-else:
-    DateTime = strawberry.scalar(
-        NewType("DateTime", str),
+DateTime = NewType("DateTime", str)
+Date = NewType("Date", str)
+JSON = NewType("JSON", object)
+
+#: How the three scalars above are (de)serialised; part of `schema_config()`.
+SCALARS: dict[object, ScalarDefinition] = {
+    DateTime: strawberry.scalar(
         name="DateTime",
         description="A point in time, ISO 8601 with a UTC offset, e.g. `2025-10-28T12:26:05.938Z`.",
         serialize=_serialize_datetime,
         parse_value=_parse_datetime,
-    )
-
-    Date = strawberry.scalar(
-        NewType("Date", str),
+    ),
+    Date: strawberry.scalar(
         name="Date",
         description="A calendar date, ISO 8601, e.g. `1985-09-30`.",
         serialize=_serialize_date,
         parse_value=_parse_date,
-    )
-
-    JSON = strawberry.scalar(
-        NewType("JSON", object),
+    ),
+    JSON: strawberry.scalar(
         name="JSON",
         description=(
             "Free-form JSON, used only where the upstream documents an open object "
@@ -112,6 +108,14 @@ else:
         ),
         serialize=lambda value: value,
         parse_value=lambda value: value,
+    ),
+}
+
+
+def schema_config() -> StrawberryConfig:
+    """The conventions above as Strawberry configuration: every schema is built with it."""
+    return StrawberryConfig(
+        default_resolver=resolve_attribute, name_converter=GraphQLNames(), scalar_map=SCALARS
     )
 
 E = TypeVar("E", bound=enum.Enum)

@@ -13,9 +13,8 @@ from typing import Any
 
 import strawberry
 from graphql import get_named_type
-from strawberry.schema.config import StrawberryConfig
 
-from gateway.schema.base import GraphQLNames, resolve_attribute, upstream_camel
+from gateway.schema.base import schema_config, upstream_camel
 from gateway.schema.fullwhere import (
     METADATA_TYPES,
     FullwhereProfile,
@@ -40,7 +39,7 @@ class Query:
 
 SCHEMA = strawberry.Schema(
     query=Query,
-    config=StrawberryConfig(default_resolver=resolve_attribute, name_converter=GraphQLNames()),
+    config=schema_config(),
 )
 
 

@@ -10,9 +10,8 @@ from typing import Annotated, Any
 import pytest
 import strawberry
 from aiodataloader import DataLoader
-from strawberry.schema.config import StrawberryConfig
 
-from gateway.schema.base import GraphQLNames, resolve_attribute
+from gateway.schema.base import schema_config
 from gateway.schema.mews import (
     MewsCustomerClassification,
     MewsCustomerOption,
@@ -182,7 +181,7 @@ class Query:
 
 SCHEMA = strawberry.Schema(
     Query,
-    config=StrawberryConfig(default_resolver=resolve_attribute, name_converter=GraphQLNames()),
+    config=schema_config(),
 )
 
 
