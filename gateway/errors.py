@@ -29,6 +29,10 @@ CODES = (
 )
 
 
+#: What a client sees of an unexpected failure (the details go to the log, under the id).
+INTERNAL_ERROR_MESSAGE = "Internal server error; quote the request id when reporting it"
+
+
 class GatewayError(Exception):
     code = "INTERNAL_SERVER_ERROR"
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -31,6 +30,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from gateway.http.multipart import MULTIPART, MultipartRequestError, multipart_params
+from gateway.http.request_id import internal_error_body, request_id_for
 from gateway.resolvers.context import RequestContext
 
 logger = logging.getLogger("gateway.http")
@@ -41,7 +41,6 @@ UTF8 = ("utf-8", "utf8")
 ALLOW = "GET, POST"
 REQUEST_ID_HEADER = "x-request-id"
 # A caller's request id is echoed (and logged) only when it looks like one.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # Two named operations need two of these keywords; fewer means no second parse is needed.
 _OPERATION_KEYWORD = re.compile(r"\b(?:query|mutation|subscription)\b")
 # Bounds that extra parse; a larger document meets the schema's own token limit anyway.
@@ -202,8 +201,9 @@ def _several_operations(query: str) -> bool:
     return sum(1 for _ in operations) > 1
 
 
-def _errors_body(message: str, code: str = "BAD_USER_INPUT", **extra: Any) -> bytes:
-    error = {"message": message, "extensions": {"code": code, **extra}}
+def _errors_body(message: str) -> bytes:
+    """A request error: the request itself is wrong."""
+    error = {"message": message, "extensions": {"code": "BAD_USER_INPUT"}}
     return orjson.dumps({"errors": [error]})
 
 
@@ -240,11 +240,6 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
     return formatted
 
 
-def _request_id(request: Request) -> str:
-    given = request.headers.get(REQUEST_ID_HEADER, "")
-    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-
-
 class GraphQLEndpoint:
     """The ASGI endpoint at `/graphql`."""
 
@@ -270,7 +265,7 @@ class GraphQLEndpoint:
             )
         if self.page is not None and wants_html(request):
             return await self.page(request)
-        request_id = _request_id(request)
+        request_id = request_id_for(request.scope)
         headers = {REQUEST_ID_HEADER: request_id}
         try:
             media_type = _media_type(request)
@@ -285,11 +280,7 @@ class GraphQLEndpoint:
         except Exception:
             # Never a stack trace on the wire: the log has it, under the request id.
             logger.exception("unexpected error handling request %s", request_id)
-            body = _errors_body(
-                "Internal server error; quote the request id when reporting it",
-                "INTERNAL_SERVER_ERROR", requestId=request_id,
-            )
-            return _respond(body, 500, media_type, headers)
+            return _respond(internal_error_body(request_id), 500, media_type, headers)
 
     async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
         query, variables, operation_name, extensions = _checked(await _params(request))

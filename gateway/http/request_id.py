@@ -17,6 +17,7 @@ import uuid
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.errors import INTERNAL_ERROR_MESSAGE
 from gateway.logs import request_id_var
 
 logger = logging.getLogger("gateway.http")
@@ -35,7 +36,7 @@ def request_id_for(scope: Scope) -> str:
 
 def internal_error_body(request_id: str) -> bytes:
     error = {
-        "message": "Internal server error; quote the request id when reporting it",
+        "message": INTERNAL_ERROR_MESSAGE,
         "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
     }
     return orjson.dumps({"errors": [error]})

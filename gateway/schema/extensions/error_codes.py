@@ -15,7 +15,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gateway.errors import error_extensions, public_message
+from gateway.errors import INTERNAL_ERROR_MESSAGE, error_extensions, public_message
 
 logger = logging.getLogger("gateway.errors")
 
@@ -44,7 +44,7 @@ def code_error(error: GraphQLError, request_id: str) -> GraphQLError:
             exc_info=(type(original), original, original.__traceback__),
         )
         return GraphQLError(
-            "Internal server error; quote the request id when reporting it",
+            INTERNAL_ERROR_MESSAGE,
             error.nodes, error.source, error.positions, error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
