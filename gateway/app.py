@@ -28,6 +28,7 @@ from gateway.http.request_id import RequestId
 from gateway.logs import install_redaction, secrets_of
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
+from gateway.resolvers.idempotency import IdempotencyStore
 from gateway.resolvers.upstreams import Upstreams
 from gateway.sandbox.demo import Sandboxes
 from gateway.schema import build_schema
@@ -182,11 +183,15 @@ def create_app(
     )
     install_redaction(secrets_of(settings))
     schema = build_schema(settings=settings)
+    idempotency = IdempotencyStore(
+        ttl=settings.idempotency_ttl, maxsize=settings.idempotency_max_entries
+    )
 
     def context_for(request: Request, request_id: str) -> RequestContext:
         seconds = settings.resilience.request_deadline
         return RequestContext.for_request(
-            upstreams, request_id=request_id, request=request,
+            upstreams, settings=settings, idempotency=idempotency,
+            request_id=request_id, request=request,
             deadline=Deadline.after(seconds) if seconds > 0 else None,
         )
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from gateway.config import Settings
 from gateway.errors import error_extensions, public_message
 from gateway.resolvers.cache import StaleRead
+from gateway.resolvers.idempotency import IdempotencyStore
 from gateway.resolvers.loaders import Loaders
 from gateway.resolvers.upstreams import Upstreams
 from gateway.upstream.resilience import Deadline
@@ -18,6 +20,9 @@ from gateway.upstream.resilience import Deadline
 class RequestContext:
     upstreams: Upstreams
     loaders: Loaders
+    #: The app's settings and its store of idempotency keys (both live as long as the app).
+    settings: Settings
+    idempotency: IdempotencyStore
     request_id: str = ""
     #: Errors of fields that still returned what they could (e.g. `sources` without the
     #: profile of a failing upstream); added to the response's `errors`.

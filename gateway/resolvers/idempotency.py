@@ -22,14 +22,15 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import orjson
 from cachetools import TTLCache
 
-from gateway.config import Settings
 from gateway.errors import BadUserInput
-from gateway.resolvers.context import RequestContext
+
+if TYPE_CHECKING:  # the context holds a store: a runtime import would be circular
+    from gateway.resolvers.context import RequestContext
 
 T = TypeVar("T")
 
@@ -135,30 +136,8 @@ def _scope(context: RequestContext) -> str:
     return hashlib.sha256(credential.encode()).hexdigest()
 
 
-_fallback: IdempotencyStore | None = None
-
-
-def store_for(context: RequestContext, settings: Settings) -> IdempotencyStore:
-    """The app's store (made on first use, configured from `settings`)."""
-    global _fallback
-    app = getattr(context.request, "scope", {}).get("app")
-    state = getattr(app, "state", None)
-    store = getattr(state, "idempotency_store", None) if state is not None else None
-    if isinstance(store, IdempotencyStore):
-        return store
-    store = IdempotencyStore(ttl=settings.idempotency_ttl, maxsize=settings.idempotency_max_entries)
-    if state is not None:
-        state.idempotency_store = store
-        return store
-    # No app (the schema run directly): one store for the process.
-    if _fallback is None:
-        _fallback = store
-    return _fallback
-
-
 async def idempotent(
     context: RequestContext,
-    settings: Settings,
     *,
     field: str,
     key: str | None,
@@ -168,8 +147,8 @@ async def idempotent(
     """Run `work` under `key` (no key: just run it). `material` is the validated input."""
     if key is None:
         return await work(), False
-    store = store_for(context, settings)
-    return await store.run((_scope(context), check_key(key)), fingerprint(field, material), work)
+    slot = (_scope(context), check_key(key))
+    return await context.idempotency.run(slot, fingerprint(field, material), work)
 
 
 __all__ = ["MAX_KEY_LENGTH", "IdempotencyStore", "check_key", "fingerprint", "idempotent"]

@@ -14,7 +14,6 @@ from typing import Any, Final
 
 import orjson
 
-from gateway.config import Settings
 from gateway.errors import BadUserInput, error_extensions, public_message
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.upstreams import Record, linked_mews_id
@@ -27,14 +26,6 @@ FULLWHERE_SAFE_BODY_BYTES: Final = FULLWHERE_MAX_BODY_BYTES - 4 * 1024
 #: `{"batch":[` + `]}` around the comma-separated items.
 _BATCH_ENVELOPE: Final = len(b'{"batch":[]}')
 
-_DEFAULT_SETTINGS: Final = Settings(fullwhere=None, mews=None)
-
-
-def settings_of(context: RequestContext) -> Settings:
-    """The app's settings (defaults when the schema runs outside the app)."""
-    app = getattr(context.request, "scope", {}).get("app")
-    settings = getattr(getattr(app, "state", None), "settings", None)
-    return settings if isinstance(settings, Settings) else _DEFAULT_SETTINGS
 
 
 # --- ids --------------------------------------------------------------------------------------
@@ -151,5 +142,4 @@ __all__ = [
     "plan_chunks",
     "remember_fullwhere_import",
     "remember_mews_write",
-    "settings_of",
 ]

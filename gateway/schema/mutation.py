@@ -30,7 +30,6 @@ from gateway.resolvers.writes import (
     plan_chunks,
     remember_fullwhere_import,
     remember_mews_write,
-    settings_of,
 )
 from gateway.schema.customer import Customer
 from gateway.schema.inputs import (
@@ -219,7 +218,7 @@ async def _once(
 ) -> P:
     context = info.context
     result, replayed = await idempotent(
-        context, settings_of(context), field=field, key=key, material=material, work=work
+        context, field=field, key=key, material=material, work=work
     )
     return dataclasses.replace(result, replayed=True) if replayed else result  # type: ignore[type-var]
 
@@ -312,7 +311,7 @@ class Mutation:
         problems = Problems()
         if not input:
             problems.add("input", "give at least one customer")
-        limit = settings_of(info.context).max_batch_items
+        limit = info.context.settings.max_batch_items
         if len(input) > limit:
             raise BadUserInput(
                 f"input: {len(input)} customers exceed the limit of {limit} per call",
@@ -323,7 +322,7 @@ class Mutation:
         context = info.context
         chunks = plan_chunks(
             [encoded_size(body) for body in bodies],
-            max_items=settings_of(context).fullwhere_batch_size,
+            max_items=context.settings.fullwhere_batch_size,
             max_bytes=FULLWHERE_SAFE_BODY_BYTES,
         )
 
@@ -502,7 +501,7 @@ class Mutation:
     ) -> AttachCustomerFilePayload:
         kind, raw = _parse_id(input.customer_id, "input.customerId")
         context = info.context
-        attachment = await read_attachment(input, settings_of(context).max_upload_bytes)
+        attachment = await read_attachment(input, context.settings.max_upload_bytes)
 
         async def work() -> AttachCustomerFilePayload:
             mews_id = await mews_id_of(context, kind, raw, "input.customerId")
