@@ -190,8 +190,11 @@ def create_app(
     def context_for(request: Request, request_id: str) -> RequestContext:
         seconds = settings.resilience.request_deadline
         return RequestContext.for_request(
-            upstreams, settings=settings, idempotency=idempotency,
-            request_id=request_id, request=request,
+            upstreams,
+            settings=settings,
+            idempotency=idempotency,
+            request_id=request_id,
+            request=request,
             deadline=Deadline.after(seconds) if seconds > 0 else None,
         )
 
@@ -245,7 +248,8 @@ def create_app(
     # Outermost last: request id, CORS (so refusals carry CORS headers), demo mark, API key,
     # body size (a request without a key is refused before its body is read).
     app.add_middleware(
-        BodyLimit, max_body_bytes=settings.max_body_bytes,
+        BodyLimit,
+        max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
     if settings.api_keys:

@@ -66,7 +66,8 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
     per_worker = (
         f"\n  {workers} workers: each has its own sandboxes, so a write shows only in the\n"
         "  worker that made it. Use one worker to try mutations."
-        if workers > 1 else ""
+        if workers > 1
+        else ""
     )
     return f"""{line}
   DEMO MODE - simulated Fullwhere and Mews with generated customers. No real data.
@@ -171,11 +172,14 @@ def parser() -> argparse.ArgumentParser:
         "--workers", type=_bounded(1, 64), default=1, help="worker processes (default 1)"
     )
     run.add_argument(
-        "--demo", action="store_true",
+        "--demo",
+        action="store_true",
         help="use the embedded sandboxes even when credentials are set (as GATEWAY_DEMO=true)",
     )
     run.add_argument(
-        "--log-level", choices=LOG_LEVELS, default=None,
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=None,
         help="default: GATEWAY_LOG_LEVEL, else info",
     )
     run.set_defaults(handler=serve)

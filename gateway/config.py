@@ -167,8 +167,11 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
             continue
         parts = urlsplit(origin)
         if origin != "*" and (
-            parts.scheme not in ("http", "https") or not parts.netloc or parts.path
-            or parts.query or parts.fragment
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path
+            or parts.query
+            or parts.fragment
         ):
             raise ConfigError(
                 name, f"comma-separated origins such as https://app.example.com, got {raw!r}"
@@ -187,7 +190,8 @@ def _api_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
         if not _BEARER_TOKEN.fullmatch(key):
             # Never echo a key: say which one is wrong, not what it is.
             raise ConfigError(
-                name, f"comma-separated bearer tokens (A-Z a-z 0-9 . _ ~ + / - =); "
+                name,
+                f"comma-separated bearer tokens (A-Z a-z 0-9 . _ ~ + / - =); "
                 f"key #{position} has other characters",
             )
     return keys
@@ -275,10 +279,12 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         # The sandboxes stand in for both; *_DISABLED still switches one off, to try how
         # the gateway answers without it.
         return Settings(
-            fullwhere=None if fw_disabled else FullwhereSettings(
-                DEMO_FULLWHERE_URL, "demo-key", "demo-secret"
-            ),
-            mews=None if mews_disabled else MewsSettings(
+            fullwhere=None
+            if fw_disabled
+            else FullwhereSettings(DEMO_FULLWHERE_URL, "demo-key", "demo-secret"),
+            mews=None
+            if mews_disabled
+            else MewsSettings(
                 DEMO_MEWS_URL, DEMO_MEWS_CLIENT_TOKEN, DEMO_MEWS_ACCESS_TOKEN, DEFAULT_CLIENT
             ),
             demo=True,
@@ -297,9 +303,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         token, access = mews_creds
         mews = MewsSettings(mews_url, token, access, mews_client)
     elif not mews_disabled:
-        raise ConfigError(
-            "MEWS_CLIENT_TOKEN", "Mews credentials, or MEWS_DISABLED=true on purpose"
-        )
+        raise ConfigError("MEWS_CLIENT_TOKEN", "Mews credentials, or MEWS_DISABLED=true on purpose")
     if not common["api_keys"] and not common["allow_anonymous"]:
         # Real credentials behind an open endpoint would hand them to anyone who finds it.
         raise ConfigError(

@@ -155,7 +155,8 @@ def _recording_call(scan: CredentialScan, call: Any) -> Any:
         settings = getattr(self.state, "settings", None)
         path = str(scope.get("path", ""))
         if (
-            scope["type"] != "http" or not isinstance(settings, Settings)
+            scope["type"] != "http"
+            or not isinstance(settings, Settings)
             or path.startswith("/sandbox/")  # the sandboxes' own answers, not the gateway's
         ):
             await call(self, scope, receive, send)

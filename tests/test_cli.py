@@ -21,8 +21,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
 # Settings the developer's shell may hold; each test starts from none of them.
-_OURS = ("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_", "DEMO_", "MAX_",
-         "IDEMPOTENCY_", "REQUEST_DEADLINE")
+_OURS = (
+    "FULLWHERE_",
+    "MEWS_",
+    "GATEWAY_",
+    "CACHE_",
+    "UPSTREAM_",
+    "DEMO_",
+    "MAX_",
+    "IDEMPOTENCY_",
+    "REQUEST_DEADLINE",
+)
 
 
 def _free_port() -> int:
@@ -60,7 +69,10 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[Running]:
         with output.open("wb") as sink:
             process = subprocess.Popen(
                 _command("serve", "--port", str(port), *args),
-                cwd=ROOT, env=env or _env(), stdout=sink, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env or _env(),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # its workers go with it
             )
         server = Running(f"http://127.0.0.1:{port}", output)
@@ -130,9 +142,7 @@ def test_serve_without_credentials_runs_the_demo_and_says_so() -> None:
 def test_serve_with_two_workers_serves_too() -> None:
     with running("--workers", "2") as server:
         ready = httpx.get(f"{server.base}/readyz", timeout=5)
-        answer = httpx.post(
-            f"{server.base}/graphql", json={"query": "{ __typename }"}, timeout=5
-        )
+        answer = httpx.post(f"{server.base}/graphql", json={"query": "{ __typename }"}, timeout=5)
         banner = server.text()
     assert ready.status_code == 200
     assert answer.json() == {"data": {"__typename": "Query"}}
@@ -153,7 +163,11 @@ def test_a_bad_setting_exits_2_with_one_line_naming_it(
 ) -> None:
     done = subprocess.run(
         _command("serve", "--port", str(_free_port())),
-        cwd=ROOT, env=_env(**settings), capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=_env(**settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
     assert done.returncode == 2
@@ -168,8 +182,13 @@ def test_a_bad_setting_exits_2_with_one_line_naming_it(
 @pytest.mark.parametrize("args", [["--workers", "0"], ["--port", "http"], ["--port", "70000"]])
 def test_bad_serve_options_exit_2(args: list[str]) -> None:
     done = subprocess.run(
-        _command("serve", *args), cwd=ROOT, env=_env(), capture_output=True, text=True,
-        timeout=60, check=False,
+        _command("serve", *args),
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr

@@ -190,9 +190,7 @@ def test_disabling_one_upstream_in_demo_switches_off_its_sandbox() -> None:
         ({"MEWS_ACCESS_TOKEN": "a", **FULLWHERE}, "MEWS_CLIENT_TOKEN"),
     ],
 )
-def test_half_a_credential_pair_names_the_missing_half(
-    env: dict[str, str], missing: str
-) -> None:
+def test_half_a_credential_pair_names_the_missing_half(env: dict[str, str], missing: str) -> None:
     assert _error({**env, **OPEN}).variable == missing
 
 

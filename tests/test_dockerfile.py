@@ -44,9 +44,7 @@ def _index(stage: list[tuple[str, str]], keyword: str, pattern: str) -> int:
 
 
 def test_every_stage_uses_a_slim_python_3_11_or_newer_base() -> None:
-    args = dict(
-        arg.split("=", 1) for kw, arg in _instructions() if kw == "ARG" and "=" in arg
-    )
+    args = dict(arg.split("=", 1) for kw, arg in _instructions() if kw == "ARG" and "=" in arg)
     for stage in _stages():
         image = stage[0][1].split()[0]
         image = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], image)

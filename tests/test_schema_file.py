@@ -19,7 +19,10 @@ def test_schema_file_matches_the_code() -> None:
 def test_export_schema_command_prints_the_sdl() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "gateway", "export-schema"],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     ).stdout
     assert out == export_sdl()
     assert "type Query" in out and "customer(id: ID!): Customer" in out

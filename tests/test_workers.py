@@ -41,8 +41,17 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0  # the supervisor's own bound is 9 s (8 s graceful + 1)
 READY_LINE = "workers ready"
 # Settings the developer's shell may hold; each run starts from none of them (demo mode).
-_OURS = ("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_", "DEMO_", "MAX_",
-         "IDEMPOTENCY_", "REQUEST_DEADLINE")
+_OURS = (
+    "FULLWHERE_",
+    "MEWS_",
+    "GATEWAY_",
+    "CACHE_",
+    "UPSTREAM_",
+    "DEMO_",
+    "MAX_",
+    "IDEMPOTENCY_",
+    "REQUEST_DEADLINE",
+)
 TCP_LISTEN, TCP_ESTABLISHED = 0x0A, 0x01
 
 
@@ -84,9 +93,7 @@ def _descendants(pid: int) -> list[int]:
         if entry.isdigit():
             with contextlib.suppress(OSError):
                 stat = Path(f"/proc/{entry}/stat").read_bytes()
-                children.setdefault(int(stat.rsplit(b")", 1)[1].split()[1]), []).append(
-                    int(entry)
-                )
+                children.setdefault(int(stat.rsplit(b")", 1)[1].split()[1]), []).append(int(entry))
     found, todo = [], list(children.get(pid, []))
     while todo:
         found.append(todo.pop())
@@ -129,10 +136,7 @@ class Served:
         }
         holder = {inode: pid for pid in self.workers() for inode in _socket_inodes(pid)}
         assert all(c.sock is not None for c in connections)
-        return [
-            holder.get(by_client_port.get(c.sock.getsockname()[1], -1), 0)
-            for c in connections
-        ]
+        return [holder.get(by_client_port.get(c.sock.getsockname()[1], -1), 0) for c in connections]
 
 
 @contextlib.contextmanager
@@ -294,8 +298,9 @@ def test_sigterm_stops_the_supervisor_and_every_worker_and_frees_the_port() -> N
     assert code == 0, text
     assert [pid for pid in everything if _alive(pid)] == []
     assert "Traceback" not in text
-    with pytest.raises(ConnectionRefusedError), socket.create_connection(
-        ("127.0.0.1", served.port), timeout=2
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.1", served.port), timeout=2),
     ):
         pass
     with socket.socket() as again:  # a new server can take the port

@@ -211,8 +211,10 @@ def _is_request_error(result: ExecutionResult) -> bool:
     """Failed before execution: parse, validation or variable coercion."""
     if isinstance(result, PreExecutionError):
         return True
-    return result.data is None and bool(result.errors) and all(
-        not error.path for error in result.errors or []
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(not error.path for error in result.errors or [])
     )
 
 
@@ -260,7 +262,9 @@ class GraphQLEndpoint:
             return Response(status_code=204, headers={"allow": ALLOW})
         if request.method not in ("GET", "POST"):
             return _respond(
-                _errors_body(f"use GET or POST, not {request.method}"), 405, JSON,
+                _errors_body(f"use GET or POST, not {request.method}"),
+                405,
+                JSON,
                 {"allow": ALLOW},
             )
         if self.page is not None and wants_html(request):
@@ -309,16 +313,22 @@ class GraphQLEndpoint:
         except InvalidOperationTypeError as exc:
             if request.method == "GET" and exc.operation_type == OperationType.MUTATION:
                 return _respond(
-                    _errors_body("mutations must be sent with POST"), 405, media_type,
+                    _errors_body("mutations must be sent with POST"),
+                    405,
+                    media_type,
                     headers | {"allow": "POST"},
                 )
             return _respond(
                 _errors_body(f"{exc.operation_type.value} operations are not supported"),
-                request_error_status, media_type, headers,
+                request_error_status,
+                media_type,
+                headers,
             )
         except CannotGetOperationTypeError as exc:
             return _respond(
-                _errors_body(exc.as_http_error_reason()), request_error_status, media_type,
+                _errors_body(exc.as_http_error_reason()),
+                request_error_status,
+                media_type,
                 headers,
             )
         request_error = _is_request_error(result)

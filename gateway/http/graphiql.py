@@ -61,18 +61,20 @@ def content_security_policy(*, local: bool) -> str:
     work and graphiql-page.css already keeps the body from scrolling.
     """
     assets = "'self'" if local else f"'self' {_cdn_origin()}"
-    return "; ".join([
-        "default-src 'none'",
-        f"script-src {assets}",
-        f"style-src {assets}",
-        # GraphiQL's stylesheet embeds its fonts and icons as data: URLs.
-        "font-src 'self' data:",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {assets}",
+            f"style-src {assets}",
+            # GraphiQL's stylesheet embeds its fonts and icons as data: URLs.
+            "font-src 'self' data:",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def _asset_tag(asset: AssetFile, *, local: bool, static_prefix: str) -> str:
@@ -101,10 +103,16 @@ def render_graphiql(
 ) -> str:
     """HTML for a GraphiQL page talking to `endpoint`, with local or CDN assets."""
     files = load_manifest().files
-    css = [_asset_tag(f, local=local, static_prefix=static_prefix)
-           for f in files if f.path.endswith(".css")]
-    js = [_asset_tag(f, local=local, static_prefix=static_prefix)
-          for f in files if f.path.endswith(".js")]
+    css = [
+        _asset_tag(f, local=local, static_prefix=static_prefix)
+        for f in files
+        if f.path.endswith(".css")
+    ]
+    js = [
+        _asset_tag(f, local=local, static_prefix=static_prefix)
+        for f in files
+        if f.path.endswith(".js")
+    ]
     config = {
         "endpoint": endpoint,
         "defaultQuery": default_query,
@@ -112,26 +120,29 @@ def render_graphiql(
         "assets": "local" if local else "cdn",
     }
     html_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "\n".join([
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="robots" content="noindex">',
-        f"<title>{html_title}</title>",
-        *css,
-        f'<link rel="stylesheet" href="{static_prefix}/graphiql-page.css">',
-        "</head>",
-        "<body>",
-        '<div id="graphiql" data-state="loading">Loading GraphiQL…</div>',
-        f'<script type="application/json" id="graphiql-config">{_json_for_html(config)}</script>',
-        *js,
-        f'<script src="{static_prefix}/graphiql-init.js"></script>',
-        "</body>",
-        "</html>",
-        "",
-    ])
+    return "\n".join(
+        [
+            "<!doctype html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            '<meta name="robots" content="noindex">',
+            f"<title>{html_title}</title>",
+            *css,
+            f'<link rel="stylesheet" href="{static_prefix}/graphiql-page.css">',
+            "</head>",
+            "<body>",
+            '<div id="graphiql" data-state="loading">Loading GraphiQL…</div>',
+            '<script type="application/json" id="graphiql-config">'
+            f"{_json_for_html(config)}</script>",
+            *js,
+            f'<script src="{static_prefix}/graphiql-init.js"></script>',
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
 
 
 def graphiql_page(
@@ -148,17 +159,21 @@ def graphiql_page(
         _warned_cdn = True
         logger.warning(
             "GraphiQL assets are not installed; the page loads them from %s. "
-            "Run `gateway fetch-graphiql` to serve them locally.", _cdn_origin()
+            "Run `gateway fetch-graphiql` to serve them locally.",
+            _cdn_origin(),
         )
     html = render_graphiql(
         endpoint or request.url.path, local=local, default_query=default_query, title=title
     )
-    return HTMLResponse(html, headers={
-        "Content-Security-Policy": content_security_policy(local=local),
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-store",
-    })
+    return HTMLResponse(
+        html,
+        headers={
+            "Content-Security-Policy": content_security_policy(local=local),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def graphiql_renderer(

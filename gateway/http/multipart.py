@@ -81,8 +81,11 @@ async def _form(request: Request, limit: int) -> FormData:
     if declared.isdigit() and int(declared) > limit:
         raise MultipartRequestError(413, f"the request is larger than {limit} bytes")
     parser = MultiPartParser(
-        request.headers, _limited(request, limit),
-        max_files=MAX_FILES, max_fields=10, max_part_size=limit,
+        request.headers,
+        _limited(request, limit),
+        max_files=MAX_FILES,
+        max_fields=10,
+        max_part_size=limit,
     )
     try:
         return await parser.parse()

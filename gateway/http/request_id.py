@@ -98,12 +98,14 @@ def _describe(scope: Scope) -> str:
 
 async def _internal_error(send: Send, request_id: str) -> None:
     body = internal_error_body(request_id)
-    await send({
-        "type": "http.response.start",
-        "status": 500,
-        "headers": [
-            (b"content-type", b"application/json; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -43,7 +43,9 @@ class RequestContext:
     def add_partial_error(self, exc: BaseException, path: list[str | int]) -> None:
         self.partial_errors.append(
             GraphQLError(
-                public_message(exc), path=path, original_error=None,
+                public_message(exc),
+                path=path,
+                original_error=None,
                 extensions=error_extensions(exc),
             )
         )

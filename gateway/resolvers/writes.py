@@ -27,7 +27,6 @@ FULLWHERE_SAFE_BODY_BYTES: Final = FULLWHERE_MAX_BODY_BYTES - 4 * 1024
 _BATCH_ENVELOPE: Final = len(b'{"batch":[]}')
 
 
-
 # --- ids --------------------------------------------------------------------------------------
 
 
@@ -38,9 +37,7 @@ async def mews_id_of(context: RequestContext, kind: str, raw: str, argument: str
         return raw
     record = await context.loaders.fullwhere.load(raw)
     if record is None:
-        raise BadUserInput(
-            f"{argument}: there is no Fullwhere customer {raw!r}", argument=argument
-        )
+        raise BadUserInput(f"{argument}: there is no Fullwhere customer {raw!r}", argument=argument)
     mews_id, _ = linked_mews_id(record)
     if mews_id is None:
         raise BadUserInput(

@@ -75,43 +75,115 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 #: The documented customer properties, in the documents' order.
 CUSTOMER_KEYS: tuple[str, ...] = (
-    "Id", "ChainId", "Number", "Title", "Sex", "FirstName", "LastName", "SecondLastName",
-    "NationalityCode", "PreferredLanguageCode", "LanguageCode", "BirthDate", "BirthCountryCode",
-    "BirthCountrySubdivisionCode", "BirthPlace", "Occupation", "Email", "HasOtaEmail", "Phone",
-    "TaxIdentificationNumber", "LoyaltyCode", "AccountingCode", "BillingCode", "Notes",
-    "CarRegistrationNumber", "DietaryRequirements", "CreatedUtc", "UpdatedUtc", "Passport",
-    "IdentityCard", "Visa", "DriversLicense", "Address", "AddressId", "Classifications",
-    "Options", "ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryCode", "CompanyId",
-    "MergeTargetId", "ActivityState", "IsActive", "PreferredSpaceFeatures", "CreatorProfileId",
+    "Id",
+    "ChainId",
+    "Number",
+    "Title",
+    "Sex",
+    "FirstName",
+    "LastName",
+    "SecondLastName",
+    "NationalityCode",
+    "PreferredLanguageCode",
+    "LanguageCode",
+    "BirthDate",
+    "BirthCountryCode",
+    "BirthCountrySubdivisionCode",
+    "BirthPlace",
+    "Occupation",
+    "Email",
+    "HasOtaEmail",
+    "Phone",
+    "TaxIdentificationNumber",
+    "LoyaltyCode",
+    "AccountingCode",
+    "BillingCode",
+    "Notes",
+    "CarRegistrationNumber",
+    "DietaryRequirements",
+    "CreatedUtc",
+    "UpdatedUtc",
+    "Passport",
+    "IdentityCard",
+    "Visa",
+    "DriversLicense",
+    "Address",
+    "AddressId",
+    "Classifications",
+    "Options",
+    "ItalianDestinationCode",
+    "ItalianFiscalCode",
+    "ItalianLotteryCode",
+    "CompanyId",
+    "MergeTargetId",
+    "ActivityState",
+    "IsActive",
+    "PreferredSpaceFeatures",
+    "CreatorProfileId",
     "UpdaterProfileId",
 )
 _DOCUMENT_KEYS = ("Passport", "IdentityCard", "Visa", "DriversLicense")
 _ADDRESS_KEYS = ("Line1", "Line2", "City", "PostalCode", "CountryCode", "CountrySubdivisionCode")
 _DOCUMENT_PARAMETER_KEYS = (
-    "Number", "Expiration", "Issuance", "IssuingCountryCode", "IssuingCountrySubdivisionCode",
+    "Number",
+    "Expiration",
+    "Issuance",
+    "IssuingCountryCode",
+    "IssuingCountrySubdivisionCode",
     "IssuingCity",
 )
 #: Plain string properties of add and update ("basic personal information" and the rest).
 _PERSONAL_KEYS = (
-    "FirstName", "LastName", "SecondLastName", "NationalityCode", "PreferredLanguageCode",
-    "BirthDate", "BirthCountryCode", "BirthCountrySubdivisionCode", "BirthPlace", "Occupation",
-    "Email", "Phone",
+    "FirstName",
+    "LastName",
+    "SecondLastName",
+    "NationalityCode",
+    "PreferredLanguageCode",
+    "BirthDate",
+    "BirthCountryCode",
+    "BirthCountrySubdivisionCode",
+    "BirthPlace",
+    "Occupation",
+    "Email",
+    "Phone",
 )
 _OTHER_STRING_KEYS = (
-    "LoyaltyCode", "Notes", "CarRegistrationNumber", "DietaryRequirements",
-    "TaxIdentificationNumber", "CompanyId",
+    "LoyaltyCode",
+    "Notes",
+    "CarRegistrationNumber",
+    "DietaryRequirements",
+    "TaxIdentificationNumber",
+    "CompanyId",
 )
 _ITALIAN_KEYS = ("ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryCode")
 _MAX_LENGTHS = {"CarRegistrationNumber": 255, "DietaryRequirements": 255, "ItalianLotteryCode": 15}
 _ADD_OPTIONS = tuple(option for option in OPTIONS if option != "None")
 
-_ADD_KEYS = frozenset((
-    "Title", "Sex", "Address", "Classifications", "Options", "ChainId", "OverwriteExisting",
-    *_PERSONAL_KEYS, *_OTHER_STRING_KEYS, *_ITALIAN_KEYS, *_DOCUMENT_KEYS,
-))
+_ADD_KEYS = frozenset(
+    (
+        "Title",
+        "Sex",
+        "Address",
+        "Classifications",
+        "Options",
+        "ChainId",
+        "OverwriteExisting",
+        *_PERSONAL_KEYS,
+        *_OTHER_STRING_KEYS,
+        *_ITALIAN_KEYS,
+        *_DOCUMENT_KEYS,
+    )
+)
 _UPDATE_KEYS = (_ADD_KEYS - {"OverwriteExisting"}) | {"CustomerId"}
-_LIST_FILTERS = ("ChainIds", "CustomerIds", "CompanyIds", "Emails", "FirstNames", "LastNames",
-                 "LoyaltyCodes")
+_LIST_FILTERS = (
+    "ChainIds",
+    "CustomerIds",
+    "CompanyIds",
+    "Emails",
+    "FirstNames",
+    "LastNames",
+    "LoyaltyCodes",
+)
 _INTERVAL_FILTERS = ("CreatedUtc", "UpdatedUtc", "DeletedUtc")
 _GET_ALL_KEYS = frozenset(
     _LIST_FILTERS + _INTERVAL_FILTERS + ("ActivityStates", "Extent", "Limitation")
@@ -168,7 +240,13 @@ def parse_utc(value: object) -> datetime | None:
     micros = int((fraction or "0").ljust(7, "0")[:6])
     try:
         return datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), micros,
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            micros,
             tzinfo=UTC,
         )
     except ValueError:
@@ -207,7 +285,10 @@ def _blank(value: object) -> bool:
 
 
 def _string_list(
-    body: Mapping[str, Any], key: str, *, max_items: int = MAX_ITEMS,
+    body: Mapping[str, Any],
+    key: str,
+    *,
+    max_items: int = MAX_ITEMS,
     allowed: Collection[str] | None = None,
 ) -> list[str] | None:
     value = body.get(key)
@@ -322,11 +403,13 @@ class _DroppedConnection(Response):
         super().__init__(b"", media_type="application/json")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
+            }
+        )
         raise InjectedDisconnect("the sandbox dropped the connection")
 
 
@@ -582,8 +665,10 @@ class MewsSandbox:
 
     def _authorize(self, body: Mapping[str, Any]) -> None:
         client_token, access_token = body.get("ClientToken"), body.get("AccessToken")
-        if not isinstance(client_token, str) or not isinstance(access_token, str) or (
-            (client_token, access_token) not in self._tokens
+        if (
+            not isinstance(client_token, str)
+            or not isinstance(access_token, str)
+            or ((client_token, access_token) not in self._tokens)
         ):
             raise _Refusal(401, "Invalid ClientToken or AccessToken.")
         wait = self._limiter.admit(access_token)
@@ -629,7 +714,8 @@ class MewsSandbox:
         ]
         documents = (
             [c[key] for c in rendered for key in _DOCUMENT_KEYS if c.get(key)]
-            if show_documents else None
+            if show_documents
+            else None
         )
         return {
             "Customers": rendered if extent.get("Customers") is True else [],
@@ -727,11 +813,13 @@ class MewsSandbox:
                 continue
             items = self.open_items.get(customer_id, {})
             # Shallow copies, as in `_render`: the result is serialized before anything changes.
-            result.append({
-                "CustomerId": customer_id,
-                "OrderItems": list(items.get("OrderItems", [])),
-                "PaymentItems": list(items.get("PaymentItems", [])),
-            })
+            result.append(
+                {
+                    "CustomerId": customer_id,
+                    "OrderItems": list(items.get("OrderItems", [])),
+                    "PaymentItems": list(items.get("PaymentItems", [])),
+                }
+            )
         return {"Customers": result}
 
     # -- customers/add -----------------------------------------------------------------------
@@ -764,14 +852,18 @@ class MewsSandbox:
         for key, value in fields.items():
             if key == "Address":
                 address = customer.get("Address") or {
-                    "Id": str(uuid.uuid4()), **dict.fromkeys(_ADDRESS_KEYS),
-                    "Latitude": None, "Longitude": None,
+                    "Id": str(uuid.uuid4()),
+                    **dict.fromkeys(_ADDRESS_KEYS),
+                    "Latitude": None,
+                    "Longitude": None,
                 }
                 address.update(value)
                 customer["Address"], customer["AddressId"] = address, address["Id"]
             elif key in _DOCUMENT_KEYS:
                 document = customer.get(key) or {
-                    "Id": str(uuid.uuid4()), "CustomerId": customer["Id"], "Type": key,
+                    "Id": str(uuid.uuid4()),
+                    "CustomerId": customer["Id"],
+                    "Type": key,
                     **dict.fromkeys(_DOCUMENT_PARAMETER_KEYS),
                 }
                 document.update(value)
@@ -814,10 +906,15 @@ class MewsSandbox:
         except (binascii.Error, ValueError):
             _bad("Invalid Data: expected base64.")
         file_id = str(uuid.uuid4())
-        self.files.append({
-            "FileId": file_id, "CustomerId": customer_id, "Name": name, "Type": mime_type,
-            "Data": content,
-        })
+        self.files.append(
+            {
+                "FileId": file_id,
+                "CustomerId": customer_id,
+                "Name": name,
+                "Type": mime_type,
+                "Data": content,
+            }
+        )
         return {"FileId": file_id}
 
     # -- customers/search --------------------------------------------------------------------
@@ -831,9 +928,8 @@ class MewsSandbox:
         for reservation in self.reservations:
             if reservation.get("State") != "Started" or (
                 resource_id is not None
-                and resource_id not in (
-                    reservation.get("AssignedResourceId"), reservation.get("AssignedSpaceId")
-                )
+                and resource_id
+                not in (reservation.get("AssignedResourceId"), reservation.get("AssignedSpaceId"))
             ):
                 continue
             for member in _reservation_members(reservation):
@@ -850,11 +946,13 @@ class MewsSandbox:
                 hits.append((customer, stay))
         if extent is not None and extent.get("Customers") is not True:
             hits = []
-        hits.sort(key=lambda hit: (
-            (hit[0].get("LastName") or "").casefold(),
-            (hit[0].get("FirstName") or "").casefold(),
-            hit[0]["Id"],
-        ))
+        hits.sort(
+            key=lambda hit: (
+                (hit[0].get("LastName") or "").casefold(),
+                (hit[0].get("FirstName") or "").casefold(),
+                hit[0]["Id"],
+            )
+        )
         results = [
             {
                 "Customer": self._render(
@@ -902,8 +1000,10 @@ class MewsSandbox:
                 plan.append((source, target))
         merged_away = [source for source, _ in plan]
         if len(set(merged_away)) < len(merged_away) or any(t in merged_away for _, t in plan):
-            _bad("Invalid AccountMergeParameters: an account is merged away twice or is both "
-                 "a source and a target.")
+            _bad(
+                "Invalid AccountMergeParameters: an account is merged away twice or is both "
+                "a source and a target."
+            )
         for source, target in plan:
             self._merge(source, target)
         return {}
@@ -993,22 +1093,23 @@ _OPERATIONS: dict[str, _Operation] = {
         "customers/getAll", MewsSandbox._get_all, _GET_ALL_KEYS
     ),
     _PREFIX + "customers/getOpenItems": _Operation(
-        "customers/getOpenItems", MewsSandbox._get_open_items,
+        "customers/getOpenItems",
+        MewsSandbox._get_open_items,
         frozenset({"CustomerIds", "Currency"}),
     ),
     _PREFIX + "customers/add": _Operation("customers/add", MewsSandbox._add, _ADD_KEYS),
-    _PREFIX + "customers/update": _Operation(
-        "customers/update", MewsSandbox._update, _UPDATE_KEYS
-    ),
+    _PREFIX + "customers/update": _Operation("customers/update", MewsSandbox._update, _UPDATE_KEYS),
     _PREFIX + "customers/addFile": _Operation(
-        "customers/addFile", MewsSandbox._add_file,
+        "customers/addFile",
+        MewsSandbox._add_file,
         frozenset({"ChainId", "CustomerId", "Name", "Type", "Data"}),
     ),
     _PREFIX + "customers/search": _Operation(
         "customers/search", MewsSandbox._search, frozenset({"Name", "ResourceId", "Extent"})
     ),
     _PREFIX + "customers/merge": _Operation(
-        "customers/merge", MewsSandbox._merge_customers,
+        "customers/merge",
+        MewsSandbox._merge_customers,
         frozenset({"SourceCustomerId", "TargetCustomerId"}),
     ),
     _PREFIX + "accounts/merge": _Operation(

@@ -118,6 +118,7 @@ def schema_config() -> StrawberryConfig:
         default_resolver=resolve_attribute, name_converter=GraphQLNames(), scalar_map=SCALARS
     )
 
+
 E = TypeVar("E", bound=enum.Enum)
 
 

@@ -90,4 +90,4 @@ def decode_cursor(kind: str, cursor: str) -> str:
             "it returned",
             argument="after",
         )
-    return text[len(prefix):]
+    return text[len(prefix) :]

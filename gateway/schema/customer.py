@@ -83,9 +83,7 @@ class UnifiedField:
 
 CustomerSource = Annotated[
     FullwhereProfile | MewsProfile,
-    strawberry.union(
-        "CustomerSource", description="A customer's record in one upstream system."
-    ),
+    strawberry.union("CustomerSource", description="A customer's record in one upstream system."),
 ]
 
 
@@ -171,9 +169,7 @@ class Customer:
     @classmethod
     def from_fullwhere(cls, record: Record) -> Customer:
         mews_id, method = linked_mews_id(record)
-        return cls(
-            fullwhere_record=record, mews_id_hint=mews_id, link_method=LinkMethod(method)
-        )
+        return cls(fullwhere_record=record, mews_id_hint=mews_id, link_method=LinkMethod(method))
 
     @classmethod
     def joined(cls, record: Record, mews: Record | None) -> Customer:
@@ -417,12 +413,19 @@ class Customer:
         values: list[SourcedValue] = []
         if self.fullwhere_record is not None and fw_get is not None:
             value = fw_get(self.fullwhere_record)
-            values.append(SourcedValue(source=CustomerSourceName.FULLWHERE,
-                                       value=str(value) if _present(value) else None))
+            values.append(
+                SourcedValue(
+                    source=CustomerSourceName.FULLWHERE,
+                    value=str(value) if _present(value) else None,
+                )
+            )
         if mews is not None and mews_get is not None:
             value = mews_get(mews)
-            values.append(SourcedValue(source=CustomerSourceName.MEWS,
-                                       value=str(value) if _present(value) else None))
+            values.append(
+                SourcedValue(
+                    source=CustomerSourceName.MEWS, value=str(value) if _present(value) else None
+                )
+            )
         chosen = next((v for v in values if v.value is not None), None)
         present = [v.value for v in values if v.value is not None]
         conflict = len(present) == 2 and not _same(name, present[0], present[1])

@@ -874,9 +874,7 @@ CustomerMetadata = Annotated[
 
 # The union's members, in the order Fullwhere documents the blocks; `metadata` lists them in
 # this order.
-_METADATA_CLASSES = cast(
-    tuple[type[_MetadataSource], ...], get_args(get_args(CustomerMetadata)[0])
-)
+_METADATA_CLASSES = cast(tuple[type[_MetadataSource], ...], get_args(get_args(CustomerMetadata)[0]))
 
 METADATA_TYPES: dict[str, type[Any]] = {cls.SOURCE: cls for cls in _METADATA_CLASSES}
 """Fullwhere metadata source key → the GraphQL type of its block, in documented order."""

@@ -154,16 +154,20 @@ def _snake(camel: str) -> str:
 _FULLWHERE_STRINGS: Final = tuple(
     (_snake(key), key)
     for key in (
-        "description", "company", "firstName", "lastName", "displayName", "phoneNumber",
-        "civility", *FOREIGN_ID_FIELDS,
+        "description",
+        "company",
+        "firstName",
+        "lastName",
+        "displayName",
+        "phoneNumber",
+        "civility",
+        *FOREIGN_ID_FIELDS,
     )
     if key != "mewsId"
 )
 
 
-def fullwhere_body(
-    item: ImportCustomerInput, path: str, problems: Problems
-) -> FullwhereImportBody:
+def fullwhere_body(item: ImportCustomerInput, path: str, problems: Problems) -> FullwhereImportBody:
     """The Fullwhere import body for `item`; problems are reported under `path`."""
     body: dict[str, Any] = {}
     for attr, key in _FULLWHERE_STRINGS:
@@ -390,18 +394,40 @@ def _pascal(attr: str) -> str:
 
 
 _MEWS_TEXT: Final = (
-    "first_name", "last_name", "second_last_name", "birth_place", "occupation", "phone",
-    "loyalty_code", "notes", "car_registration_number", "dietary_requirements",
+    "first_name",
+    "last_name",
+    "second_last_name",
+    "birth_place",
+    "occupation",
+    "phone",
+    "loyalty_code",
+    "notes",
+    "car_registration_number",
+    "dietary_requirements",
     "tax_identification_number",
 )
 _MEWS_MAX_LENGTHS: Final = {
-    "car_registration_number": 255, "dietary_requirements": 255, "italian_lottery_code": 15,
+    "car_registration_number": 255,
+    "dietary_requirements": 255,
+    "italian_lottery_code": 15,
 }
 _ITALIAN: Final = ("italian_destination_code", "italian_fiscal_code", "italian_lottery_code")
 _MEWS_FIELDS: Final = (
-    "title", "sex", *_MEWS_TEXT, "email", "nationality_code", "birth_country_code",
-    "birth_country_subdivision_code", "preferred_language_code", "birth_date", "company_id",
-    "chain_id", "address", "classifications", "options", *_ITALIAN,
+    "title",
+    "sex",
+    *_MEWS_TEXT,
+    "email",
+    "nationality_code",
+    "birth_country_code",
+    "birth_country_subdivision_code",
+    "preferred_language_code",
+    "birth_date",
+    "company_id",
+    "chain_id",
+    "address",
+    "classifications",
+    "options",
+    *_ITALIAN,
 )
 
 
@@ -458,8 +484,14 @@ def _mews_value(attr: str, value: Any, path: str, problems: Problems) -> Any:
 
 def _address(address: MewsAddressInput, where: str, problems: Problems) -> dict[str, str]:
     body: dict[str, str] = {}
-    for attr in ("line1", "line2", "city", "postal_code", "country_code",
-                 "country_subdivision_code"):
+    for attr in (
+        "line1",
+        "line2",
+        "city",
+        "postal_code",
+        "country_code",
+        "country_subdivision_code",
+    ):
         value = getattr(address, attr)
         if not _given(value) or _blank(value):
             continue
@@ -467,8 +499,10 @@ def _address(address: MewsAddressInput, where: str, problems: Problems) -> dict[
             problems.add(f"{where}.countryCode", f"{value!r} is not an ISO 3166-1 alpha-2 code")
             continue
         if attr == "country_subdivision_code" and not _SUBDIVISION.fullmatch(value.strip()):
-            problems.add(f"{where}.countrySubdivisionCode",
-                         f"{value!r} is not an ISO 3166-2 code such as `IT-65`")
+            problems.add(
+                f"{where}.countrySubdivisionCode",
+                f"{value!r} is not an ISO 3166-2 code such as `IT-65`",
+            )
             continue
         body[_pascal(attr)] = value.strip().upper() if attr.startswith("country") else value
     return body
@@ -509,8 +543,11 @@ def mews_update_body(item: UpdateCustomerInput, problems: Problems) -> dict[str,
                 where,
                 "Mews cannot clear this field (it ignores blank values); omit it to leave it "
                 "as it is"
-                + ("; send [] to remove every item" if attr in ("classifications", "options")
-                   else ""),
+                + (
+                    "; send [] to remove every item"
+                    if attr in ("classifications", "options")
+                    else ""
+                ),
             )
             continue
         converted = _mews_value(attr, value, "input", problems)
@@ -528,8 +565,12 @@ def fullwhere_body_from_mews(mews_body: MewsAddBody) -> dict[str, Any]:
     """What a Mews add body says about the person, as Fullwhere import fields."""
     body: dict[str, Any] = {}
     given: dict[str, Any] = dict(mews_body)
-    for mews_key, key in (("FirstName", "firstName"), ("LastName", "lastName"),
-                          ("Email", "email"), ("Phone", "phoneNumber")):
+    for mews_key, key in (
+        ("FirstName", "firstName"),
+        ("LastName", "lastName"),
+        ("Email", "email"),
+        ("Phone", "phoneNumber"),
+    ):
         if given.get(mews_key):
             body[key] = given[mews_key]
     names = [mews_body.get("FirstName"), mews_body.get("LastName")]

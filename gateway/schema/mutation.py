@@ -217,9 +217,7 @@ async def _once(
     info: Ctx, field: str, key: str | None, material: Any, work: Callable[[], Awaitable[P]]
 ) -> P:
     context = info.context
-    result, replayed = await idempotent(
-        context, field=field, key=key, material=material, work=work
-    )
+    result, replayed = await idempotent(context, field=field, key=key, material=material, work=work)
     return dataclasses.replace(result, replayed=True) if replayed else result  # type: ignore[type-var]
 
 
@@ -339,8 +337,12 @@ class Mutation:
                     status = ImportChunkStatus.FAILED if error else ImportChunkStatus.IMPORTED
                     done.append(
                         ImportChunk(
-                            index=number, first_index=span.start, last_index=span.stop - 1,
-                            count=len(span), status=status, error=error,
+                            index=number,
+                            first_index=span.start,
+                            last_index=span.stop - 1,
+                            count=len(span),
+                            status=status,
+                            error=error,
                         )
                     )
             finally:
@@ -348,8 +350,11 @@ class Mutation:
             imported = [i for c, s in zip(done, chunks, strict=True) if not c.error for i in s]
             failed = [i for c, s in zip(done, chunks, strict=True) if c.error for i in s]
             return ImportCustomersPayload(
-                imported_count=len(imported), failed_count=len(failed), chunks=done,
-                imported_indexes=imported, failed_indexes=failed,
+                imported_count=len(imported),
+                failed_count=len(failed),
+                chunks=done,
+                imported_indexes=imported,
+                failed_indexes=failed,
             )
 
         return await _once(info, "importCustomers", idempotency_key, bodies, work)
@@ -384,7 +389,9 @@ class Mutation:
 
         async def work() -> AddCustomerPayload:
             record = await _write_guest(
-                context, context.upstreams.mews.add(body), body.get("Email"),
+                context,
+                context.upstreams.mews.add(body),
+                body.get("Email"),
                 "set overwriteExisting: true to overwrite that guest",
             )
             outcome = None
@@ -421,7 +428,9 @@ class Mutation:
             mews_id = await mews_id_of(context, kind, raw, "input.id")
             update = cast(MewsUpdateBody, {**body, "CustomerId": mews_id})
             record = await _write_guest(
-                context, context.upstreams.mews.update(update), body.get("Email"),
+                context,
+                context.upstreams.mews.update(update),
+                body.get("Email"),
                 "choose another email",
             )
             return UpdateCustomerPayload(customer=await _customer_at(info, record, "customer"))
@@ -478,8 +487,11 @@ class Mutation:
             forget_mews(context, [source_mews, target_mews])
             remaining = await context.loaders.mews.load(target_mews)
             return MergeCustomersPayload(
-                source_id=source_id, target_id=target_id, source_mews_id=source_mews,
-                target_mews_id=target_mews, via=via,
+                source_id=source_id,
+                target_id=target_id,
+                source_mews_id=source_mews,
+                target_mews_id=target_mews,
+                via=via,
                 target=None if remaining is None else await _customer_at(info, remaining, "target"),
             )
 
@@ -506,18 +518,25 @@ class Mutation:
         async def work() -> AttachCustomerFilePayload:
             mews_id = await mews_id_of(context, kind, raw, "input.customerId")
             file_id = await context.upstreams.mews.add_file(
-                customer_id=mews_id, name=attachment.name, mime_type=attachment.mime_type,
+                customer_id=mews_id,
+                name=attachment.name,
+                mime_type=attachment.mime_type,
                 data=attachment.base64,
             )
             return AttachCustomerFilePayload(
-                file_id=strawberry.ID(file_id), customer_id=input.customer_id,
-                mews_customer_id=mews_id, name=attachment.name, type=attachment.mime_type,
+                file_id=strawberry.ID(file_id),
+                customer_id=input.customer_id,
+                mews_customer_id=mews_id,
+                name=attachment.name,
+                type=attachment.mime_type,
                 size=len(attachment.content),
             )
 
         material = {
-            "customerId": str(input.customer_id), "name": attachment.name,
-            "type": attachment.mime_type, "sha256": attachment.sha256,
+            "customerId": str(input.customer_id),
+            "name": attachment.name,
+            "type": attachment.mime_type,
+            "sha256": attachment.sha256,
         }
         return await _once(info, "attachCustomerFile", idempotency_key, material, work)
 
@@ -542,7 +561,9 @@ async def _import_added_guest(
     linked = context.upstreams.links.get(mews_id)
     if linked is not None:
         return FullwhereImportOutcome(
-            status=FullwhereImportStatus.ALREADY_LINKED, mews_id=mews_id, fullwhere_id=linked,
+            status=FullwhereImportStatus.ALREADY_LINKED,
+            mews_id=mews_id,
+            fullwhere_id=linked,
             message=(
                 f"Mews returned the existing guest {mews_id}, which the Fullwhere customer "
                 f"{linked} already links to; nothing was imported into Fullwhere."
@@ -560,7 +581,9 @@ async def _import_added_guest(
             else "did not happen"
         )
         return FullwhereImportOutcome(
-            status=FullwhereImportStatus.FAILED, mews_id=mews_id, fullwhere_id=None,
+            status=FullwhereImportStatus.FAILED,
+            mews_id=mews_id,
+            fullwhere_id=None,
             message=(
                 f"The Mews guest {mews_id} exists; the Fullwhere import {happened}: "
                 f"{error.message}. Retry it with importCustomer and mewsId {mews_id!r}."
@@ -569,7 +592,8 @@ async def _import_added_guest(
         )
     remember_fullwhere_import(context, imported)
     return FullwhereImportOutcome(
-        status=FullwhereImportStatus.IMPORTED, mews_id=mews_id,
+        status=FullwhereImportStatus.IMPORTED,
+        mews_id=mews_id,
         fullwhere_id=str(imported["id"]),
         message=f"The Mews guest {mews_id} was imported into Fullwhere as {imported['id']}.",
         error=None,

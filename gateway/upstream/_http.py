@@ -104,7 +104,9 @@ def error_for_response(
         return errors.UpstreamTimeout(source, message, status=status, request_id=request_id)
     if status >= 500:
         return errors.UpstreamUnavailable(
-            source, f"upstream failed with HTTP {status}: {message}", status=status,
+            source,
+            f"upstream failed with HTTP {status}: {message}",
+            status=status,
             request_id=request_id,
             retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
@@ -144,9 +146,7 @@ async def request_json(
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
     except (httpx.ConnectTimeout, httpx.PoolTimeout):
-        raise errors.UpstreamTimeout(
-            source, "could not connect in time", sent=False
-        ) from None
+        raise errors.UpstreamTimeout(source, "could not connect in time", sent=False) from None
     except httpx.TimeoutException:
         # Whether a write was applied is unknown; the retry layer says so for writes.
         raise errors.UpstreamTimeout(source, "no answer in time", sent=True) from None
@@ -163,7 +163,9 @@ async def request_json(
     request_id = _request_id(response, None if body is _UNDECODABLE else body)
     if body is _UNDECODABLE:
         raise errors.UpstreamInvalidResponse(
-            source, "the response is not valid JSON", status=response.status_code,
+            source,
+            "the response is not valid JSON",
+            status=response.status_code,
             request_id=request_id,
         )
     return body, request_id

@@ -129,8 +129,13 @@ class MewsClient:
         payload.update((k, v) for k, v in body.items() if k not in _AUTH_KEYS)
         return await self.guard.call(
             lambda timeout: request_json(
-                self._http, _SOURCE, "POST", API_PREFIX + operation,
-                message_of=mews_message, json=payload, timeout=timeout,
+                self._http,
+                _SOURCE,
+                "POST",
+                API_PREFIX + operation,
+                message_of=mews_message,
+                json=payload,
+                timeout=timeout,
             ),
             write=write,
         )
@@ -293,7 +298,8 @@ class MewsClient:
                 reservation is None or isinstance(reservation, dict)
             ):
                 raise UpstreamInvalidResponse(
-                    _SOURCE, "expected search results with a Customer object",
+                    _SOURCE,
+                    "expected search results with a Customer object",
                     request_id=request_id,
                 )
         return cast(list[MewsSearchResult], results)

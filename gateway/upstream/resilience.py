@@ -406,7 +406,9 @@ class Guard:
             return remaining if value is None else min(value, remaining)
 
         capped = httpx.Timeout(
-            connect=cap(base.connect), read=cap(base.read), write=cap(base.write),
+            connect=cap(base.connect),
+            read=cap(base.read),
+            write=cap(base.write),
             pool=cap(base.pool),
         )
         return capped, base.read is None or base.read > remaining

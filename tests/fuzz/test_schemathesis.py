@@ -39,9 +39,7 @@ schemathesis.graphql.scalar(
     "Upload", st.one_of(st.just(nodes.Null), st.text(max_size=10).map(nodes.String))
 )
 
-schema = schemathesis.graphql.from_dict(
-    dict(introspection_from_schema(build_schema()._schema))
-)
+schema = schemathesis.graphql.from_dict(dict(introspection_from_schema(build_schema()._schema)))
 
 
 @pytest.fixture(scope="module")

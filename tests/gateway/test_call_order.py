@@ -61,12 +61,15 @@ async def test_the_mews_call_follows_the_fullwhere_record_directly(
 ) -> None:
     ((fw_id, mews_id),) = _ids(world, 1)
     data = await recorded.data(
-        'query($id: ID!) { customer(id: $id) { firstName mews { id } metadata { __typename } } }',
+        "query($id: ID!) { customer(id: $id) { firstName mews { id } metadata { __typename } } }",
         {"id": f"fullwhere:{fw_id}"},
     )
     assert data["customer"]["mews"]["id"] == mews_id
     assert [(kind, source) for kind, source, _ in events] == [
-        ("enter", "fullwhere"), ("exit", "fullwhere"), ("enter", "mews"), ("exit", "mews"),
+        ("enter", "fullwhere"),
+        ("exit", "fullwhere"),
+        ("enter", "mews"),
+        ("exit", "mews"),
     ]
 
 
@@ -100,7 +103,7 @@ async def test_a_known_link_reads_both_upstreams_concurrently(
     # A little latency, so that overlapping requests are visible as overlapping.
     recorded.sandboxes.fullwhere.control.latency = recorded.sandboxes.mews.control.latency = 0.05
     data = await recorded.data(
-        'query($id: ID!) { customer(id: $id) { id mews { id } } }', {"id": f"mews:{mews_id}"}
+        "query($id: ID!) { customer(id: $id) { id mews { id } } }", {"id": f"mews:{mews_id}"}
     )
     assert data["customer"] == {"id": f"fullwhere:{fw_id}", "mews": {"id": mews_id}}
     kinds = [(kind, source) for kind, source, _ in events]

@@ -100,8 +100,12 @@ async def test_an_upload_repeat_is_recognised_by_its_content(
 
     def attach(content: bytes) -> dict[str, Any]:
         return {
-            "input": {"customerId": f"mews:{guest}", "name": "a.pdf", "type": "application/pdf",
-                      "data": base64.b64encode(content).decode()},
+            "input": {
+                "customerId": f"mews:{guest}",
+                "name": "a.pdf",
+                "type": "application/pdf",
+                "data": base64.b64encode(content).decode(),
+            },
             "key": "k-6",
         }
 

@@ -60,9 +60,13 @@ async def test_import_customer_returns_the_unified_customer(gateway: Gateway) ->
         IMPORT,
         {
             "input": {
-                "firstName": "Ada", "email": "ada@example.com", "language": "fr",
+                "firstName": "Ada",
+                "email": "ada@example.com",
+                "language": "fr",
                 "metadata": [{"key": "source", "value": "kiosk"}],
-                "mewsId": f"mews:{mews_id}", "zenchefId": "z-1", "smsOptin": True,
+                "mewsId": f"mews:{mews_id}",
+                "zenchefId": "z-1",
+                "smsOptin": True,
             }
         },
     )
@@ -97,8 +101,10 @@ async def test_import_then_read_serves_the_new_customer(gateway: Gateway) -> Non
         ({"email": "not-an-email"}, "input.email"),
         ({"email": "a@b"}, "input.email"),
         ({"mewsId": "guest-42"}, "input.mewsId"),
-        ({"metadata": [{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]},
-         "input.metadata[1].key"),
+        (
+            {"metadata": [{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]},
+            "input.metadata[1].key",
+        ),
         ({"metadata": [{"key": " ", "value": "1"}]}, "input.metadata[0].key"),
         ({"description": "x" * 120_000}, "input"),
     ],
@@ -147,7 +153,8 @@ def _people(count: int, prefix: str = "batch") -> list[dict[str, Any]]:
 
 def _imported_emails(sandboxes: Sandboxes, prefix: str) -> set[str]:
     return {
-        c["email"] for c in sandboxes.fullwhere.customers.values()
+        c["email"]
+        for c in sandboxes.fullwhere.customers.values()
         if (c.get("email") or "").startswith(prefix)
     }
 
@@ -208,7 +215,8 @@ async def test_import_customers_reports_bad_items_by_index_and_sends_nothing(
     error = only_error(await gateway.post(IMPORT_MANY, {"input": items}))
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert [p["path"] for p in error["extensions"]["problems"]] == [
-        "input[1].email", "input[3].mewsId"
+        "input[1].email",
+        "input[3].mewsId",
     ]
     assert "input[1].email" in error["message"]
     assert gateway.calls() == {}
@@ -248,9 +256,13 @@ async def test_add_customer_creates_a_mews_guest(gateway: Gateway) -> None:
         ADD,
         {
             "input": {
-                "lastName": "Carbone", "firstName": "Thea", "title": "MISS",
-                "email": "thea@quotidiano.example", "nationalityCode": "it",
-                "birthDate": "1985-09-30", "classifications": ["MEDIA"],
+                "lastName": "Carbone",
+                "firstName": "Thea",
+                "title": "MISS",
+                "email": "thea@quotidiano.example",
+                "nationalityCode": "it",
+                "birthDate": "1985-09-30",
+                "classifications": ["MEDIA"],
                 "address": {"city": "Pescara", "countryCode": "IT"},
             }
         },
@@ -325,8 +337,10 @@ async def test_add_customer_overwrite_existing_returns_the_existing_guest(
         ({"lastName": "A", "italianLotteryCode": "X" * 16}, "input.italianLotteryCode"),
         ({"lastName": "A", "companyId": "acme"}, "input.companyId"),
         ({"lastName": "A", "fullwhere": {"company": "Acme"}}, "input.fullwhere"),
-        ({"lastName": "A", "alsoImportToFullwhere": True,
-          "fullwhere": {"mewsId": NEW_UUID}}, "input.fullwhere.mewsId"),
+        (
+            {"lastName": "A", "alsoImportToFullwhere": True, "fullwhere": {"mewsId": NEW_UUID}},
+            "input.fullwhere.mewsId",
+        ),
     ],
 )
 async def test_add_customer_refusals_cost_no_call(
@@ -343,9 +357,13 @@ async def test_add_customer_can_also_import_into_fullwhere(gateway: Gateway) -> 
         ADD,
         {
             "input": {
-                "lastName": "Both", "firstName": "Sam", "email": "both@example.com",
-                "preferredLanguageCode": "fr-FR", "title": "MISTER",
-                "alsoImportToFullwhere": True, "fullwhere": {"company": "Acme", "emailOptin": True},
+                "lastName": "Both",
+                "firstName": "Sam",
+                "email": "both@example.com",
+                "preferredLanguageCode": "fr-FR",
+                "title": "MISTER",
+                "alsoImportToFullwhere": True,
+                "fullwhere": {"company": "Acme", "emailOptin": True},
             }
         },
     )
@@ -357,7 +375,10 @@ async def test_add_customer_can_also_import_into_fullwhere(gateway: Gateway) -> 
     record = gateway.sandboxes.fullwhere.customers[outcome["fullwhereId"]]
     assert record["mewsId"] == mews_id
     assert (record["email"], record["language"], record["civility"], record["company"]) == (
-        "both@example.com", "fr", "Mr.", "Acme"
+        "both@example.com",
+        "fr",
+        "Mr.",
+        "Acme",
     )
     assert gateway.calls() == {"mews:customers/add": 1, "fullwhere:import": 1}
     # Both ids now resolve to the one unified customer, with no further call.
@@ -374,8 +395,8 @@ async def test_add_customer_reports_a_failed_fullwhere_import_and_the_existing_g
 ) -> None:
     gateway.sandboxes.fullwhere.control.fail_next("import", status=503)
     data = await gateway.data(
-        ADD, {"input": {"lastName": "Half", "email": "half@example.com",
-                        "alsoImportToFullwhere": True}},
+        ADD,
+        {"input": {"lastName": "Half", "email": "half@example.com", "alsoImportToFullwhere": True}},
     )
     payload = data["addCustomer"]
     outcome = payload["fullwhereImport"]
@@ -494,9 +515,7 @@ async def test_update_of_an_unlinked_fullwhere_customer_is_refused(
     assert gateway.calls() == {"fullwhere:get": 1}  # the lookup; no Mews write
 
 
-async def test_update_to_an_email_in_use_names_the_conflict(
-    gateway: Gateway, world: World
-) -> None:
+async def test_update_to_an_email_in_use_names_the_conflict(gateway: Gateway, world: World) -> None:
     active = [m for m in world.mews_customers if m.get("IsActive") and m.get("Email")]
     first, second = active[0], active[1]
     error = only_error(
@@ -559,9 +578,7 @@ async def test_merge_falls_back_to_accounts_merge_when_customers_merge_is_gone(
     assert gateway.sandboxes.mews.customers[source]["MergeTargetId"] == target
 
 
-async def test_merge_into_itself_is_refused_without_a_call(
-    gateway: Gateway, world: World
-) -> None:
+async def test_merge_into_itself_is_refused_without_a_call(gateway: Gateway, world: World) -> None:
     source, _ = _two_active(world)
     error = only_error(await gateway.post(MERGE, {"s": f"mews:{source}", "t": f"mews:{source}"}))
     assert error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -47,9 +47,7 @@ async def test_customer_by_fullwhere_id_joins_its_mews_profile(
     assert customer["fullwhere"]["email"] == fw["email"]
 
 
-async def test_fullwhere_value_wins_and_mews_fills_the_gaps(
-    gateway: Gateway, world: World
-) -> None:
+async def test_fullwhere_value_wins_and_mews_fills_the_gaps(gateway: Gateway, world: World) -> None:
     fw, mews = _linked(world)
     data = await gateway.data(
         """query($id: ID!) { customer(id: $id) { email birthDate nationalityCode
@@ -74,7 +72,8 @@ async def test_conflicting_values_are_reported_with_both_sources(
     differing = [
         (fw, m)
         for fw, m in linked_pairs(world)
-        if fw.get("phoneNumber") and m.get("Phone")
+        if fw.get("phoneNumber")
+        and m.get("Phone")
         and "".join(filter(str.isdigit, fw["phoneNumber"])).lstrip("0")
         != "".join(filter(str.isdigit, m["Phone"])).lstrip("0")
     ]
@@ -217,9 +216,7 @@ async def test_mews_customers_walks_pages_newest_first(gateway: Gateway, world: 
 
 async def test_mews_customers_filters_by_company(gateway: Gateway, world: World) -> None:
     company = next(m["CompanyId"] for m in world.mews_customers if m.get("CompanyId"))
-    page = (await gateway.data(MEWS_PAGE, {"filter": {"companyIds": [company]}}))[
-        "mewsCustomers"
-    ]
+    page = (await gateway.data(MEWS_PAGE, {"filter": {"companyIds": [company]}}))["mewsCustomers"]
     expected = {
         m["Id"] for m in world.mews_customers if m.get("CompanyId") == company and m["IsActive"]
     }
@@ -266,9 +263,11 @@ async def test_search_needs_a_name_or_a_resource(gateway: Gateway) -> None:
 async def test_open_items_batch_into_one_call(gateway: Gateway, world: World) -> None:
     ids = list(world.mews_open_items)[:3]
     fields = "mews { openItems { customerId orderItems { id } } }"
-    query = "{ " + " ".join(
-        f'c{i}: customer(id: "mews:{id_}") {{ {fields} }}' for i, id_ in enumerate(ids)
-    ) + " }"
+    query = (
+        "{ "
+        + " ".join(f'c{i}: customer(id: "mews:{id_}") {{ {fields} }}' for i, id_ in enumerate(ids))
+        + " }"
+    )
     data = await gateway.data(query)
     for i, id_ in enumerate(ids):
         assert data[f"c{i}"]["mews"]["openItems"]["customerId"] == id_
@@ -289,7 +288,9 @@ async def test_equivalent_values_are_not_conflicts(gateway: Gateway, world: Worl
         if conflict["field"] == "email":
             assert values[0].casefold() != values[1].casefold(), conflict
         assert conflict["field"] != "civility" or {v.rstrip(".") for v in values} not in (
-            {"Mr", "Mister"}, {"Mrs", "Misses"}, {"Ms", "Miss"}
+            {"Mr", "Mister"},
+            {"Mrs", "Misses"},
+            {"Ms", "Miss"},
         ), conflict
 
 
@@ -297,10 +298,14 @@ async def test_fifty_customers_by_alias_cost_fifty_gets_and_one_getall(
     gateway: Gateway, world: World
 ) -> None:
     ids = [fw["id"] for fw, _ in linked_pairs(world)][:50]
-    query = "{ " + " ".join(
-        f'c{i}: customer(id: "fullwhere:{id_}") {{ id email mews {{ id lastName }} }}'
-        for i, id_ in enumerate(ids)
-    ) + " }"
+    query = (
+        "{ "
+        + " ".join(
+            f'c{i}: customer(id: "fullwhere:{id_}") {{ id email mews {{ id lastName }} }}'
+            for i, id_ in enumerate(ids)
+        )
+        + " }"
+    )
     data = await gateway.data(query)
     assert all(data[f"c{i}"]["mews"] for i in range(50))
     assert gateway.calls() == {"fullwhere:get": 50, "mews:customers/getAll": 1}
@@ -316,9 +321,7 @@ async def test_unified_fields_fullwhere_has_cost_no_mews_call(
     assert gateway.calls() == {"fullwhere:list": 1}
 
 
-async def test_a_mews_page_joins_fullwhere_only_when_asked(
-    gateway: Gateway, world: World
-) -> None:
+async def test_a_mews_page_joins_fullwhere_only_when_asked(gateway: Gateway, world: World) -> None:
     page = await gateway.data(PAGE_WITH_MEWS, {"first": 100})  # the gateway learns the links
     mews_ids = [e["node"]["mewsId"] for e in page["customers"]["edges"] if e["node"]["mewsId"]]
     gateway.app.state.upstreams.cache.clear()

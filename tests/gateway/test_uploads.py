@@ -78,7 +78,10 @@ async def test_multipart_upload_attaches_the_file(gateway: Gateway, world: World
     payload = response.json()["data"]["attachCustomerFile"]
     assert payload["customerId"] == f"mews:{guest}"
     assert (payload["mewsCustomerId"], payload["name"], payload["type"], payload["size"]) == (
-        guest, "passport.pdf", "application/pdf", len(PDF)
+        guest,
+        "passport.pdf",
+        "application/pdf",
+        len(PDF),
     )
     (stored,) = gateway.sandboxes.mews.files
     assert stored["FileId"] == payload["fileId"]
@@ -92,8 +95,14 @@ async def test_multipart_upload_attaches_the_file(gateway: Gateway, world: World
 async def test_each_preflight_header_is_accepted(
     gateway: Gateway, world: World, header: str
 ) -> None:
-    response = await upload(gateway, f"mews:{_guest(world)}", PNG, filename="a.png",
-                            content_type="image/png", headers={header: "attach"})
+    response = await upload(
+        gateway,
+        f"mews:{_guest(world)}",
+        PNG,
+        filename="a.png",
+        content_type="image/png",
+        headers={header: "attach"},
+    )
     assert response.json()["data"]["attachCustomerFile"]["type"] == "image/png"
 
 
@@ -119,8 +128,9 @@ async def test_a_file_for_a_linked_fullwhere_customer_goes_to_its_guest(
 
 
 async def test_wrong_magic_number_is_refused(gateway: Gateway, world: World) -> None:
-    response = await upload(gateway, f"mews:{_guest(world)}", PDF, filename="photo.png",
-                            content_type="image/png")
+    response = await upload(
+        gateway, f"mews:{_guest(world)}", PDF, filename="photo.png", content_type="image/png"
+    )
     error = refusal(response)
     assert error["extensions"]["problems"][0]["path"] == "input.file"
     assert "not image/png" in error["message"] and "application/pdf" in error["message"]
@@ -134,8 +144,11 @@ async def test_empty_file_is_refused(gateway: Gateway, world: World) -> None:
 
 
 async def test_disallowed_type_is_refused(gateway: Gateway, world: World) -> None:
-    error = refusal(await upload(gateway, f"mews:{_guest(world)}", b"hello", filename="a.txt",
-                                 content_type="text/plain"))
+    error = refusal(
+        await upload(
+            gateway, f"mews:{_guest(world)}", b"hello", filename="a.txt", content_type="text/plain"
+        )
+    )
     assert error["extensions"]["problems"][0]["path"] == "input.type"
     assert "text/plain" in error["message"] and "image/tiff" in error["message"]
     assert gateway.calls() == {}
@@ -147,9 +160,14 @@ async def test_file_over_the_size_limit_is_refused(sandboxes: Sandboxes, world: 
         assert "larger than the limit of 64 bytes" in error["message"]
         inline = await gateway.post(
             ATTACH,
-            {"input": {"customerId": f"mews:{_guest(world)}", "name": "a.pdf",
-                       "type": "application/pdf",
-                       "data": base64.b64encode(PDF + b"x" * 64).decode()}},
+            {
+                "input": {
+                    "customerId": f"mews:{_guest(world)}",
+                    "name": "a.pdf",
+                    "type": "application/pdf",
+                    "data": base64.b64encode(PDF + b"x" * 64).decode(),
+                }
+            },
         )
         assert "larger than the limit of 64 bytes" in inline["errors"][0]["message"]
         # Far past the limit the body is not even read to the end.
@@ -165,7 +183,9 @@ async def test_bad_multipart_requests_are_400(gateway: Gateway, world: World) ->
     response = await upload(gateway, guest, PDF, map_={"1": ["variables.file"]})
     assert response.status_code == 400 and "'1'" in response.json()["errors"][0]["message"]
     response = await gateway.http.post(
-        "/graphql", headers=PREFLIGHT, data={"operations": "{", "map": "{}"},
+        "/graphql",
+        headers=PREFLIGHT,
+        data={"operations": "{", "map": "{}"},
         files={"0": ("a.pdf", PDF, "application/pdf")},
     )
     assert response.status_code == 400
@@ -179,8 +199,14 @@ async def test_inline_base64_attaches_the_file(gateway: Gateway, world: World) -
     guest = _guest(world)
     data = await gateway.data(
         ATTACH,
-        {"input": {"customerId": f"mews:{guest}", "name": "scan.png", "type": "image/png",
-                   "data": base64.b64encode(PNG).decode()}},
+        {
+            "input": {
+                "customerId": f"mews:{guest}",
+                "name": "scan.png",
+                "type": "image/png",
+                "data": base64.b64encode(PNG).decode(),
+            }
+        },
     )
     payload = data["attachCustomerFile"]
     assert (payload["name"], payload["type"]) == ("scan.png", "image/png")
@@ -191,14 +217,25 @@ async def test_inline_base64_attaches_the_file(gateway: Gateway, world: World) -
 @pytest.mark.parametrize(
     ("fields", "fragment"),
     [
-        ({"name": "a.pdf", "type": "application/pdf", "data": "%%% not base64 %%%"},
-         "not valid base64"),
+        (
+            {"name": "a.pdf", "type": "application/pdf", "data": "%%% not base64 %%%"},
+            "not valid base64",
+        ),
         ({"name": "a.pdf", "type": "application/pdf", "data": ""}, "empty"),
         ({"name": "a.pdf", "data": base64.b64encode(PDF).decode()}, "input.type: required"),
-        ({"name": "a.gif", "type": "image/gif", "data": base64.b64encode(PNG).decode()},
-         "not image/gif"),
-        ({"name": "a.pdf", "type": "application/pdf", "file": "JVBERi0=",
-          "data": base64.b64encode(PDF).decode()}, "not both"),
+        (
+            {"name": "a.gif", "type": "image/gif", "data": base64.b64encode(PNG).decode()},
+            "not image/gif",
+        ),
+        (
+            {
+                "name": "a.pdf",
+                "type": "application/pdf",
+                "file": "JVBERi0=",
+                "data": base64.b64encode(PDF).decode(),
+            },
+            "not both",
+        ),
         ({"name": "a.pdf", "type": "application/pdf"}, "give the file"),
         ({"type": "application/pdf", "file": "JVBERi0="}, "multipart upload"),
     ],
@@ -217,11 +254,19 @@ async def test_inline_refusals_cost_no_call(
 async def test_a_mews_refusal_of_the_customer_is_bad_user_input(gateway: Gateway) -> None:
     result = await gateway.post(
         ATTACH,
-        {"input": {"customerId": "mews:00000000-0000-4000-8000-000000000000", "name": "a.pdf",
-                   "type": "application/pdf", "data": base64.b64encode(PDF).decode()}},
+        {
+            "input": {
+                "customerId": "mews:00000000-0000-4000-8000-000000000000",
+                "name": "a.pdf",
+                "type": "application/pdf",
+                "data": base64.b64encode(PDF).decode(),
+            }
+        },
     )
     (error,) = result["errors"]
     assert error["extensions"] | {"upstreamRequestId": None} == {
-        "code": "BAD_USER_INPUT", "source": "mews", "upstreamStatus": 400,
+        "code": "BAD_USER_INPUT",
+        "source": "mews",
+        "upstreamStatus": 400,
         "upstreamRequestId": None,
     }

@@ -91,8 +91,10 @@ async def test_unacceptable_accept_is_406_with_the_supported_types(gateway: Gate
         ({"query": "{ __typename }", "operationName": "Nope"}, 'Unknown operation named "Nope"'),
         ({"query": "query A { __typename } query B { __typename }"}, "Must provide operation name"),
         (
-            {"query": "query ($n: Int!) { customers(first: $n) { totalCount } }",
-             "variables": {"n": "ten"}},
+            {
+                "query": "query ($n: Int!) { customers(first: $n) { totalCount } }",
+                "variables": {"n": "ten"},
+            },
             "Variable '$n' has invalid value",
         ),
         (

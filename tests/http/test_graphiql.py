@@ -86,7 +86,10 @@ async def test_page_references_local_assets_when_present(
     assert set(expected) <= set(srcs)
     assert not any(CDN in src for src in srcs)
     assert _config(response.text) == {
-        "endpoint": "/graphql", "defaultQuery": QUERY, "accept": GRAPHQL_ACCEPT, "assets": "local",
+        "endpoint": "/graphql",
+        "defaultQuery": QUERY,
+        "accept": GRAPHQL_ACCEPT,
+        "assets": "local",
     }
 
 

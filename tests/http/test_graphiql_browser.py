@@ -86,11 +86,13 @@ def make_app(seen: Seen) -> Starlette:
             headers={"Content-Security-Policy": content_security_policy(local=False)},
         )
 
-    return Starlette(routes=[
-        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
-        Route("/cdn", cdn_page),
-        *graphiql_routes(),
-    ])
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            Route("/cdn", cdn_page),
+            *graphiql_routes(),
+        ]
+    )
 
 
 @dataclass
@@ -117,13 +119,17 @@ def run_chromium(url: str, tmp_path: Path) -> Run:
     screenshot = tmp_path / "page.png"
     proc = subprocess.run(
         [
-            str(CHROMIUM), *CHROMIUM_FLAGS,
+            str(CHROMIUM),
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={screenshot}",
             "--dump-dom",
             url,
         ],
-        capture_output=True, text=True, timeout=25, check=False,
+        capture_output=True,
+        text=True,
+        timeout=25,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return Run(dom=proc.stdout, log=proc.stderr, screenshot=screenshot)
@@ -133,7 +139,7 @@ def result_pane_text(dom: str) -> str:
     """The text of GraphiQL's result viewer, line by line as CodeMirror rendered it."""
     start = dom.find('aria-label="Result Window"')
     assert start != -1, "GraphiQL's result window is not in the page"
-    pane = dom[start:dom.find("</section>", start)]
+    pane = dom[start : dom.find("</section>", start)]
     lines = re.findall(r'<pre class="\s*CodeMirror-line\s*"[^>]*>(.*?)</pre>', pane, re.S)
     return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", line)) for line in lines)
 
@@ -158,9 +164,7 @@ def test_graphiql_renders_and_runs_a_query_from_local_assets(
     assert run.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_cdn_is_unreachable_from_the_test_browser(
-    server: tuple[str, Seen], tmp_path: Path
-) -> None:
+def test_cdn_is_unreachable_from_the_test_browser(server: tuple[str, Seen], tmp_path: Path) -> None:
     """Guards the test above: its success cannot have come from the CDN."""
     base_url, seen = server
     cdn_files = [f"{load_manifest().cdn}/{f.relpath}" for f in load_manifest().files]

@@ -35,7 +35,11 @@ def audit_script() -> Path:
         assert npm is not None, "npm is needed once to install the audit's packages"
         done = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=AUDIT_DIR, capture_output=True, text=True, timeout=300, check=False,
+            cwd=AUDIT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
     return AUDIT_DIR / "audit.mjs"

@@ -100,7 +100,9 @@ async def test_an_open_circuit_reaches_graphql_as_upstream_unavailable(
 ) -> None:
     pairs = [(fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId")][:4]
     env = {
-        **FAST, "UPSTREAM_RETRIES": "0", "UPSTREAM_BREAKER_THRESHOLD": "2",
+        **FAST,
+        "UPSTREAM_RETRIES": "0",
+        "UPSTREAM_BREAKER_THRESHOLD": "2",
         "UPSTREAM_BREAKER_COOLDOWN_SECONDS": "60",
     }
     sandboxes.mews.control.fail_next("customers/getAll", 2, status=503)

@@ -36,9 +36,10 @@ async def test_retries_stop_before_a_wait_that_would_pass_the_deadline() -> None
     sandbox.control.fail_next("customers/search", 10, status=503)
     async with mews_http(sandbox) as http:
         client = mews_client(http, clock)
-        with deadline_scope(Deadline.after(1.0, clock=clock)), pytest.raises(
-            UpstreamUnavailable
-        ) as caught:
+        with (
+            deadline_scope(Deadline.after(1.0, clock=clock)),
+            pytest.raises(UpstreamUnavailable) as caught,
+        ):
             await client.search(name="x")
     # Waited 0.4 s (0.6 s left); the next wait, 0.8 s, would pass the deadline.
     assert clock.sleeps == [0.4]
@@ -52,9 +53,10 @@ async def test_a_retry_after_beyond_the_deadline_fails_at_once() -> None:
     sandbox.control.fail_next("customers/getAll", status=429, headers={"Retry-After": "30"})
     async with mews_http(sandbox) as http:
         client = mews_client(http, clock)
-        with deadline_scope(Deadline.after(20.0, clock=clock)), pytest.raises(
-            UpstreamRateLimited
-        ) as caught:
+        with (
+            deadline_scope(Deadline.after(20.0, clock=clock)),
+            pytest.raises(UpstreamRateLimited) as caught,
+        ):
             await client.get_by_ids([str(uuid.uuid4())])
     assert clock.sleeps == []
     assert sandbox.control.calls["customers/getAll"] == 1

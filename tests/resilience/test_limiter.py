@@ -27,7 +27,10 @@ from tests.support.mews_data import DEMO_CREDENTIALS, make_customers, mews_http
 def sandbox_on(clock: FakeClock, *, rate_limit: int) -> MewsSandbox:
     """A Mews sandbox enforcing its own limit of `rate_limit` per 30 s on the fake clock."""
     return create_mews_sandbox(
-        make_customers(2), control=SandboxControl(), rate_limit=rate_limit, rate_window=30.0,
+        make_customers(2),
+        control=SandboxControl(),
+        rate_limit=rate_limit,
+        rate_window=30.0,
         clock=clock,
     )
 

@@ -100,7 +100,8 @@ async def test_search_keeps_mews_results_when_fullwhere_is_down(
 ) -> None:
     fw, guest = _staying_linked(world)
     result = await post_with_fullwhere_down(
-        sandboxes, fw,
+        sandboxes,
+        fw,
         """query($name: String) { searchCustomers(name: $name) {
              customer { id mewsId } mews { id lastName } reservation { id } } }""",
         {"name": guest["LastName"]},
@@ -118,7 +119,8 @@ async def test_mews_customers_keep_their_profiles_when_fullwhere_is_down(
 ) -> None:
     fw, guest = _staying_linked(world)
     result = await post_with_fullwhere_down(
-        sandboxes, fw,
+        sandboxes,
+        fw,
         """query($ids: [ID!]) { mewsCustomers(filter: {customerIds: $ids}) {
              edges { node { id lastName } customer { id mewsId } } } }""",
         {"ids": [guest["Id"]]},

@@ -83,9 +83,7 @@ async def test_a_read_is_retried_after_a_503_and_succeeds(mews_sandbox: MewsSand
 
 async def test_retry_after_is_honoured(mews_sandbox: MewsSandbox) -> None:
     clock = FakeClock()
-    mews_sandbox.control.fail_next(
-        "customers/getAll", status=429, headers={"Retry-After": "0.2"}
-    )
+    mews_sandbox.control.fail_next("customers/getAll", status=429, headers={"Retry-After": "0.2"})
     async with mews(mews_sandbox, clock) as client:
         await client.get_by_ids([str(uuid.uuid4())])
     assert mews_sandbox.control.calls["customers/getAll"] == 2
@@ -165,7 +163,8 @@ async def test_a_read_timeout_is_retried() -> None:
     sandbox.control.fail_next("get", kind="hang", hang_seconds=0.3)
     async with loopback_http(sandbox.app) as http:
         client = FullwhereClient(
-            http, FW_CREDENTIALS,
+            http,
+            FW_CREDENTIALS,
             guard=guard("fullwhere", clock, timeout=httpx.Timeout(2.0, read=0.1)),
         )
         record = await client.get_customer(ALICE["id"])
@@ -207,7 +206,8 @@ async def test_a_write_that_timed_out_after_sending_is_not_retried() -> None:
     sandbox.control.fail_next("customers/add", kind="hang", hang_seconds=0.3)
     async with loopback_http(sandbox.app) as http:
         client = MewsClient(
-            http, DEMO_CREDENTIALS,
+            http,
+            DEMO_CREDENTIALS,
             guard=guard("mews", clock, timeout=httpx.Timeout(2.0, read=0.1)),
         )
         with pytest.raises(UpstreamTimeout) as caught:

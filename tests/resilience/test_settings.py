@@ -38,8 +38,15 @@ def test_every_knob_is_read_from_its_variable() -> None:
         demo=True,
     )
     assert settings.resilience == Resilience(
-        request_deadline=7.5, mews_timeout=25.0, retries=4, backoff_base=0.5, backoff_cap=8.0,
-        breaker_threshold=9, breaker_cooldown=45.0, mews_rate_limit=150, mews_rate_window=20.0,
+        request_deadline=7.5,
+        mews_timeout=25.0,
+        retries=4,
+        backoff_base=0.5,
+        backoff_cap=8.0,
+        breaker_threshold=9,
+        breaker_cooldown=45.0,
+        mews_rate_limit=150,
+        mews_rate_window=20.0,
         stale_grace=600.0,
     )
     mews, fullwhere = build_guard("mews", settings), build_guard("fullwhere", settings)
@@ -50,9 +57,7 @@ def test_every_knob_is_read_from_its_variable() -> None:
 
 
 def test_zero_turns_the_breaker_and_the_limiter_off() -> None:
-    settings = load_settings(
-        {"UPSTREAM_BREAKER_THRESHOLD": "0", "MEWS_RATE_LIMIT": "0"}, demo=True
-    )
+    settings = load_settings({"UPSTREAM_BREAKER_THRESHOLD": "0", "MEWS_RATE_LIMIT": "0"}, demo=True)
     guard = build_guard("mews", settings)
     assert guard.breaker is None and guard.limiter is None
 

@@ -19,9 +19,7 @@ DOWN = 1000
 
 
 def cache_on(clock: FakeClock) -> ReadCache[str, str]:
-    return ReadCache(
-        ttl=60, maxsize=10, stale_grace=300, stale_if=is_upstream_failure, clock=clock
-    )
+    return ReadCache(ttl=60, maxsize=10, stale_grace=300, stale_if=is_upstream_failure, clock=clock)
 
 
 def primed() -> tuple[FakeClock, ReadCache[str, str]]:
@@ -141,7 +139,9 @@ async def test_stale_records_are_served_and_flagged_when_both_upstreams_fail(
 ) -> None:
     fw, guest = next((fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId"))
     env = {
-        "CACHE_TTL_SECONDS": "0.05", "CACHE_STALE_GRACE_SECONDS": "60", "UPSTREAM_RETRIES": "0",
+        "CACHE_TTL_SECONDS": "0.05",
+        "CACHE_STALE_GRACE_SECONDS": "60",
+        "UPSTREAM_RETRIES": "0",
     }
     query = "query($id: ID!) { customer(id: $id) { email mews { id lastName } } }"
     async with gateway_with(sandboxes, env) as gateway:
@@ -166,7 +166,9 @@ async def test_stale_records_are_served_and_flagged_when_both_upstreams_fail(
 
 async def test_a_stale_page_is_flagged_with_its_key(sandboxes: Sandboxes) -> None:
     env = {
-        "CACHE_TTL_SECONDS": "0.05", "CACHE_STALE_GRACE_SECONDS": "60", "UPSTREAM_RETRIES": "0",
+        "CACHE_TTL_SECONDS": "0.05",
+        "CACHE_STALE_GRACE_SECONDS": "60",
+        "UPSTREAM_RETRIES": "0",
     }
     query = "{ customers(first: 5) { totalCount edges { node { id } } } }"
     async with gateway_with(sandboxes, env) as gateway:

@@ -28,7 +28,11 @@ async def test_keys_from_reads_landing_one_after_another_go_out_in_one_batch() -
         return await future
 
     assert await asyncio.gather(*(read_then_load(i) for i in range(1, 6))) == [
-        "K1", "K2", "K3", "K4", "K5"
+        "K1",
+        "K2",
+        "K3",
+        "K4",
+        "K5",
     ]
     assert batches == [["k1", "k2", "k3", "k4", "k5"]]
 

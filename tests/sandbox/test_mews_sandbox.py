@@ -52,8 +52,9 @@ async def call(http: httpx.AsyncClient, operation: str, body: dict[str, Any]) ->
 
 
 async def get_all(http: httpx.AsyncClient, **body: Any) -> httpx.Response:
-    return await call(http, "customers/getAll", {"Extent": EXTENT, "Limitation": {"Count": 100},
-                                                 **body})
+    return await call(
+        http, "customers/getAll", {"Extent": EXTENT, "Limitation": {"Count": 100}, **body}
+    )
 
 
 def assert_error(response: httpx.Response, status: int, message: str | None = None) -> str:
@@ -103,7 +104,8 @@ async def test_every_response_has_a_request_id(http: httpx.AsyncClient) -> None:
 
 async def test_invalid_json_is_400(http: httpx.AsyncClient) -> None:
     response = await http.post(
-        API + "customers/search", content=b'{"ClientToken": "x",}',
+        API + "customers/search",
+        content=b'{"ClientToken": "x",}',
         headers={"content-type": "application/json"},
     )
     assert_error(response, 400, "Invalid JSON")
@@ -128,8 +130,10 @@ async def test_a_body_that_is_not_declared_json_is_400(http: httpx.AsyncClient) 
         {"ClientToken": DEMO_CLIENT_TOKEN},
         {"ClientToken": DEMO_CLIENT_TOKEN, "AccessToken": "C66EF7B239D24632943D115EDE9CB810-X"},
         # Both tokens exist, but not as a pair.
-        {"ClientToken": "E916C341431C4D28A866AD200152DBD3-A046EB5583FFBE94DE1172237763712",
-         "AccessToken": DEMO_ACCESS_TOKEN},
+        {
+            "ClientToken": "E916C341431C4D28A866AD200152DBD3-A046EB5583FFBE94DE1172237763712",
+            "AccessToken": DEMO_ACCESS_TOKEN,
+        },
     ],
 )
 async def test_missing_or_unknown_tokens_are_401(
@@ -143,8 +147,10 @@ async def test_missing_or_unknown_tokens_are_401(
 async def test_other_configured_token_pairs_are_accepted() -> None:
     sandbox = create_mews_sandbox(tokens=[("ct-2", "at-2")])
     async with mews_http(sandbox) as http:
-        ok = await http.post(API + "customers/search",
-                             json={"ClientToken": "ct-2", "AccessToken": "at-2", "Client": "c"})
+        ok = await http.post(
+            API + "customers/search",
+            json={"ClientToken": "ct-2", "AccessToken": "at-2", "Client": "c"},
+        )
         demo = await http.post(API + "customers/search", json=AUTH)
     assert ok.status_code == 200
     assert_error(demo, 401)
@@ -180,7 +186,9 @@ async def test_rate_limit_is_a_sliding_window_per_access_token() -> None:
     now = [0.0]
     sandbox = create_mews_sandbox(
         tokens=[(DEMO_CLIENT_TOKEN, DEMO_ACCESS_TOKEN), ("ct-2", "at-2")],
-        rate_limit=2, rate_window=30.0, clock=lambda: now[0],
+        rate_limit=2,
+        rate_window=30.0,
+        clock=lambda: now[0],
     )
     other = {"ClientToken": "ct-2", "AccessToken": "at-2", "Client": CLIENT_NAME}
     async with mews_http(sandbox) as http:
@@ -224,9 +232,7 @@ async def test_injected_malformed_answer_is_not_json() -> None:
         orjson.loads(response.content)
 
 
-async def test_calls_are_counted_before_auth(
-    http: httpx.AsyncClient, sandbox: MewsSandbox
-) -> None:
+async def test_calls_are_counted_before_auth(http: httpx.AsyncClient, sandbox: MewsSandbox) -> None:
     await http.post(API + "customers/search", json={})
     await call(http, "accounts/merge", {})
     assert sandbox.control.calls["customers/search"] == 1
@@ -318,12 +324,15 @@ async def test_get_all_pages_with_the_cursor_of_the_oldest_item(
 ) -> None:
     first = await get_all(http, ActivityStates=["Active"], Limitation={"Count": 2})
     cursor = first.json()["Cursor"]
-    second = await get_all(http, ActivityStates=["Active"],
-                           Limitation={"Count": 2, "Cursor": cursor})
-    last = await get_all(http, ActivityStates=["Active"],
-                         Limitation={"Count": 2, "Cursor": second.json()["Cursor"]})
-    end = await get_all(http, ActivityStates=["Active"],
-                        Limitation={"Count": 2, "Cursor": last.json()["Cursor"]})
+    second = await get_all(
+        http, ActivityStates=["Active"], Limitation={"Count": 2, "Cursor": cursor}
+    )
+    last = await get_all(
+        http, ActivityStates=["Active"], Limitation={"Count": 2, "Cursor": second.json()["Cursor"]}
+    )
+    end = await get_all(
+        http, ActivityStates=["Active"], Limitation={"Count": 2, "Cursor": last.json()["Cursor"]}
+    )
     newest_first = [c["Id"] for c in reversed(customers)]
     assert ids(first) == newest_first[:2] and cursor == newest_first[1]
     assert ids(second) == newest_first[2:4]
@@ -332,16 +341,21 @@ async def test_get_all_pages_with_the_cursor_of_the_oldest_item(
 
 
 async def test_get_all_refuses_an_unknown_cursor(http: httpx.AsyncClient) -> None:
-    response = await get_all(http, ActivityStates=["Active"],
-                             Limitation={"Count": 2, "Cursor": str(uuid.uuid4())})
+    response = await get_all(
+        http, ActivityStates=["Active"], Limitation={"Count": 2, "Cursor": str(uuid.uuid4())}
+    )
     assert "Cursor" in assert_error(response, 400)
 
 
 async def test_get_all_extent_customers_false_still_sets_the_cursor(
     http: httpx.AsyncClient, customers: list[dict[str, Any]]
 ) -> None:
-    response = await get_all(http, ActivityStates=["Active"], Limitation={"Count": 2},
-                             Extent={"Customers": False, "Addresses": False})
+    response = await get_all(
+        http,
+        ActivityStates=["Active"],
+        Limitation={"Count": 2},
+        Extent={"Customers": False, "Addresses": False},
+    )
     assert response.json()["Customers"] == []
     assert response.json()["Cursor"] == customers[3]["Id"]
 
@@ -349,8 +363,9 @@ async def test_get_all_extent_customers_false_still_sets_the_cursor(
 async def test_get_all_without_addresses_extent_nulls_the_address(
     http: httpx.AsyncClient, customers: list[dict[str, Any]]
 ) -> None:
-    response = await get_all(http, CustomerIds=[customers[0]["Id"]],
-                             Extent={"Customers": True, "Addresses": False})
+    response = await get_all(
+        http, CustomerIds=[customers[0]["Id"]], Extent={"Customers": True, "Addresses": False}
+    )
     customer = response.json()["Customers"][0]
     assert customer["Address"] is None
     assert customer["AddressId"] == customers[0]["AddressId"]
@@ -378,8 +393,10 @@ async def test_get_all_filters_by_field_values(
 ) -> None:
     target = customers[2]
     for key, value in [
-        ("Emails", target["Email"].upper()), ("FirstNames", target["FirstName"].lower()),
-        ("LoyaltyCodes", target["LoyaltyCode"]), ("CustomerIds", target["Id"]),
+        ("Emails", target["Email"].upper()),
+        ("FirstNames", target["FirstName"].lower()),
+        ("LoyaltyCodes", target["LoyaltyCode"]),
+        ("CustomerIds", target["Id"]),
     ]:
         assert ids(await get_all(http, **{key: [value]})) == [target["Id"]], key
     both = await get_all(http, CustomerIds=[target["Id"]], Emails=[customers[0]["Email"]])
@@ -399,9 +416,14 @@ async def test_get_all_time_intervals_are_half_open_or_an_equality(
 async def test_get_all_activity_states_and_deleted_utc(
     http: httpx.AsyncClient, customers: list[dict[str, Any]], sandbox: MewsSandbox
 ) -> None:
-    merged = await call(http, "customers/merge", {
-        "SourceCustomerId": customers[0]["Id"], "TargetCustomerId": customers[1]["Id"],
-    })
+    merged = await call(
+        http,
+        "customers/merge",
+        {
+            "SourceCustomerId": customers[0]["Id"],
+            "TargetCustomerId": customers[1]["Id"],
+        },
+    )
     assert merged.status_code == 200
     today = datetime.now(UTC)
     window = {
@@ -426,12 +448,15 @@ async def test_get_open_items_answers_items_and_empty_lists() -> None:
     item = mews_order_item(owing["Id"])
     sandbox = create_mews_sandbox([owing, clean], open_items={owing["Id"]: {"OrderItems": [item]}})
     async with mews_http(sandbox) as http:
-        response = await call(http, "customers/getOpenItems",
-                              {"CustomerIds": [owing["Id"], clean["Id"]]})
-    assert response.json() == {"Customers": [
-        {"CustomerId": owing["Id"], "OrderItems": [item], "PaymentItems": []},
-        {"CustomerId": clean["Id"], "OrderItems": [], "PaymentItems": []},
-    ]}
+        response = await call(
+            http, "customers/getOpenItems", {"CustomerIds": [owing["Id"], clean["Id"]]}
+        )
+    assert response.json() == {
+        "Customers": [
+            {"CustomerId": owing["Id"], "OrderItems": [item], "PaymentItems": []},
+            {"CustomerId": clean["Id"], "OrderItems": [], "PaymentItems": []},
+        ]
+    }
 
 
 @pytest.mark.parametrize(
@@ -456,20 +481,36 @@ async def test_get_open_items_validates_ids_and_currency(
         ({"LastName": "Carbone", "OverwriteExisting": "no"}, "OverwriteExisting"),
         ({"LastName": "Carbone", "OverwriteExisting": False, "Title": "Doctor"}, "Title"),
         ({"LastName": "Carbone", "OverwriteExisting": False, "Sex": "X"}, "Sex"),
-        ({"LastName": "Carbone", "OverwriteExisting": False, "Classifications": ["Vip"]},
-         "Classifications"),
+        (
+            {"LastName": "Carbone", "OverwriteExisting": False, "Classifications": ["Vip"]},
+            "Classifications",
+        ),
         ({"LastName": "Carbone", "OverwriteExisting": False, "Options": ["None"]}, "Options"),
         ({"LastName": "Carbone", "OverwriteExisting": False, "Email": "not-an-email"}, "Email"),
-        ({"LastName": "Carbone", "OverwriteExisting": False, "BirthDate": "30/09/1985"},
-         "BirthDate"),
-        ({"LastName": "Carbone", "OverwriteExisting": False, "CarRegistrationNumber": "A" * 256},
-         "CarRegistrationNumber"),
-        ({"LastName": "Carbone", "OverwriteExisting": False, "ItalianLotteryCode": "A" * 16},
-         "ItalianLotteryCode"),
-        ({"LastName": "Carbone", "OverwriteExisting": False, "Address": {"Street": "x"}},
-         "Address"),
-        ({"LastName": "Carbone", "OverwriteExisting": False,
-          "ItalianFiscalCode": {"Value": "x"}}, "ItalianFiscalCode"),
+        (
+            {"LastName": "Carbone", "OverwriteExisting": False, "BirthDate": "30/09/1985"},
+            "BirthDate",
+        ),
+        (
+            {"LastName": "Carbone", "OverwriteExisting": False, "CarRegistrationNumber": "A" * 256},
+            "CarRegistrationNumber",
+        ),
+        (
+            {"LastName": "Carbone", "OverwriteExisting": False, "ItalianLotteryCode": "A" * 16},
+            "ItalianLotteryCode",
+        ),
+        (
+            {"LastName": "Carbone", "OverwriteExisting": False, "Address": {"Street": "x"}},
+            "Address",
+        ),
+        (
+            {
+                "LastName": "Carbone",
+                "OverwriteExisting": False,
+                "ItalianFiscalCode": {"Value": "x"},
+            },
+            "ItalianFiscalCode",
+        ),
     ],
 )
 async def test_add_validates_its_body(
@@ -481,15 +522,30 @@ async def test_add_validates_its_body(
 async def test_add_creates_a_complete_customer(
     http: httpx.AsyncClient, sandbox: MewsSandbox
 ) -> None:
-    response = await call(http, "customers/add", {
-        "Title": "Miss", "FirstName": "Thea", "LastName": "Carbone", "Sex": "Female",
-        "PreferredLanguageCode": "it-IT", "Email": "thea@quotidiano.example",
-        "Classifications": ["Media", "FriendOrFamily"], "Options": ["SendMarketingEmails"],
-        "Address": {"Line1": "Via Antimo 474 Piano 5", "City": "Liborio laziale",
-                    "PostalCode": "30228", "CountryCode": "IT", "CountrySubdivisionCode": "IT-65"},
-        "OverwriteExisting": False, "ItalianLotteryCode": "AB12345",
-        "Passport": {"Number": "YA1234567", "IssuingCountryCode": "IT"},
-    })
+    response = await call(
+        http,
+        "customers/add",
+        {
+            "Title": "Miss",
+            "FirstName": "Thea",
+            "LastName": "Carbone",
+            "Sex": "Female",
+            "PreferredLanguageCode": "it-IT",
+            "Email": "thea@quotidiano.example",
+            "Classifications": ["Media", "FriendOrFamily"],
+            "Options": ["SendMarketingEmails"],
+            "Address": {
+                "Line1": "Via Antimo 474 Piano 5",
+                "City": "Liborio laziale",
+                "PostalCode": "30228",
+                "CountryCode": "IT",
+                "CountrySubdivisionCode": "IT-65",
+            },
+            "OverwriteExisting": False,
+            "ItalianLotteryCode": "AB12345",
+            "Passport": {"Number": "YA1234567", "IssuingCountryCode": "IT"},
+        },
+    )
     assert response.status_code == 200, response.text
     customer = response.json()
     assert uuid.UUID(customer["Id"]) and customer["Number"].isdigit()
@@ -533,13 +589,22 @@ async def test_update_leaves_blank_fields_and_bumps_updated_utc() -> None:
     customer = make_customer(0)
     sandbox = create_mews_sandbox([customer], now=lambda: next(moments))
     async with mews_http(sandbox) as http:
-        response = await call(http, "customers/update", {
-            "CustomerId": customer["Id"], "FirstName": "", "LastName": None, "Phone": "   ",
-            "Occupation": "Editor", "Address": {"City": "Roma", "Line1": ""},
-        })
+        response = await call(
+            http,
+            "customers/update",
+            {
+                "CustomerId": customer["Id"],
+                "FirstName": "",
+                "LastName": None,
+                "Phone": "   ",
+                "Occupation": "Editor",
+                "Address": {"City": "Roma", "Line1": ""},
+            },
+        )
     updated = response.json()
     assert (updated["FirstName"], updated["LastName"]) == (
-        customer["FirstName"], customer["LastName"]
+        customer["FirstName"],
+        customer["LastName"],
     )
     assert updated["Phone"] == customer["Phone"] and updated["Occupation"] == "Editor"
     assert updated["Address"]["City"] == "Roma"
@@ -551,13 +616,24 @@ async def test_update_sets_and_clears_italian_codes_with_update_values() -> None
     customer = make_customer(0, ItalianFiscalCode="ZGNZLR17U72P554F")
     sandbox = create_mews_sandbox([customer])
     async with mews_http(sandbox) as http:
-        response = await call(http, "customers/update", {
-            "CustomerId": customer["Id"], "ItalianFiscalCode": {"Value": None},
-            "ItalianDestinationCode": {"Value": "7654321"}, "ItalianLotteryCode": None,
-        })
-        plain = await call(http, "customers/update", {
-            "CustomerId": customer["Id"], "ItalianFiscalCode": "ZGNZLR17U72P554F",
-        })
+        response = await call(
+            http,
+            "customers/update",
+            {
+                "CustomerId": customer["Id"],
+                "ItalianFiscalCode": {"Value": None},
+                "ItalianDestinationCode": {"Value": "7654321"},
+                "ItalianLotteryCode": None,
+            },
+        )
+        plain = await call(
+            http,
+            "customers/update",
+            {
+                "CustomerId": customer["Id"],
+                "ItalianFiscalCode": "ZGNZLR17U72P554F",
+            },
+        )
     assert response.json()["ItalianFiscalCode"] is None
     assert response.json()["ItalianDestinationCode"] == "7654321"
     assert "ItalianFiscalCode" in assert_error(plain, 400)
@@ -566,12 +642,22 @@ async def test_update_sets_and_clears_italian_codes_with_update_values() -> None
 async def test_update_refuses_an_email_of_another_profile(
     http: httpx.AsyncClient, customers: list[dict[str, Any]]
 ) -> None:
-    response = await call(http, "customers/update", {
-        "CustomerId": customers[0]["Id"], "Email": customers[1]["Email"],
-    })
-    own = await call(http, "customers/update", {
-        "CustomerId": customers[0]["Id"], "Email": customers[0]["Email"],
-    })
+    response = await call(
+        http,
+        "customers/update",
+        {
+            "CustomerId": customers[0]["Id"],
+            "Email": customers[1]["Email"],
+        },
+    )
+    own = await call(
+        http,
+        "customers/update",
+        {
+            "CustomerId": customers[0]["Id"],
+            "Email": customers[0]["Email"],
+        },
+    )
     assert_error(response, 403)
     assert own.status_code == 200
 
@@ -579,12 +665,22 @@ async def test_update_refuses_an_email_of_another_profile(
 async def test_update_replaces_classifications_and_validates_enums(
     http: httpx.AsyncClient, customers: list[dict[str, Any]]
 ) -> None:
-    replaced = await call(http, "customers/update", {
-        "CustomerId": customers[0]["Id"], "Classifications": ["Staff", "Blocklist"],
-    })
-    invalid = await call(http, "customers/update", {
-        "CustomerId": customers[0]["Id"], "Title": "Sir",
-    })
+    replaced = await call(
+        http,
+        "customers/update",
+        {
+            "CustomerId": customers[0]["Id"],
+            "Classifications": ["Staff", "Blocklist"],
+        },
+    )
+    invalid = await call(
+        http,
+        "customers/update",
+        {
+            "CustomerId": customers[0]["Id"],
+            "Title": "Sir",
+        },
+    )
     assert replaced.json()["Classifications"] == ["Staff", "Blocklist"]
     assert "Title" in assert_error(invalid, 400)
 
@@ -607,11 +703,18 @@ PDF = base64.b64encode(b"%PDF-1.0\ntrailer<</Root 1 0 R>>\n").decode()
     ],
 )
 async def test_add_file_validates_its_body(
-    http: httpx.AsyncClient, customers: list[dict[str, Any]], change: dict[str, Any],
+    http: httpx.AsyncClient,
+    customers: list[dict[str, Any]],
+    change: dict[str, Any],
     message_part: str,
 ) -> None:
-    body = {"CustomerId": customers[0]["Id"], "Name": "doc.pdf", "Type": "application/pdf",
-            "Data": PDF, **change}
+    body = {
+        "CustomerId": customers[0]["Id"],
+        "Name": "doc.pdf",
+        "Type": "application/pdf",
+        "Data": PDF,
+        **change,
+    }
     body = {k: v for k, v in body.items() if v is not None}
     assert message_part in assert_error(await call(http, "customers/addFile", body), 400)
 
@@ -619,25 +722,42 @@ async def test_add_file_validates_its_body(
 async def test_add_file_stores_the_file(
     http: httpx.AsyncClient, customers: list[dict[str, Any]], sandbox: MewsSandbox
 ) -> None:
-    response = await call(http, "customers/addFile", {
-        "CustomerId": customers[0]["Id"], "Name": "scan.tiff", "Type": "image/tiff",
-        "Data": PDF,
-    })
+    response = await call(
+        http,
+        "customers/addFile",
+        {
+            "CustomerId": customers[0]["Id"],
+            "Name": "scan.tiff",
+            "Type": "image/tiff",
+            "Data": PDF,
+        },
+    )
     assert set(response.json()) == {"FileId"}
-    assert sandbox.files == [{
-        "FileId": response.json()["FileId"], "CustomerId": customers[0]["Id"],
-        "Name": "scan.tiff", "Type": "image/tiff", "Data": base64.b64decode(PDF),
-    }]
+    assert sandbox.files == [
+        {
+            "FileId": response.json()["FileId"],
+            "CustomerId": customers[0]["Id"],
+            "Name": "scan.tiff",
+            "Type": "image/tiff",
+            "Data": base64.b64decode(PDF),
+        }
+    ]
 
 
 async def test_a_body_over_the_size_limit_is_413() -> None:
     customer = make_customer(0)
     sandbox = create_mews_sandbox([customer], max_body_bytes=2048)
     async with mews_http(sandbox) as http:
-        response = await call(http, "customers/addFile", {
-            "CustomerId": customer["Id"], "Name": "big.png", "Type": "image/png",
-            "Data": base64.b64encode(b"\0" * 4096).decode(),
-        })
+        response = await call(
+            http,
+            "customers/addFile",
+            {
+                "CustomerId": customer["Id"],
+                "Name": "big.png",
+                "Type": "image/png",
+                "Data": base64.b64encode(b"\0" * 4096).decode(),
+            },
+        )
     assert_error(response, 413)
     assert sandbox.files == []
 
@@ -649,8 +769,9 @@ async def test_a_body_over_the_size_limit_is_413() -> None:
 def hotel() -> MewsSandbox:
     guest = make_customer(0, FirstName="Thea", LastName="Carbone")
     companion = make_customer(1, FirstName="Marco", LastName="Carbone")
-    paymaster = make_customer(2, FirstName="", LastName="Tour Group Carbone",
-                              Classifications=["PaymasterAccount"])
+    paymaster = make_customer(
+        2, FirstName="", LastName="Tour Group Carbone", Classifications=["PaymasterAccount"]
+    )
     expected = make_customer(3, FirstName="Thea", LastName="Rossi")
     departed = make_customer(4, FirstName="Thea", LastName="Bianchi", IsActive=False)
     return create_mews_sandbox(
@@ -669,15 +790,19 @@ async def search(sandbox: MewsSandbox, **body: Any) -> list[tuple[str, str | Non
     assert response.status_code == 200, response.text
     assert response.json()["Documents"] is None
     return [
-        (r["Customer"]["FirstName"] + " " + r["Customer"]["LastName"],
-         r["Reservation"]["AssignedResourceId"] if r["Reservation"] else None)
+        (
+            r["Customer"]["FirstName"] + " " + r["Customer"]["LastName"],
+            r["Reservation"]["AssignedResourceId"] if r["Reservation"] else None,
+        )
         for r in response.json()["Customers"]
     ]
 
 
 async def test_search_finds_checked_in_members_and_paymasters_by_name(hotel: MewsSandbox) -> None:
     assert await search(hotel, Name="carbone") == [
-        ("Marco Carbone", "r-101"), ("Thea Carbone", "r-101"), (" Tour Group Carbone", None),
+        ("Marco Carbone", "r-101"),
+        ("Thea Carbone", "r-101"),
+        (" Tour Group Carbone", None),
     ]
     assert await search(hotel, Name="thea carb") == [("Thea Carbone", "r-101")]
     assert await search(hotel, Name="Thea") == [("Thea Carbone", "r-101")]
@@ -685,16 +810,22 @@ async def test_search_finds_checked_in_members_and_paymasters_by_name(hotel: Mew
 
 async def test_search_by_resource_returns_the_members_staying_there(hotel: MewsSandbox) -> None:
     assert await search(hotel, ResourceId="r-101", Name=None) == [
-        ("Marco Carbone", "r-101"), ("Thea Carbone", "r-101"),
+        ("Marco Carbone", "r-101"),
+        ("Thea Carbone", "r-101"),
     ]
     assert await search(hotel, ResourceId="r-102") == []
 
 
 async def test_search_extent_without_addresses_nulls_them(hotel: MewsSandbox) -> None:
     async with mews_http(hotel) as http:
-        response = await call(http, "customers/search", {
-            "Name": "Thea", "Extent": {"Customers": True, "Addresses": False},
-        })
+        response = await call(
+            http,
+            "customers/search",
+            {
+                "Name": "Thea",
+                "Extent": {"Customers": True, "Addresses": False},
+            },
+        )
     assert response.json()["Customers"][0]["Customer"]["Address"] is None
 
 
@@ -721,16 +852,28 @@ async def test_merge_needs_two_different_existing_customers(
 async def test_merge_marks_the_source_merged_into_the_target(
     http: httpx.AsyncClient, customers: list[dict[str, Any]], sandbox: MewsSandbox
 ) -> None:
-    response = await call(http, "customers/merge", {
-        "SourceCustomerId": customers[0]["Id"], "TargetCustomerId": customers[1]["Id"],
-    })
-    again = await call(http, "customers/merge", {
-        "SourceCustomerId": customers[0]["Id"], "TargetCustomerId": customers[1]["Id"],
-    })
+    response = await call(
+        http,
+        "customers/merge",
+        {
+            "SourceCustomerId": customers[0]["Id"],
+            "TargetCustomerId": customers[1]["Id"],
+        },
+    )
+    again = await call(
+        http,
+        "customers/merge",
+        {
+            "SourceCustomerId": customers[0]["Id"],
+            "TargetCustomerId": customers[1]["Id"],
+        },
+    )
     assert response.json() == {}
     source = sandbox.customers[customers[0]["Id"]]
     assert (source["IsActive"], source["ActivityState"], source["MergeTargetId"]) == (
-        False, "Deleted", customers[1]["Id"]
+        False,
+        "Deleted",
+        customers[1]["Id"],
     )
     assert_error(again, 400)
 
@@ -738,14 +881,24 @@ async def test_merge_marks_the_source_merged_into_the_target(
 async def test_accounts_merge_merges_every_listed_source(
     http: httpx.AsyncClient, customers: list[dict[str, Any]], sandbox: MewsSandbox
 ) -> None:
-    response = await call(http, "accounts/merge", {"AccountMergeParameters": [{
-        "AccountType": "Customer",
-        "SourceAccountIds": [customers[0]["Id"], customers[1]["Id"]],
-        "TargetAccountId": customers[2]["Id"],
-    }]})
+    response = await call(
+        http,
+        "accounts/merge",
+        {
+            "AccountMergeParameters": [
+                {
+                    "AccountType": "Customer",
+                    "SourceAccountIds": [customers[0]["Id"], customers[1]["Id"]],
+                    "TargetAccountId": customers[2]["Id"],
+                }
+            ]
+        },
+    )
     assert response.json() == {}
     assert [sandbox.customers[c["Id"]]["MergeTargetId"] for c in customers[:3]] == [
-        customers[2]["Id"], customers[2]["Id"], None,
+        customers[2]["Id"],
+        customers[2]["Id"],
+        None,
     ]
 
 
@@ -758,14 +911,24 @@ async def test_accounts_merge_merges_every_listed_source(
         [{"AccountType": "Company", "SourceAccountIds": ["s"], "TargetAccountId": "t"}],
         [{"AccountType": "Customer", "SourceAccountIds": [], "TargetAccountId": "t"}],
         [{"AccountType": "Customer", "SourceAccountIds": ["t"], "TargetAccountId": "t"}],
-        [{"AccountType": "Customer", "SourceAccountIds": ["s"], "TargetAccountId": "t",
-          "Extra": True}],
-        [{"AccountType": "Customer", "SourceAccountIds": ["s"], "TargetAccountId": "t"},
-         {"AccountType": "Customer", "SourceAccountIds": ["s"], "TargetAccountId": "u"}],
+        [
+            {
+                "AccountType": "Customer",
+                "SourceAccountIds": ["s"],
+                "TargetAccountId": "t",
+                "Extra": True,
+            }
+        ],
+        [
+            {"AccountType": "Customer", "SourceAccountIds": ["s"], "TargetAccountId": "t"},
+            {"AccountType": "Customer", "SourceAccountIds": ["s"], "TargetAccountId": "u"},
+        ],
     ],
 )
 async def test_accounts_merge_validates_every_merge_before_applying_any(
-    http: httpx.AsyncClient, customers: list[dict[str, Any]], sandbox: MewsSandbox,
+    http: httpx.AsyncClient,
+    customers: list[dict[str, Any]],
+    sandbox: MewsSandbox,
     parameters: list[dict[str, Any]] | None,
 ) -> None:
     real = {"s": customers[0]["Id"], "t": customers[1]["Id"], "u": customers[2]["Id"]}

@@ -68,9 +68,17 @@ async def every_page(http: httpx.AsyncClient, count: int, **filters: Any) -> lis
         limitation: dict[str, Any] = {"Count": count}
         if cursor is not None:
             limitation["Cursor"] = cursor
-        page = (await call(http, "customers/getAll", {
-            "Extent": EXTENT, "Limitation": limitation, **filters,
-        })).json()
+        page = (
+            await call(
+                http,
+                "customers/getAll",
+                {
+                    "Extent": EXTENT,
+                    "Limitation": limitation,
+                    **filters,
+                },
+            )
+        ).json()
         found += [c["Id"] for c in page["Customers"]]
         if len(page["Customers"]) < count:
             return found
@@ -80,6 +88,7 @@ async def every_page(http: httpx.AsyncClient, count: int, **filters: Any) -> lis
 
 def newest_first(guests: list[dict[str, Any]]) -> list[str]:
     """The documented order, computed from the records: CreatedUtc, then Id, descending."""
+
     def key(guest: dict[str, Any]) -> tuple[datetime, str]:
         return parse_utc(guest["CreatedUtc"]) or datetime.min.replace(tzinfo=UTC), guest["Id"]
 
@@ -93,9 +102,9 @@ async def test_get_all_by_ids_pages_newest_first_like_the_records_say(
     asked = [g["Id"] for g in chosen] + [chosen[0]["Id"], "no-such-id"]  # a repeat, an unknown
     active = [g for g in chosen if g["IsActive"]]
     assert await every_page(http, 4, CustomerIds=asked) == newest_first(chosen)
-    assert await every_page(
-        http, 3, CustomerIds=asked, ActivityStates=["Active"]
-    ) == newest_first(active)
+    assert await every_page(http, 3, CustomerIds=asked, ActivityStates=["Active"]) == newest_first(
+        active
+    )
 
 
 async def test_get_all_by_emails_matches_case_insensitively_across_pages(
@@ -121,14 +130,27 @@ async def test_get_all_by_email_follows_updates_and_adds(
     http: httpx.AsyncClient, guests: list[dict[str, Any]]
 ) -> None:
     guest = guests[2]
-    await call(http, "customers/update", {
-        "CustomerId": guest["Id"], "Email": "thea.new@quotidiano.example",
-    })
+    await call(
+        http,
+        "customers/update",
+        {
+            "CustomerId": guest["Id"],
+            "Email": "thea.new@quotidiano.example",
+        },
+    )
     assert await every_page(http, 10, Emails=[guest["Email"]]) == []
     assert await every_page(http, 10, Emails=["THEA.NEW@quotidiano.example"]) == [guest["Id"]]
-    added = (await call(http, "customers/add", {
-        "LastName": "Nuova", "Email": "nuova@quotidiano.example", "OverwriteExisting": False,
-    })).json()
+    added = (
+        await call(
+            http,
+            "customers/add",
+            {
+                "LastName": "Nuova",
+                "Email": "nuova@quotidiano.example",
+                "OverwriteExisting": False,
+            },
+        )
+    ).json()
     assert await every_page(http, 10, Emails=["nuova@quotidiano.example"]) == [added["Id"]]
     # The newest guest comes first when walking everyone, too.
     assert (await every_page(http, 100, ActivityStates=["Active"]))[0] == added["Id"]
@@ -138,9 +160,16 @@ async def test_get_all_updated_utc_filter_follows_updates(
     http: httpx.AsyncClient, guests: list[dict[str, Any]]
 ) -> None:
     guest = guests[4]
-    updated = (await call(http, "customers/update", {
-        "CustomerId": guest["Id"], "Notes": "Late arrival",
-    })).json()["UpdatedUtc"]
+    updated = (
+        await call(
+            http,
+            "customers/update",
+            {
+                "CustomerId": guest["Id"],
+                "Notes": "Late arrival",
+            },
+        )
+    ).json()["UpdatedUtc"]
     window = {"StartUtc": updated, "EndUtc": updated}
     assert await every_page(http, 10, UpdatedUtc=window) == [guest["Id"]]
 
@@ -158,9 +187,14 @@ async def test_search_follows_paymaster_classification_updates() -> None:
             return [r["Customer"]["Id"] for r in response.json()["Customers"]]
 
         assert await found() == [guest["Id"]]
-        await call(http, "customers/update", {
-            "CustomerId": group["Id"], "Classifications": ["PaymasterAccount"],
-        })
+        await call(
+            http,
+            "customers/update",
+            {
+                "CustomerId": group["Id"],
+                "Classifications": ["PaymasterAccount"],
+            },
+        )
         assert await found() == [guest["Id"], group["Id"]]
         await call(http, "customers/update", {"CustomerId": group["Id"], "Classifications": []})
         assert await found() == [guest["Id"]]

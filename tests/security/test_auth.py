@@ -109,8 +109,11 @@ async def test_keys_are_compared_in_constant_time_against_every_key(
         ("GET", "/readyz", {}),
         ("GET", "/graphql", {"accept": "text/html"}),
         ("GET", "/graphiql/static/graphiql-init.js", {}),
-        ("POST", "/sandbox/fullwhere/partners/customer/list?page=1&limit=1",
-         {"x-api-key": "demo-key", "x-api-secret": "demo-secret"}),
+        (
+            "POST",
+            "/sandbox/fullwhere/partners/customer/list?page=1&limit=1",
+            {"x-api-key": "demo-key", "x-api-secret": "demo-secret"},
+        ),
     ],
 )
 async def test_open_paths_need_no_key(

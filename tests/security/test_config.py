@@ -62,15 +62,17 @@ def test_limits_have_defaults_that_allow_fifty_aliased_customers() -> None:
 
 
 def test_limits_come_from_the_environment() -> None:
-    settings = load_settings({
-        "GATEWAY_MAX_QUERY_DEPTH": "8",
-        "GATEWAY_MAX_ALIASES": "0",
-        "GATEWAY_MAX_TOKENS": "900",
-        "GATEWAY_MAX_ROOT_FIELDS": "5",
-        "GATEWAY_MAX_BATCH_ITEMS": "100",
-        "GATEWAY_MAX_BODY_BYTES": "65536",
-        "GATEWAY_INTROSPECTION": "false",
-    })
+    settings = load_settings(
+        {
+            "GATEWAY_MAX_QUERY_DEPTH": "8",
+            "GATEWAY_MAX_ALIASES": "0",
+            "GATEWAY_MAX_TOKENS": "900",
+            "GATEWAY_MAX_ROOT_FIELDS": "5",
+            "GATEWAY_MAX_BATCH_ITEMS": "100",
+            "GATEWAY_MAX_BODY_BYTES": "65536",
+            "GATEWAY_INTROSPECTION": "false",
+        }
+    )
     assert (settings.max_query_depth, settings.max_aliases, settings.max_tokens) == (8, 0, 900)
     assert (settings.max_root_fields, settings.max_batch_items) == (5, 100)
     assert settings.max_body_bytes == 65536

@@ -23,8 +23,7 @@ LEAKY = (
 
 def gateway_records(caplog: pytest.LogCaptureFixture, request_id: str) -> list[logging.LogRecord]:
     return [
-        r for r in caplog.records
-        if r.name.startswith("gateway") and request_id in r.getMessage()
+        r for r in caplog.records if r.name.startswith("gateway") and request_id in r.getMessage()
     ]
 
 
@@ -70,10 +69,12 @@ async def test_an_exception_escaping_the_endpoint_is_a_json_500_with_the_request
     assert response.status_code == 500
     request_id = response.headers["x-request-id"]
     assert response.json() == {
-        "errors": [{
-            "message": "Internal server error; quote the request id when reporting it",
-            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        }]
+        "errors": [
+            {
+                "message": "Internal server error; quote the request id when reporting it",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            }
+        ]
     }
     [record] = gateway_records(caplog, request_id)
     assert record.levelno == logging.ERROR and "POST /graphql failed" in record.getMessage()
@@ -111,7 +112,12 @@ def test_the_redactor_replaces_secrets_in_messages_arguments_and_tracebacks() ->
         raise ValueError("failed with s3cr3t-value")
     except ValueError:
         record = logging.LogRecord(
-            "t", logging.ERROR, __file__, 1, "token %s in %s", ("s3cr3t-value", "a%2Fb%20c"),
+            "t",
+            logging.ERROR,
+            __file__,
+            1,
+            "token %s in %s",
+            ("s3cr3t-value", "a%2Fb%20c"),
             exc_info=__import__("sys").exc_info(),
         )
     redactor.filter(record)

@@ -188,8 +188,9 @@ async def test_a_batch_over_the_limit_is_refused_before_anything_is_sent(
     configured: GatewayFactory,
 ) -> None:
     gateway = await configured({"GATEWAY_MAX_BATCH_ITEMS": "2"})
-    people = [{"firstName": f"P{i}", "lastName": "Batch", "email": f"p{i}@example.com"}
-              for i in range(3)]
+    people = [
+        {"firstName": f"P{i}", "lastName": "Batch", "email": f"p{i}@example.com"} for i in range(3)
+    ]
     result = await gateway.post(IMPORT, {"input": people})
     [error] = result["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -37,9 +37,11 @@ def test_no_response_or_log_line_of_the_suite_holds_a_credential(
 def test_the_scan_catches_a_credential_in_a_response_or_a_log_line() -> None:
     scan = CredentialScan()
     scan.check_response("POST /graphql", b'{"errors": [{"message": "bad demo-secret"}]}')
-    record = logging.LogRecord("t", logging.ERROR, __file__, 1, "token %s", (
-        DEMO_MEWS_CLIENT_TOKEN,), None)
+    record = logging.LogRecord(
+        "t", logging.ERROR, __file__, 1, "token %s", (DEMO_MEWS_CLIENT_TOKEN,), None
+    )
     _LogRecorder(scan).emit(record)
     assert scan.leaks == [
-        "response to POST /graphql: demo…", f"log record of t: {DEMO_MEWS_CLIENT_TOKEN[:4]}…"
+        "response to POST /graphql: demo…",
+        f"log record of t: {DEMO_MEWS_CLIENT_TOKEN[:4]}…",
     ]

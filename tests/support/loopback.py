@@ -26,7 +26,11 @@ def serve_loopback(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 until the block ends; yields its base URL."""
     port = _free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
         timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)

@@ -25,8 +25,18 @@ BASE_URL = "http://mews.test"
 EPOCH = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
 _FIRST = ["Thea", "John", "Amélie", "Lukas", "Sofia", "Jan", "Marta", "Oliver", "Inès", "Pavel"]
-_LAST = ["Carbone", "Smith", "Dubois", "Novák", "Rossi", "Müller", "Svoboda", "García", "Berg",
-         "Kowalski"]
+_LAST = [
+    "Carbone",
+    "Smith",
+    "Dubois",
+    "Novák",
+    "Rossi",
+    "Müller",
+    "Svoboda",
+    "García",
+    "Berg",
+    "Kowalski",
+]
 
 
 def utc(moment: datetime) -> str:
@@ -147,8 +157,10 @@ def make_reservation(
         "AdultCount": 1 + len(companion_ids),
         "ChildCount": 0,
         "PersonCounts": [
-            {"AgeCategoryId": "1f67644f-052d-4863-acdf-ae1600c60ca0",
-             "Count": 1 + len(companion_ids)},
+            {
+                "AgeCategoryId": "1f67644f-052d-4863-acdf-ae1600c60ca0",
+                "Count": 1 + len(companion_ids),
+            },
         ],
         "OwnerId": owner_id,
         "CustomerId": owner_id,
@@ -191,7 +203,8 @@ async def mews_client(
             responses.append(response)
 
     hooks: dict[str, list[Callable[..., Any]]] = {
-        "request": [record_request], "response": [record_response],
+        "request": [record_request],
+        "response": [record_response],
     }
     async with mews_http(sandbox, event_hooks=hooks) as http:
         yield MewsClient(http, credentials)

@@ -40,8 +40,13 @@ ADD_PARAMETERS: Any = {
     "LastName": "Carbone",
     "BirthDate": "1985-09-30",
     "Email": "thea@quotidiano.example",
-    "Address": {"Line1": "Via Antimo 474 Piano 5", "City": "Liborio laziale",
-                "PostalCode": "30228", "CountryCode": "IT", "CountrySubdivisionCode": "IT-65"},
+    "Address": {
+        "Line1": "Via Antimo 474 Piano 5",
+        "City": "Liborio laziale",
+        "PostalCode": "30228",
+        "CountryCode": "IT",
+        "CountrySubdivisionCode": "IT-65",
+    },
     "Classifications": ["Media", "FriendOrFamily"],
     "Options": ["SendMarketingEmails"],
     "OverwriteExisting": False,
@@ -61,7 +66,8 @@ class Recording:
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         return httpx.Response(
-            200, content=orjson.dumps(self.answer),
+            200,
+            content=orjson.dumps(self.answer),
             headers={"Content-Type": "application/json", "Request-Id": "req-1"},
         )
 
@@ -107,13 +113,17 @@ async def test_get_all_request(connect: Connect) -> None:
     page = await client.get_all(
         {"Emails": ["j.smith@example.com"], "ActivityStates": ["Active"]}, count=10
     )
-    assert_request(recording.only, "/api/connector/v1/customers/getAll", {
-        **AUTH,
-        "Emails": ["j.smith@example.com"],
-        "ActivityStates": ["Active"],
-        "Extent": {"Customers": True, "Addresses": True, "Documents": False},
-        "Limitation": {"Count": 10},
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/getAll",
+        {
+            **AUTH,
+            "Emails": ["j.smith@example.com"],
+            "ActivityStates": ["Active"],
+            "Extent": {"Customers": True, "Addresses": True, "Documents": False},
+            "Limitation": {"Count": 10},
+        },
+    )
     assert page["Customers"][0]["Email"] == "j.smith@example.com"
     assert page["Cursor"] == "fadd5bb6-b428-45d5-94f8-fd0d89fece6d"
 
@@ -123,34 +133,49 @@ async def test_get_all_request_with_cursor_and_extent(
 ) -> None:
     client, recording = connect(DOC_GET_ALL)
     interval: MewsTimeInterval = {
-        "StartUtc": "2018-01-01T00:00:00Z", "EndUtc": "2018-01-30T00:00:00Z"
+        "StartUtc": "2018-01-01T00:00:00Z",
+        "EndUtc": "2018-01-30T00:00:00Z",
     }
     await client.get_all(
-        {"CreatedUtc": interval}, count=100, cursor="e7f26210-10e7-462e-9da8-ae8300be8ab7",
+        {"CreatedUtc": interval},
+        count=100,
+        cursor="e7f26210-10e7-462e-9da8-ae8300be8ab7",
         extent={"Customers": True, "Documents": False, "Addresses": False},
     )
-    assert_request(recording.only, "/api/connector/v1/customers/getAll", {
-        **AUTH,
-        "CreatedUtc": {"StartUtc": "2018-01-01T00:00:00Z", "EndUtc": "2018-01-30T00:00:00Z"},
-        "Extent": {"Customers": True, "Documents": False, "Addresses": False},
-        "Limitation": {"Cursor": "e7f26210-10e7-462e-9da8-ae8300be8ab7", "Count": 100},
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/getAll",
+        {
+            **AUTH,
+            "CreatedUtc": {"StartUtc": "2018-01-01T00:00:00Z", "EndUtc": "2018-01-30T00:00:00Z"},
+            "Extent": {"Customers": True, "Documents": False, "Addresses": False},
+            "Limitation": {"Cursor": "e7f26210-10e7-462e-9da8-ae8300be8ab7", "Count": 100},
+        },
+    )
 
 
 async def test_get_by_ids_request(connect: Connect) -> None:
     client, recording = connect(DOC_GET_ALL)
-    found = await client.get_by_ids([
-        "fadd5bb6-b428-45d5-94f8-fd0d89fece6d", "bccdafd1-3e44-439d-861f-341526b597a9",
-        "fadd5bb6-b428-45d5-94f8-fd0d89fece6d",
-    ])
-    assert_request(recording.only, "/api/connector/v1/customers/getAll", {
-        **AUTH,
-        "CustomerIds": [
-            "fadd5bb6-b428-45d5-94f8-fd0d89fece6d", "bccdafd1-3e44-439d-861f-341526b597a9",
-        ],
-        "Extent": {"Customers": True, "Addresses": True, "Documents": False},
-        "Limitation": {"Count": 2},
-    })
+    found = await client.get_by_ids(
+        [
+            "fadd5bb6-b428-45d5-94f8-fd0d89fece6d",
+            "bccdafd1-3e44-439d-861f-341526b597a9",
+            "fadd5bb6-b428-45d5-94f8-fd0d89fece6d",
+        ]
+    )
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/getAll",
+        {
+            **AUTH,
+            "CustomerIds": [
+                "fadd5bb6-b428-45d5-94f8-fd0d89fece6d",
+                "bccdafd1-3e44-439d-861f-341526b597a9",
+            ],
+            "Extent": {"Customers": True, "Addresses": True, "Documents": False},
+            "Limitation": {"Count": 2},
+        },
+    )
     assert [c["Id"] for c in found] == ["fadd5bb6-b428-45d5-94f8-fd0d89fece6d"]
 
 
@@ -159,12 +184,16 @@ async def test_get_by_emails_request(
 ) -> None:
     client, recording = connect(DOC_GET_ALL)
     await client.get_by_emails(["j.smith@example.com"])
-    assert_request(recording.only, "/api/connector/v1/customers/getAll", {
-        **AUTH,
-        "Emails": ["j.smith@example.com"],
-        "Extent": {"Customers": True, "Addresses": True, "Documents": False},
-        "Limitation": {"Count": 1000},
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/getAll",
+        {
+            **AUTH,
+            "Emails": ["j.smith@example.com"],
+            "Extent": {"Customers": True, "Addresses": True, "Documents": False},
+            "Limitation": {"Count": 1000},
+        },
+    )
 
 
 async def test_get_open_items_request(
@@ -172,9 +201,15 @@ async def test_get_open_items_request(
 ) -> None:
     client, recording = connect(DOC_OPEN_ITEMS)
     items = await client.get_open_items(["2a1a4315-7e6f-4131-af21-402cec59b8b9"], currency="GBP")
-    assert_request(recording.only, "/api/connector/v1/customers/getOpenItems", {
-        **AUTH, "CustomerIds": ["2a1a4315-7e6f-4131-af21-402cec59b8b9"], "Currency": "GBP",
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/getOpenItems",
+        {
+            **AUTH,
+            "CustomerIds": ["2a1a4315-7e6f-4131-af21-402cec59b8b9"],
+            "Currency": "GBP",
+        },
+    )
     assert items[0]["OrderItems"][0]["Data"]["Discriminator"] == "Rebate"
 
 
@@ -183,20 +218,29 @@ async def test_get_open_items_request_without_currency(
 ) -> None:
     client, recording = connect(DOC_OPEN_ITEMS)
     await client.get_open_items(["2a1a4315-7e6f-4131-af21-402cec59b8b9"])
-    assert_request(recording.only, "/api/connector/v1/customers/getOpenItems", {
-        **AUTH, "CustomerIds": ["2a1a4315-7e6f-4131-af21-402cec59b8b9"],
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/getOpenItems",
+        {
+            **AUTH,
+            "CustomerIds": ["2a1a4315-7e6f-4131-af21-402cec59b8b9"],
+        },
+    )
 
 
 async def test_add_request(connect: Connect) -> None:
     client, recording = connect(DOC_ADDED)
     customer = await client.add(ADD_PARAMETERS)
-    assert_request(recording.only, "/api/connector/v1/customers/add", {
-        "ClientToken": "contract-client-token",
-        "AccessToken": "contract-access-token",
-        "Client": "Sample Client 1.0.0",
-        **ADD_PARAMETERS,
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/add",
+        {
+            "ClientToken": "contract-client-token",
+            "AccessToken": "contract-access-token",
+            "Client": "Sample Client 1.0.0",
+            **ADD_PARAMETERS,
+        },
+    )
     assert customer["Id"] == "99b4f0af-9558-463b-8452-07a9bc414708"
 
 
@@ -212,45 +256,61 @@ async def test_add_request_cannot_override_the_auth_keys(
 
 async def test_update_request(connect: Connect) -> None:
     client, recording = connect(DOC_UPDATED)
-    await client.update({
-        "CustomerId": "99b4f0af-9558-463b-8452-07a9bc414708",
-        "Phone": "+39 06 555 5555",
-        "ItalianDestinationCode": {"Value": "7654321"},
-        "ItalianFiscalCode": {"Value": None},
-    })
-    assert_request(recording.only, "/api/connector/v1/customers/update", {
-        **AUTH,
-        "CustomerId": "99b4f0af-9558-463b-8452-07a9bc414708",
-        "Phone": "+39 06 555 5555",
-        "ItalianDestinationCode": {"Value": "7654321"},
-        "ItalianFiscalCode": {"Value": None},
-    })
+    await client.update(
+        {
+            "CustomerId": "99b4f0af-9558-463b-8452-07a9bc414708",
+            "Phone": "+39 06 555 5555",
+            "ItalianDestinationCode": {"Value": "7654321"},
+            "ItalianFiscalCode": {"Value": None},
+        }
+    )
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/update",
+        {
+            **AUTH,
+            "CustomerId": "99b4f0af-9558-463b-8452-07a9bc414708",
+            "Phone": "+39 06 555 5555",
+            "ItalianDestinationCode": {"Value": "7654321"},
+            "ItalianFiscalCode": {"Value": None},
+        },
+    )
 
 
 async def test_add_file_request(connect: Connect) -> None:
     client, recording = connect(DOC_FILE)
     file_id = await client.add_file(
-        customer_id="3fa85f64-5717-4562-b3fc-2c963f66afa6", name="document.pdf",
-        mime_type="application/pdf", data="JVBERi0xLjAK",
+        customer_id="3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        name="document.pdf",
+        mime_type="application/pdf",
+        data="JVBERi0xLjAK",
     )
-    assert_request(recording.only, "/api/connector/v1/customers/addFile", {
-        **AUTH,
-        "CustomerId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-        "Name": "document.pdf",
-        "Type": "application/pdf",
-        "Data": "JVBERi0xLjAK",
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/addFile",
+        {
+            **AUTH,
+            "CustomerId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            "Name": "document.pdf",
+            "Type": "application/pdf",
+            "Data": "JVBERi0xLjAK",
+        },
+    )
     assert file_id == "f039f5b4-ff18-4510-9086-92b14a68ed78"
 
 
 async def test_search_request(connect: Connect) -> None:
     client, recording = connect(DOC_SEARCH)
     results = await client.search(name="Smith")
-    assert_request(recording.only, "/api/connector/v1/customers/search", {
-        **AUTH,
-        "Name": "Smith",
-        "Extent": {"Customers": True, "Addresses": True, "Documents": False},
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/search",
+        {
+            **AUTH,
+            "Name": "Smith",
+            "Extent": {"Customers": True, "Addresses": True, "Documents": False},
+        },
+    )
     assert results[0]["Customer"]["LastName"] == "Smith" and results[0]["Reservation"] is None
 
 
@@ -259,11 +319,15 @@ async def test_search_request_by_resource(
 ) -> None:
     client, recording = connect(DOC_SEARCH)
     await client.search(resource_id="5ee074b1-6c86-48e8-915f-c7aa4702086f")
-    assert_request(recording.only, "/api/connector/v1/customers/search", {
-        **AUTH,
-        "ResourceId": "5ee074b1-6c86-48e8-915f-c7aa4702086f",
-        "Extent": {"Customers": True, "Addresses": True, "Documents": False},
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/search",
+        {
+            **AUTH,
+            "ResourceId": "5ee074b1-6c86-48e8-915f-c7aa4702086f",
+            "Extent": {"Customers": True, "Addresses": True, "Documents": False},
+        },
+    )
 
 
 async def test_merge_request(connect: Connect) -> None:
@@ -271,11 +335,15 @@ async def test_merge_request(connect: Connect) -> None:
     await client.merge(
         "e11801ff-4148-4010-87f3-0d111e2893e3", "35d4b117-4e60-44a3-9580-c582117eff98"
     )
-    assert_request(recording.only, "/api/connector/v1/customers/merge", {
-        **AUTH,
-        "SourceCustomerId": "e11801ff-4148-4010-87f3-0d111e2893e3",
-        "TargetCustomerId": "35d4b117-4e60-44a3-9580-c582117eff98",
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/customers/merge",
+        {
+            **AUTH,
+            "SourceCustomerId": "e11801ff-4148-4010-87f3-0d111e2893e3",
+            "TargetCustomerId": "35d4b117-4e60-44a3-9580-c582117eff98",
+        },
+    )
 
 
 async def test_merge_accounts_request(
@@ -285,14 +353,20 @@ async def test_merge_accounts_request(
     await client.merge_accounts(
         "7799f19a-c9c9-42bf-968f-a759e3ea1ea6", "49b2abd4-df58-4f1d-bead-0fa6342f8a78"
     )
-    assert_request(recording.only, "/api/connector/v1/accounts/merge", {
-        **AUTH,
-        "AccountMergeParameters": [{
-            "AccountType": "Customer",
-            "SourceAccountIds": ["7799f19a-c9c9-42bf-968f-a759e3ea1ea6"],
-            "TargetAccountId": "49b2abd4-df58-4f1d-bead-0fa6342f8a78",
-        }],
-    })
+    assert_request(
+        recording.only,
+        "/api/connector/v1/accounts/merge",
+        {
+            **AUTH,
+            "AccountMergeParameters": [
+                {
+                    "AccountType": "Customer",
+                    "SourceAccountIds": ["7799f19a-c9c9-42bf-968f-a759e3ea1ea6"],
+                    "TargetAccountId": "49b2abd4-df58-4f1d-bead-0fa6342f8a78",
+                }
+            ],
+        },
+    )
 
 
 async def test_paths_keep_a_base_url_prefix() -> None:

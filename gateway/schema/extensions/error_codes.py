@@ -33,23 +33,36 @@ def code_error(error: GraphQLError, request_id: str) -> GraphQLError:
         # Parse, validation and coercion errors: the request is wrong. Variable coercion
         # wraps the scalar's own exception, but has no path: nothing has executed yet.
         return GraphQLError(
-            error.message, error.nodes, error.source, error.positions, error.path,
+            error.message,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
             extensions={"code": "BAD_USER_INPUT"},
         )
     extensions = error_extensions(original)
     if extensions is None:
         logger.error(
             "unexpected error (request id %s) at %s: %s",
-            request_id, error.path, type(original).__name__,
+            request_id,
+            error.path,
+            type(original).__name__,
             exc_info=(type(original), original, original.__traceback__),
         )
         return GraphQLError(
             INTERNAL_ERROR_MESSAGE,
-            error.nodes, error.source, error.positions, error.path,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
     return GraphQLError(
-        public_message(original), error.nodes, error.source, error.positions, error.path,
+        public_message(original),
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
         extensions=extensions,
     )
 

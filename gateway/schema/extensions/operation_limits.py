@@ -117,9 +117,7 @@ def refusals(shape: Shape, limits: Limits) -> list[str]:
     if shape.aliases > limits.max_aliases:
         messages.append(f"{shape.aliases} aliases exceed the limit of {limits.max_aliases}")
     if shape.fields > limits.max_root_fields:
-        messages.append(
-            f"{shape.fields} root fields exceed the limit of {limits.max_root_fields}"
-        )
+        messages.append(f"{shape.fields} root fields exceed the limit of {limits.max_root_fields}")
     return messages
 
 
@@ -134,16 +132,19 @@ def limits_rule(limits: Limits) -> type[ValidationRule]:
             self, node: OperationDefinitionNode, *_args: Any
         ) -> VisitorAction:
             if self.measure is None:
-                self.measure = _Measure({
-                    d.name.value: d
-                    for d in self.context.document.definitions
-                    if isinstance(d, FragmentDefinitionNode)
-                })
+                self.measure = _Measure(
+                    {
+                        d.name.value: d
+                        for d in self.context.document.definitions
+                        if isinstance(d, FragmentDefinitionNode)
+                    }
+                )
             shape = self.measure.selection_set(node.selection_set)
             for message in refusals(shape, limits):
                 self.report_error(
                     GraphQLError(
-                        _operation_label(node) + message, node,
+                        _operation_label(node) + message,
+                        node,
                         extensions={"code": "BAD_USER_INPUT"},
                     )
                 )
