@@ -860,6 +860,189 @@ def run_python_load(port: int, body: bytes, concurrency: int, duration: float) -
 
 
 # ---------------------------------------------------------------------------------------------
+# Side by side with a peer (--peer mesh)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PeerScenario:
+    key: str
+    title: str
+    ours: bytes
+    theirs: bytes
+    runs: dict[str, list[LoadResult]] = field(default_factory=lambda: {"gateway": [], "mesh": []})
+
+
+def _body(query: str, variables: dict[str, Any] | None = None) -> bytes:
+    payload: dict[str, Any] = {"query": query}
+    if variables:
+        payload["variables"] = variables
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def peer_scenarios() -> tuple[list[PeerScenario], list[dict[str, Any]]]:
+    """The two side-by-side queries, and the Fullwhere records of the page they read."""
+    from peers import mesh
+
+    world = build_world(
+        DEFAULT_SEED, fullwhere_count=DEFAULT_FULLWHERE_COUNT, mews_count=BENCH_MEWS_COUNT
+    )
+    single = next(fw for fw, _ in linked_pairs(world) if fw.get("mewsId"))
+    one = [
+        PeerScenario(
+            "a",
+            "one customer, fullwhere { firstName email } mews { firstName email }",
+            _body(mesh.ONE_CUSTOMER_GATEWAY, {"id": f"fullwhere:{single['id']}"}),
+            _body(mesh.ONE_CUSTOMER_MESH, {"id": single["id"]}),
+        ),
+        PeerScenario(
+            "b",
+            "customers(first: 100): id, fullwhere { firstName }, mews { firstName }",
+            _body(mesh.PAGE_GATEWAY),
+            _body(mesh.PAGE_MESH),
+        ),
+    ]
+    return one, world.fullwhere_customers[:100]
+
+
+def _answer(port: int, body: bytes) -> dict[str, Any]:
+    status, raw = http_post(f"http://{HOST}:{port}/graphql", body, timeout=REQUEST_TIMEOUT)
+    answer: dict[str, Any] = json.loads(raw)
+    if status != 200 or answer.get("errors"):
+        raise RuntimeError(f"HTTP {status}: {raw[:500]!r}")
+    return answer
+
+
+def check_peer_answers(
+    scenarios: list[PeerScenario], page: list[dict[str, Any]], ours: int, theirs: int
+) -> str:
+    """Both gateways answer the same data; returns a line saying how far that was checked.
+
+    Raises:
+        RuntimeError: an answer has errors, or the data differs beyond the known difference.
+    """
+    from peers import mesh
+
+    one, many = scenarios
+    mine = _answer(ours, one.ours)["data"]["customer"]
+    other = _answer(theirs, one.theirs)["data"]["fullwhereCustomer"]
+    if (mine["fullwhere"]["firstName"], mine["fullwhere"]["email"]) != (
+        other["firstName"],
+        other["email"],
+    ) or (mine["mews"]["firstName"], mine["mews"]["email"]) != (
+        other["mews"]["FirstName"],
+        other["mews"]["Email"],
+    ):
+        raise RuntimeError(f"scenario a answers differ: {mine!r} vs {other!r}")
+    equal, metadata_only, differences = mesh.same_data(
+        _answer(ours, many.ours), _answer(theirs, many.theirs), page
+    )
+    if differences:
+        raise RuntimeError("scenario b answers differ:\n" + "\n".join(differences[:5]))
+    return (
+        f"same data: scenario a, and {equal} of {equal + metadata_only} customers in scenario b "
+        f"({metadata_only} linked only through metadata.mews.customer.Id, which Mesh's "
+        "declarative join cannot follow, come back without their Mews profile from Mesh)"
+    )
+
+
+def run_peer(
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    sandbox: Service,
+    sandbox_url: str,
+    log_dir: Path,
+    started: str,
+    tool: str,
+) -> int:
+    """This gateway and the peer over the same sandboxes, one process each, no cross-request
+    cache on either, the runs interleaved (gateway, peer, gateway, peer, ...)."""
+    from peers import mesh
+
+    try:
+        install = mesh.install(log)
+    except mesh.PeerUnavailable as exc:
+        log(f"peer run skipped: {exc}")
+        return 0
+    supergraph = mesh.compose(install, sandbox_url, log_dir)
+    scenarios, page = peer_scenarios()
+    gateway = start_gateway(sandbox_url, 1, True, log_dir)
+    port = free_port()
+    peer = Service(
+        "mesh",
+        mesh.serve_argv(install, supergraph, HOST, port),
+        {**os.environ, "NODE_ENV": "production"},
+        log_dir,
+        port,
+    )
+    try:
+        peer.wait_ready(f"http://{HOST}:{port}/healthcheck", timeout=120.0)
+        log(f"gateway on port {gateway.port}, GraphQL Mesh (Hive Gateway) on port {port}")
+        checked = check_peer_answers(scenarios, page, gateway.port, port)
+        log(checked)
+        sides = {"gateway": gateway, "mesh": peer}
+        for round_ in range(args.rounds):
+            for scenario in scenarios:
+                for name, service in sides.items():
+                    body = scenario.ours if name == "gateway" else scenario.theirs
+                    run_load(args, service.port, body, log_dir, 1.0)  # warm the JIT and pools
+                    wait_idle(gateway, peer, sandbox)
+                    load = run_load(args, service.port, body, log_dir, args.duration)
+                    scenario.runs[name].append(load)
+                    log(
+                        f"round {round_ + 1}, scenario {scenario.key}, {name}: "
+                        f"{load.rps:.0f} req/s, p50 {_fmt(load.p50_ms)} ms, bad={load.bad}"
+                    )
+    finally:
+        peer.stop()
+        gateway.stop()
+    print(render_peer(args, info, scenarios, started, tool, checked))
+    return 1 if any(run.bad for s in scenarios for runs in s.runs.values() for run in runs) else 0
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def render_peer(
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    scenarios: list[PeerScenario],
+    started: str,
+    tool: str,
+    checked: str,
+) -> str:
+    lines = [
+        f"# Side by side with GraphQL Mesh ({started})",
+        "",
+        f"Machine: {info['cpu_model']}, {info['cpus_usable']} usable cores; load tool: {tool}, "
+        f"c={args.concurrency}, {args.rounds} interleaved runs of {args.duration:g} s per side; "
+        f"upstream latency {args.latency * 1000:g} ms; one process each, no cross-request cache.",
+        f"Mesh: {checked}.",
+        "",
+        "| query | this gateway | GraphQL Mesh | ratio |",
+        "|---|---|---|---|",
+    ]
+    for s in scenarios:
+        ours = _median([r.rps for r in s.runs["gateway"]])
+        theirs = _median([r.rps for r in s.runs["mesh"]])
+        p50 = {
+            name: _median([r.p50_ms for r in runs if r.p50_ms is not None] or [0.0])
+            for name, runs in s.runs.items()
+        }
+        ratio = ours / theirs if theirs else float("inf")
+        lines.append(
+            f"| ({s.key}) {s.title} | {ours:,.0f} req/s, p50 {p50['gateway']:.1f} ms "
+            f"| {theirs:,.0f} req/s, p50 {p50['mesh']:.1f} ms | {ratio:.2f} |"
+        )
+    lines.append("")
+    lines.append("Figures are the medians of the interleaved runs.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
 
@@ -1345,8 +1528,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--latency",
         type=float,
-        default=0.020,
-        help="seconds added to every upstream call (default 0.020)",
+        default=None,
+        help="seconds added to every upstream call (default 0.020; 0 with --peer, so the "
+        "side-by-side figures compare the gateways' own cost)",
     )
     p.add_argument(
         "--requests",
@@ -1366,7 +1550,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=5.0,
         help="seconds per throughput run; 0 skips them (default 5)",
     )
-    p.add_argument("--concurrency", type=int, default=32, help="connections (default 32)")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="connections (default 32; 10 with --peer, as the side-by-side runs were taken)",
+    )
     p.add_argument(
         "--latency-budget",
         type=float,
@@ -1385,7 +1574,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also write the results as JSON (to PATH, or stdout)",
     )
     p.add_argument("--keep-logs", action="store_true", help="keep the servers' logs and say where")
+    p.add_argument(
+        "--peer",
+        choices=["mesh"],
+        help="instead of the scenarios: this gateway and the peer side by side, interleaved",
+    )
+    p.add_argument(
+        "--rounds", type=int, default=3, help="interleaved runs per side with --peer (default 3)"
+    )
     args = p.parse_args(argv)
+    if args.concurrency is None:
+        args.concurrency = 10 if args.peer else 32
+    if args.latency is None:
+        args.latency = 0.0 if args.peer else 0.020
     try:
         args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
         args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
@@ -1395,6 +1596,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--workers needs at least one count >= 1")
     if unknown := set(args.scenarios) - {"1", "2", "3", "4", "5"}:
         p.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if args.rounds < 1:
+        p.error("--rounds must be >= 1")
     if args.latency < 0 or args.requests < 1 or args.concurrency < 1 or args.duration < 0:
         p.error("--latency/--duration must be >= 0, --requests/--concurrency >= 1")
     if args.quick:
@@ -1450,6 +1653,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sandbox.wait_ready(f"{sandbox_url}/__bench/healthz")
         log(f"sandboxes up on port {sandbox_port} (pid {sandbox.pid}), latency {args.latency}s")
+        if args.peer:
+            return run_peer(args, info, sandbox, sandbox_url, log_dir, started, tool)
         for result in results.values():
             result.floor_ms = 1000 * measure_floor(
                 sandbox_port, result.scenario.floor, min(args.requests, 50), min(args.warmup, 3)
