@@ -61,7 +61,11 @@ from gateway.upstream.mews_types import (
     OPTIONS,
     SEXES,
     TITLES,
+    MewsAddBody,
+    MewsAddressParameters,
     MewsCustomer,
+    MewsIdentityDocumentParameters,
+    MewsUpdateBody,
 )
 
 SANDBOX_CHAIN_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -77,15 +81,8 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 #: The documented customer properties, in the documents' order.
 CUSTOMER_KEYS: tuple[str, ...] = tuple(MewsCustomer.__annotations__)
 _DOCUMENT_KEYS = ("Passport", "IdentityCard", "Visa", "DriversLicense")
-_ADDRESS_KEYS = ("Line1", "Line2", "City", "PostalCode", "CountryCode", "CountrySubdivisionCode")
-_DOCUMENT_PARAMETER_KEYS = (
-    "Number",
-    "Expiration",
-    "Issuance",
-    "IssuingCountryCode",
-    "IssuingCountrySubdivisionCode",
-    "IssuingCity",
-)
+_ADDRESS_KEYS = tuple(MewsAddressParameters.__annotations__)
+_DOCUMENT_PARAMETER_KEYS = tuple(MewsIdentityDocumentParameters.__annotations__)
 #: Plain string properties of add and update ("basic personal information" and the rest).
 _PERSONAL_KEYS = (
     "FirstName",
@@ -113,22 +110,8 @@ _ITALIAN_KEYS = ("ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryC
 _MAX_LENGTHS = {"CarRegistrationNumber": 255, "DietaryRequirements": 255, "ItalianLotteryCode": 15}
 _ADD_OPTIONS = tuple(option for option in OPTIONS if option != "None")
 
-_ADD_KEYS = frozenset(
-    (
-        "Title",
-        "Sex",
-        "Address",
-        "Classifications",
-        "Options",
-        "ChainId",
-        "OverwriteExisting",
-        *_PERSONAL_KEYS,
-        *_OTHER_STRING_KEYS,
-        *_ITALIAN_KEYS,
-        *_DOCUMENT_KEYS,
-    )
-)
-_UPDATE_KEYS = (_ADD_KEYS - {"OverwriteExisting"}) | {"CustomerId"}
+_ADD_KEYS = frozenset(MewsAddBody.__annotations__)
+_UPDATE_KEYS = frozenset(MewsUpdateBody.__annotations__)
 _LIST_FILTERS = (
     "ChainIds",
     "CustomerIds",
