@@ -13,7 +13,6 @@ joins, the metadata `source`) and may take a key over by declaring a field under
 from __future__ import annotations
 
 import inspect
-import re
 import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -25,7 +24,7 @@ from typing_extensions import Doc, is_typeddict
 from gateway.schema.base import JSON, Date, DateTime, upstream_camel
 from gateway.upstream.shapes import Deprecated, Text
 
-__all__ = ["RAW_NOTE", "derived_from", "field_description", "upstream_type"]
+__all__ = ["RAW_NOTE", "derived_from", "upstream_type"]
 
 T = TypeVar("T")
 
@@ -34,7 +33,6 @@ RAW_NOTE = "Exactly as the upstream sent it, including values newer than this ga
 
 _TEXT: dict[Text, object] = {Text.ID: strawberry.ID, Text.DATETIME: DateTime, Text.DATE: Date}
 _SCALARS = (str, int, float, bool)
-_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|[0-9]|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 # TypedDict → the Strawberry type derived from it; nested shapes are looked up here, so a
 # shape is derived before the shapes that contain it.
@@ -71,16 +69,10 @@ def _graphql_annotation(hint: Any, where: str) -> Any:
     raise TypeError(f"{where}: no GraphQL type for {hint!r}")
 
 
-def _humanize(key: str) -> str:
-    words = _WORDS.findall(key) or [key]
-    text = " ".join(word if word.isupper() and len(word) > 1 else word.lower() for word in words)
-    return text[0].upper() + text[1:] + "."
-
-
-def field_description(key: str, graphql_name: str, doc: str | None) -> str:
-    """The documented text (or the key in words), naming the key when GraphQL spells it
-    differently from camel case: a reader can always find the upstream field."""
-    text = doc or _humanize(key)
+def _description(key: str, graphql_name: str, doc: str) -> str:
+    """The documented text, naming the key when GraphQL spells it differently from camel
+    case: a reader can always find the upstream field."""
+    text = doc
     if graphql_name not in (key, key[:1].lower() + key[1:]):
         text += f" Upstream key `{key}`."
     return text
@@ -108,8 +100,8 @@ def upstream_type(
             itself becomes the `<name>Raw` String twin.
 
     Raises:
-        TypeError: an annotation has no GraphQL equivalent, or a nested shape is not derived
-            yet.
+        TypeError: a key has no `Doc`, an annotation has no GraphQL equivalent, or a nested
+            shape is not derived yet.
     """
     raw_keys = frozenset(raw)
     renamed = dict(names or {})
@@ -128,18 +120,20 @@ def upstream_type(
                 continue
             extras = get_args(hint)[1:] if get_origin(hint) is Annotated else ()
             doc = next((extra.documentation for extra in extras if isinstance(extra, Doc)), None)
+            if doc is None:
+                raise TypeError(f"{shape.__name__}.{key}: describe it with Doc(...)")
             deprecated = next((e.reason for e in extras if isinstance(e, Deprecated)), None)
             graphql_name = key if verbatim else renamed.get(key) or upstream_camel(key)
             if key in raw_keys:
                 graphql_name += "Raw"
-                doc = f"{doc or _humanize(key)} {RAW_NOTE}"
+                doc = f"{doc} {RAW_NOTE}"
             annotations[key] = _graphql_annotation(hint, f"{shape.__name__}.{key}")
             setattr(
                 cls,
                 key,
                 strawberry.field(
                     name=graphql_name,
-                    description=field_description(key, graphql_name, doc),
+                    description=_description(key, graphql_name, doc),
                     deprecation_reason=deprecated,
                 ),
             )

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, TypedDict, get_args, get_origin, get_type_hints
 
+import pytest
 import strawberry
 from graphql import (
     GraphQLEnumType,
@@ -117,8 +118,8 @@ class Stay(TypedDict, total=False):
 
     Id: Annotated[IdStr, Doc("Unique identifier of the stay.")]
     StartUtc: Annotated[DateTimeStr | None, Doc("Start of the stay.")]
-    room_number: str | None
-    OldCode: Annotated[str | None, Deprecated("Use RoomNumber.")]
+    room_number: Annotated[str | None, Doc("Room number.")]
+    OldCode: Annotated[str | None, Doc("Room code."), Deprecated("Use RoomNumber.")]
 
 
 @upstream_type(Stay, description="A stay.")
@@ -132,6 +133,15 @@ class StayQuery:
     def stay(self) -> StayView:
         record = {"Id": "s-1", "StartUtc": "2026-01-02T03:04:05Z", "room_number": "12"}
         return record  # type: ignore[return-value]
+
+
+def test_a_key_without_a_description_is_refused() -> None:
+    class Undocumented(TypedDict, total=False):
+        Id: Annotated[IdStr, Doc("Unique identifier.")]
+        Secret: str | None
+
+    with pytest.raises(TypeError, match=r"Undocumented\.Secret: describe it with Doc"):
+        upstream_type(Undocumented, description="Undocumented.")(type("Undocumented", (), {}))
 
 
 def test_a_key_added_to_a_typeddict_appears_in_the_schema() -> None:
