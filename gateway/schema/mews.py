@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -246,7 +246,15 @@ def _activity_state(root: Upstream) -> MewsActivityState | None:
 
 
 async def _open_items(
-    root: Upstream, info: strawberry.Info, currency: str | None = None
+    root: Upstream,
+    info: strawberry.Info,
+    currency: Annotated[
+        str | None,
+        strawberry.argument(
+            description="ISO 4217 code, e.g. `EUR`, to convert the item costs to; "
+            "default: the property's own currency."
+        ),
+    ] = None,
 ) -> MewsCustomerItems | None:
     if currency is not None and not _CURRENCY.fullmatch(currency):
         raise BadUserInput(
@@ -305,10 +313,7 @@ class MewsProfile:
     )
     open_items: MewsCustomerItems | None = strawberry.field(
         resolver=_open_items,
-        description=(
-            "Open order and payment items of the customer (customers/getOpenItems); "
-            "`currency` (ISO 4217, e.g. `EUR`) converts the item costs to that currency."
-        ),
+        description="Open order and payment items of the customer (customers/getOpenItems).",
         deprecation_reason=(
             "Mews deprecated customers/getOpenItems; use Get all payments and Get all order items."
         ),
