@@ -67,7 +67,7 @@ async def test_every_demo_guest_satisfies_the_non_null_fields(
     assert payments and all(p["identifier"] for p in payments)
 
 
-async def test_every_demo_reservation_satisfies_the_non_null_fields(
+async def test_every_staying_guest_and_reservation_satisfy_the_non_null_fields(
     gateway: Gateway, world: World
 ) -> None:
     assert {"id", "stateRaw", "startUtc", "endUtc", "options"} <= set(
@@ -77,11 +77,12 @@ async def test_every_demo_reservation_satisfies_the_non_null_fields(
     staying = [r for r in world.mews_reservations if r["State"] == "Started"]
     assert staying
     reservation_fields = selection("MewsReservation")
+    profile_fields = selection("MewsProfile")
     for reservation in staying:
         owner = owners[reservation["OwnerId"]]
         result = await gateway.post(
             f"""query($name: String) {{ searchCustomers(name: $name) {{
-                  reservation {{ {reservation_fields} }} }} }}""",
+                  mews {{ {profile_fields} }} reservation {{ {reservation_fields} }} }} }}""",
             {"name": owner["LastName"]},
         )
         assert "errors" not in result, result["errors"][:3]
@@ -199,3 +200,19 @@ def test_list_fields_of_required_lists_are_non_null_lists() -> None:
         field_type = profile.fields[name].type
         assert isinstance(field_type, GraphQLNonNull)
         assert isinstance(field_type.of_type, GraphQLList)
+
+
+async def test_added_and_updated_guests_satisfy_the_non_null_fields(gateway: Gateway) -> None:
+    fields = selection("MewsProfile")
+    added = await gateway.data(
+        f"""mutation {{ addCustomer(input: {{lastName: "Okafor", email: "ada.okafor@example.org"}})
+            {{ customer {{ id mews {{ {fields} }} }} }} }}"""
+    )
+    guest = added["addCustomer"]["customer"]
+    assert guest["mews"]["lastName"] == "Okafor" and guest["mews"]["isActive"] is True
+    updated = await gateway.data(
+        f"""mutation($id: ID!) {{ updateCustomer(input: {{id: $id, firstName: "Ada"}})
+            {{ customer {{ mews {{ {fields} }} }} }} }}""",
+        {"id": guest["id"]},
+    )
+    assert updated["updateCustomer"]["customer"]["mews"]["firstName"] == "Ada"
