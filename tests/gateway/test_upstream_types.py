@@ -6,6 +6,8 @@ reach the upstream."""
 from __future__ import annotations
 
 import base64
+import re
+from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
@@ -216,3 +218,18 @@ async def test_added_and_updated_guests_satisfy_the_non_null_fields(gateway: Gat
         {"id": guest["id"]},
     )
     assert updated["updateCustomer"]["customer"]["mews"]["firstName"] == "Ada"
+
+
+async def test_the_schema_page_examples_run_against_the_demo(gateway: Gateway) -> None:
+    page = (Path(__file__).parents[2] / "docs" / "schema.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```graphql\n(.*?)```", page, flags=re.DOTALL)
+    assert len(examples) == 2
+    blocks, items = [await gateway.data(example) for example in examples]
+    assert any(node["node"]["metadata"] for node in blocks["customers"]["edges"])
+    amounts = [
+        item["amount"]["currency"]
+        for edge in items["mewsCustomers"]["edges"]
+        if edge["node"]["openItems"]
+        for item in edge["node"]["openItems"]["orderItems"]
+    ]
+    assert amounts and set(amounts) == {"CHF"}
