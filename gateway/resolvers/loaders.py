@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable, Mapping, Sequence
+from functools import partial
 from typing import Any, cast
 
 from aiodataloader import DataLoader
@@ -54,9 +55,24 @@ class Loaders:
             peek=lambda id_: upstreams.cache.get((MEWS, id_), MISSING),
         )
         self.mews_by_email: DataLoader[str, list[Record]] = DataLoader(self._load_mews_by_email)
-        self.mews_open_items: DataLoader[str, Record | None] = DataLoader(
-            self._load_mews_open_items
-        )
+        # One open-items loader per currency the request asks amounts in (None: as Mews
+        # keeps them), each batching its ids into one getOpenItems call.
+        self._open_items: dict[str | None, DataLoader[str, Record | None]] = {}
+        self.mews_open_items = self.mews_open_items_in(None)
+
+    def mews_open_items_in(self, currency: str | None) -> DataLoader[str, Record | None]:
+        """The open-items loader for amounts converted to `currency` (None: unconverted)."""
+        loader = self._open_items.get(currency)
+        if loader is None:
+            loader = self._open_items[currency] = DataLoader(
+                partial(self._load_mews_open_items, currency)
+            )
+        return loader
+
+    def forget_open_items(self, customer_id: str) -> None:
+        """Drop this request's memo of a guest's open items, in every currency."""
+        for loader in self._open_items.values():
+            loader.clear(customer_id)
 
     async def fullwhere_record(self, customer_id: str) -> Record | None:
         """A Fullwhere customer: from the shared cache when fresh there, else loaded."""
@@ -108,15 +124,19 @@ class Loaders:
         keys: list[Key] = [(MEWS_EMAIL, email.lower()) for email in emails]
         return [found or [] for found in await self.upstreams.cache.load_many(keys, fetch)]
 
-    async def _load_mews_open_items(self, ids: Sequence[str]) -> list[Record | None]:
+    async def _load_mews_open_items(
+        self, currency: str | None, ids: Sequence[str]
+    ) -> list[Record | None]:
         async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
-            items = await self.upstreams.mews.get_open_items([str(key[1]) for key in keys])
+            items = await self.upstreams.mews.get_open_items(
+                [str(key[1]) for key in keys], currency=currency
+            )
             found: dict[Key, Record] = {
                 key: {"CustomerId": key[1], "OrderItems": [], "PaymentItems": []} for key in keys
             }
             for entry in items:
-                found[(MEWS_OPEN_ITEMS, entry["CustomerId"])] = dict(entry)
+                found[(MEWS_OPEN_ITEMS, entry["CustomerId"], currency)] = dict(entry)
             return found
 
-        keys: list[Key] = [(MEWS_OPEN_ITEMS, id_) for id_ in ids]
+        keys: list[Key] = [(MEWS_OPEN_ITEMS, id_, currency) for id_ in ids]
         return await self.upstreams.cache.load_many(keys, fetch)

@@ -92,7 +92,13 @@ class Upstreams:
 
     def forget_mews(self, customer_ids: Iterable[str]) -> None:
         """Drop everything that may hold these Mews customers' old data."""
-        for customer_id in customer_ids:
+        ids = set(customer_ids)
+        for customer_id in ids:
             self.cache.invalidate((MEWS, customer_id))
-            self.cache.invalidate((MEWS_OPEN_ITEMS, customer_id))
-        self.cache.invalidate_where(lambda key: key[0] in (MEWS_PAGE, MEWS_EMAIL, MEWS_SEARCH))
+        # Open items are kept per (id, currency).
+        self.cache.invalidate_where(
+            lambda key: (
+                key[0] in (MEWS_PAGE, MEWS_EMAIL, MEWS_SEARCH)
+                or (key[0] == MEWS_OPEN_ITEMS and key[1] in ids)
+            )
+        )

@@ -123,7 +123,7 @@ def forget_mews(context: RequestContext, customer_ids: Iterable[str]) -> None:
     context.upstreams.forget_mews(ids)
     for customer_id in ids:
         context.loaders.mews.clear(customer_id)
-        context.loaders.mews_open_items.clear(customer_id)
+        context.loaders.forget_open_items(customer_id)
     context.loaders.mews_by_email.clear_all()
 
 

@@ -61,6 +61,11 @@ from gateway.upstream.mews_types import (
     OPTIONS,
     SEXES,
     TITLES,
+    MewsAddBody,
+    MewsAddressParameters,
+    MewsCustomer,
+    MewsIdentityDocumentParameters,
+    MewsUpdateBody,
 )
 
 SANDBOX_CHAIN_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -74,64 +79,10 @@ _ALWAYS_ALLOWED = frozenset({"ClientToken", "AccessToken", "Client", "LanguageCo
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 #: The documented customer properties, in the documents' order.
-CUSTOMER_KEYS: tuple[str, ...] = (
-    "Id",
-    "ChainId",
-    "Number",
-    "Title",
-    "Sex",
-    "FirstName",
-    "LastName",
-    "SecondLastName",
-    "NationalityCode",
-    "PreferredLanguageCode",
-    "LanguageCode",
-    "BirthDate",
-    "BirthCountryCode",
-    "BirthCountrySubdivisionCode",
-    "BirthPlace",
-    "Occupation",
-    "Email",
-    "HasOtaEmail",
-    "Phone",
-    "TaxIdentificationNumber",
-    "LoyaltyCode",
-    "AccountingCode",
-    "BillingCode",
-    "Notes",
-    "CarRegistrationNumber",
-    "DietaryRequirements",
-    "CreatedUtc",
-    "UpdatedUtc",
-    "Passport",
-    "IdentityCard",
-    "Visa",
-    "DriversLicense",
-    "Address",
-    "AddressId",
-    "Classifications",
-    "Options",
-    "ItalianDestinationCode",
-    "ItalianFiscalCode",
-    "ItalianLotteryCode",
-    "CompanyId",
-    "MergeTargetId",
-    "ActivityState",
-    "IsActive",
-    "PreferredSpaceFeatures",
-    "CreatorProfileId",
-    "UpdaterProfileId",
-)
+CUSTOMER_KEYS: tuple[str, ...] = tuple(MewsCustomer.__annotations__)
 _DOCUMENT_KEYS = ("Passport", "IdentityCard", "Visa", "DriversLicense")
-_ADDRESS_KEYS = ("Line1", "Line2", "City", "PostalCode", "CountryCode", "CountrySubdivisionCode")
-_DOCUMENT_PARAMETER_KEYS = (
-    "Number",
-    "Expiration",
-    "Issuance",
-    "IssuingCountryCode",
-    "IssuingCountrySubdivisionCode",
-    "IssuingCity",
-)
+_ADDRESS_KEYS = tuple(MewsAddressParameters.__annotations__)
+_DOCUMENT_PARAMETER_KEYS = tuple(MewsIdentityDocumentParameters.__annotations__)
 #: Plain string properties of add and update ("basic personal information" and the rest).
 _PERSONAL_KEYS = (
     "FirstName",
@@ -159,22 +110,8 @@ _ITALIAN_KEYS = ("ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryC
 _MAX_LENGTHS = {"CarRegistrationNumber": 255, "DietaryRequirements": 255, "ItalianLotteryCode": 15}
 _ADD_OPTIONS = tuple(option for option in OPTIONS if option != "None")
 
-_ADD_KEYS = frozenset(
-    (
-        "Title",
-        "Sex",
-        "Address",
-        "Classifications",
-        "Options",
-        "ChainId",
-        "OverwriteExisting",
-        *_PERSONAL_KEYS,
-        *_OTHER_STRING_KEYS,
-        *_ITALIAN_KEYS,
-        *_DOCUMENT_KEYS,
-    )
-)
-_UPDATE_KEYS = (_ADD_KEYS - {"OverwriteExisting"}) | {"CustomerId"}
+_ADD_KEYS = frozenset(MewsAddBody.__annotations__)
+_UPDATE_KEYS = frozenset(MewsUpdateBody.__annotations__)
 _LIST_FILTERS = (
     "ChainIds",
     "CustomerIds",
@@ -221,6 +158,42 @@ class _Refusal(Exception):
 
 def _bad(message: str) -> NoReturn:
     raise _Refusal(400, message)
+
+
+#: Units of each currency per euro, the demo property's currency: `getOpenItems` converts item
+#: costs with them when asked for a `Currency`; others are refused as Mews refuses currencies
+#: the property does not accept.
+DEMO_EXCHANGE_RATES: dict[str, float] = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85, "CHF": 0.94}
+_AMOUNT_KEYS = ("UnitAmount", "Amount", "OriginalAmount", "AmountDefault")
+
+
+def _convert(amount: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    rate = DEMO_EXCHANGE_RATES[currency] / DEMO_EXCHANGE_RATES[amount["Currency"]]
+
+    def money(value: float) -> float:
+        return round(value * rate, 2)
+
+    return {
+        **amount,
+        "Currency": currency,
+        "NetValue": money(amount["NetValue"]),
+        "GrossValue": money(amount["GrossValue"]),
+        "TaxValues": [{**t, "Value": money(t["Value"])} for t in amount["TaxValues"]],
+        "Breakdown": {
+            "Items": [
+                {**i, "NetValue": money(i["NetValue"]), "TaxValue": money(i["TaxValue"])}
+                for i in amount["Breakdown"]["Items"]
+            ]
+        },
+    }
+
+
+def _converted(item: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """An order or payment item with its amounts in `currency`."""
+    return {
+        key: _convert(value, currency) if key in _AMOUNT_KEYS and value else value
+        for key, value in item.items()
+    }
 
 
 def _utc_now() -> datetime:
@@ -807,19 +780,23 @@ class MewsSandbox:
         currency = _optional_str(body, "Currency")
         if currency is not None and not _CURRENCY.fullmatch(currency):
             _bad("Invalid Currency.")
+        if currency is not None and currency not in DEMO_EXCHANGE_RATES:
+            _bad(f"Currency {currency} is not accepted by the property.")
         result = []
         for customer_id in dict.fromkeys(ids):
             if customer_id not in self.customers and customer_id not in self.open_items:
                 continue
             items = self.open_items.get(customer_id, {})
             # Shallow copies, as in `_render`: the result is serialized before anything changes.
-            result.append(
-                {
-                    "CustomerId": customer_id,
-                    "OrderItems": list(items.get("OrderItems", [])),
-                    "PaymentItems": list(items.get("PaymentItems", [])),
-                }
-            )
+            entry = {
+                "CustomerId": customer_id,
+                "OrderItems": list(items.get("OrderItems", [])),
+                "PaymentItems": list(items.get("PaymentItems", [])),
+            }
+            if currency is not None:
+                entry["OrderItems"] = [_converted(i, currency) for i in entry["OrderItems"]]
+                entry["PaymentItems"] = [_converted(i, currency) for i in entry["PaymentItems"]]
+            result.append(entry)
         return {"Customers": result}
 
     # -- customers/add -----------------------------------------------------------------------
@@ -896,7 +873,7 @@ class MewsSandbox:
         name = _required_str(body, "Name")
         mime_type = _required_str(body, "Type")
         data = _required_str(body, "Data")
-        _optional_str(body, "ChainId")
+        chain_id = _optional_str(body, "ChainId")
         if customer_id not in self.customers:
             _bad("Invalid CustomerId.")
         if mime_type not in FILE_TYPES:
@@ -913,6 +890,7 @@ class MewsSandbox:
                 "Name": name,
                 "Type": mime_type,
                 "Data": content,
+                "ChainId": chain_id,
             }
         )
         return {"FileId": file_id}

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from gateway.sandbox.mews import CUSTOMER_KEYS
+from gateway.upstream import fullwhere_types as fw
+from gateway.upstream import mews_types as mt
 
 _T = TypeVar("_T")
 
@@ -50,22 +52,12 @@ CURRENCY = "EUR"
 """The property is in Paris: open items are in euros with French tax rates."""
 
 # ---------------------------------------------------------------------------------------------
-# Documented shapes and enums
+# Documented shapes and enums: the upstream record types hold them, the world uses them
 # ---------------------------------------------------------------------------------------------
 
-FULLWHERE_CUSTOMER_KEYS: tuple[str, ...] = (
-    "id", "createdAt", "updatedAt", "description", "company", "firstName", "lastName",
-    "displayName", "language", "phoneNumber", "email", "emailBounced", "civility", "tags",
-    "emailOptin", "smsOptin", "zenchefId", "ubereatsId", "deliverooId", "zeltyId",
-    "sevenroomsId", "metaId", "mewsId", "oracleId", "partoucheId", "comoId", "theForkId",
-    "type", "feedbackCount", "purchaseCount", "averageFeedbackRating", "dataSources", "metadata",
-)  # fmt: skip
+FULLWHERE_CUSTOMER_KEYS: tuple[str, ...] = tuple(fw.FullwhereCustomer.__annotations__)
 
-METADATA_SOURCES: tuple[str, ...] = (
-    "googleMyBusiness", "zelty", "zenchef", "juxta", "salesforce", "deliveroo", "tripadvisor",
-    "booking", "ubereats", "sevenrooms", "facebook", "instagram", "whatsapp", "mews", "oracle",
-    "partouche", "como", "experience", "autoGestion", "theFork", "import",
-)  # fmt: skip
+METADATA_SOURCES: tuple[str, ...] = fw.METADATA_SOURCES
 
 DATA_SOURCE_LABELS: dict[str, str] = {
     "googleMyBusiness": "Google", "zelty": "Zelty", "zenchef": "Zenchef", "juxta": "Juxta",
@@ -83,31 +75,15 @@ FULLWHERE_CUSTOMER_TYPE = "Unknown"
 MEWS_CUSTOMER_KEYS = CUSTOMER_KEYS
 """Keys of a Mews `Customer`, in the order of the `customers/getAll` response example."""
 
-MEWS_ADDRESS_KEYS: tuple[str, ...] = (
-    "Id", "Line1", "Line2", "City", "PostalCode", "CountryCode", "CountrySubdivisionCode",
-    "Latitude", "Longitude",
-)  # fmt: skip
+MEWS_ADDRESS_KEYS: tuple[str, ...] = tuple(mt.MewsAddress.__annotations__)
 
-MEWS_DOCUMENT_KEYS: tuple[str, ...] = (
-    "Id", "CustomerId", "Type", "Number", "Expiration", "Issuance", "IssuingCountryCode",
-    "IssuingCountrySubdivisionCode", "IssuingCity", "IdentityDocumentSupportNumber",
-)  # fmt: skip
+MEWS_DOCUMENT_KEYS: tuple[str, ...] = tuple(mt.MewsIdentityDocument.__annotations__)
 """Keys of a Mews `Identity document` (returned when `Extent.Documents` is true)."""
 
-MEWS_TITLES: tuple[str, ...] = ("Mister", "Miss", "Misses")
-MEWS_SEXES: tuple[str, ...] = ("Male", "Female")
-MEWS_ACTIVITY_STATES: tuple[str, ...] = ("Active", "Deleted")
-MEWS_CLASSIFICATIONS: tuple[str, ...] = (
-    "PaymasterAccount", "Blacklist", "Media", "LoyaltyProgram", "PreviousComplaint", "Returning",
-    "Staff", "FriendOrFamily", "TopManagement", "Important", "VeryImportant", "Problematic",
-    "Cashlist", "DisabledPerson", "Military", "Airline", "HealthCompliant", "InRoom",
-    "WaitingForRoom", "Student", "Blocklist",
-)  # fmt: skip
-MEWS_OPTIONS: tuple[str, ...] = (
-    "None", "SendMarketingEmails", "Invoiceable", "BillAddressObjection",
-    "SendMarketingPostalMail", "SendPartnerMarketingEmails", "SendPartnerMarketingPostalMail",
-    "WithdrawCardConsent", "GuestPhotoConsent", "IdPhotosConsent",
-)  # fmt: skip
+MEWS_SEXES: tuple[str, ...] = mt.SEXES
+
+MEWS_CLASSIFICATIONS: tuple[str, ...] = mt.CLASSIFICATIONS
+MEWS_OPTIONS: tuple[str, ...] = mt.OPTIONS
 MEWS_SPACE_FEATURES: tuple[str, ...] = (
     "SeaView", "RiverView", "OceanView", "TwinBeds", "DoubleBed", "RollawayBed", "UpperBed",
     "LowerBed", "Balcony", "AccessibleBathroom", "AccessibleRoom", "ElevatorAccess", "HighFloor",
@@ -115,25 +91,14 @@ MEWS_SPACE_FEATURES: tuple[str, ...] = (
     "PrivateBathroom", "SharedBathroom",
 )  # fmt: skip
 MEWS_DOCUMENT_TYPES: tuple[str, ...] = ("IdentityCard", "Passport", "Visa", "DriversLicense")
-MEWS_RESERVATION_STATES: tuple[str, ...] = (
-    "Enquired", "Requested", "Optional", "Confirmed", "Started", "Processed", "Canceled",
-)  # fmt: skip
+MEWS_RESERVATION_STATES: tuple[str, ...] = mt.RESERVATION_STATES
 MEWS_RESERVATION_ORIGINS: tuple[str, ...] = (
     "Distributor", "ChannelManager", "Import", "Connector", "Navigator", "CommanderInPerson",
     "CommanderChannel", "CommanderPhone", "CommanderEmail", "CommanderWebsite",
     "CommanderMessage", "CommanderCallCenter", "CommanderRoomingList",
 )  # fmt: skip
 
-MEWS_RESERVATION_KEYS: tuple[str, ...] = (
-    "Id", "ServiceId", "GroupId", "Number", "ChannelNumber", "ChannelManagerNumber",
-    "ChannelManagerGroupNumber", "ChannelManager", "State", "Origin", "OriginDetails", "Purpose",
-    "CreatedUtc", "UpdatedUtc", "CancelledUtc", "StartUtc", "EndUtc", "ReleasedUtc",
-    "RequestedCategoryId", "AssignedSpaceId", "AssignedSpaceLocked", "AssignedResourceId",
-    "AssignedResourceLocked", "BusinessSegmentId", "CompanyId", "TravelAgencyId",
-    "AvailabilityBlockId", "RateId", "VoucherId", "CreditCardId", "CancellationReason",
-    "AdultCount", "ChildCount", "PersonCounts", "OwnerId", "CustomerId", "BookerId",
-    "CompanionIds", "ChannelManagerId", "Options",
-)  # fmt: skip
+MEWS_RESERVATION_KEYS: tuple[str, ...] = tuple(mt.MewsReservation.__annotations__)
 """Keys of a Mews `Reservation (ver 2017-04-12)`, the shape `customers/search` embeds."""
 
 MEWS_ORDER_ITEM_KEYS: tuple[str, ...] = (
@@ -142,10 +107,10 @@ MEWS_ORDER_ITEM_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 """Keys of an order item in the `customers/getOpenItems` response example."""
 
-MEWS_PAYMENT_ITEM_KEYS: tuple[str, ...] = (
-    "Id", "AccountId", "BillId", "AccountingCategoryId", "Amount", "OriginalAmount", "Notes",
-    "SettlementId", "ConsumedUtc", "ClosedUtc", "AccountingState", "State", "Identifier", "Data",
-)  # fmt: skip
+MEWS_PAYMENT_ITEM_KEYS: tuple[str, ...] = tuple(
+    key for key in mt.MewsPaymentItem.__annotations__ if key != "AmountDefault"
+)
+"""Keys of a payment item, without the deprecated `AmountDefault`."""
 
 # ---------------------------------------------------------------------------------------------
 # The plan: how many of each kind
@@ -1352,10 +1317,7 @@ def _whatsapp(c: _Ctx) -> dict[str, Any]:
     }
 
 
-_FW_DOCUMENT_KEYS = (
-    "Id", "CustomerId", "Type", "Number", "Expiration", "Issuance", "IssuingCountryCode",
-    "IssuingCity",
-)  # fmt: skip
+_FW_DOCUMENT_KEYS = tuple(fw.MewsDocument.__annotations__)
 """The document keys Fullwhere keeps in its mews block (a subset of `MEWS_DOCUMENT_KEYS`)."""
 
 

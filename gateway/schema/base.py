@@ -5,7 +5,8 @@ resolver are *views* over those dicts. `resolve_attribute` (the schema's default
 reads a dict key named like the Python attribute, or an attribute of a Python object, so a
 type declares its fields with the upstream key as the attribute name and pays no conversion.
 `GraphQLNames` turns those keys into GraphQL names by camel-casing them and nothing more
-(`remote_id` → `remoteId`, `FirstName` → `firstName`, `EXTERNAL_ID__c` → `externalIDC`).
+(`remote_id` → `remoteId`, `FirstName` → `firstName`), with one acronym style: an acronym is a
+word like any other (`LocationID` → `locationId`, `AllowSMS` → `allowSms`).
 """
 
 from __future__ import annotations
@@ -21,15 +22,20 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.types.scalar import ScalarDefinition
 
 _LEADING_CAPS = re.compile(r"^([A-Z]+)(?=[A-Z][a-z]|$|[0-9])|^([A-Z])")
+# An upper-case run not followed by a lower-case letter: an acronym (its last capital starts
+# the next word when one follows, as the `C` in `SMSCode`).
+_ACRONYM = re.compile(r"[A-Z]{2,}(?![a-z])")
 
 
 def upstream_camel(name: str) -> str:
-    """The GraphQL name for an upstream key: camel case with a lower-case first letter."""
+    """The GraphQL name for an upstream key: camel case with a lower-case first letter and
+    acronyms written as words (`profileURL` → `profileUrl`)."""
     parts = [part for part in name.split("_") if part]
     if not parts:
         return name
     head = _LEADING_CAPS.sub(lambda m: m.group(0).lower(), parts[0])
-    return head + "".join(part[0].upper() + part[1:] for part in parts[1:])
+    camel = head + "".join(part[0].upper() + part[1:] for part in parts[1:])
+    return _ACRONYM.sub(lambda m: m.group(0)[0] + m.group(0)[1:].lower(), camel)
 
 
 class GraphQLNames(NameConverter):

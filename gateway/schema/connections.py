@@ -19,16 +19,20 @@ from gateway.schema.mews import MewsProfile
 
 @strawberry.type(description="Relay page information.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether items come before this page.")
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first item of the page; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item of the page: pass it as `after` for the next page."
+    )
 
 
 @strawberry.type(description="A customer in a `CustomerConnection`.")
 class CustomerEdge:
-    cursor: str
-    node: Customer
+    cursor: str = strawberry.field(description="Opaque cursor of this customer.")
+    node: Customer = strawberry.field(description="The customer.")
 
 
 @strawberry.type(
@@ -38,15 +42,15 @@ class CustomerEdge:
     )
 )
 class CustomerConnection:
-    edges: list[CustomerEdge]
-    page_info: PageInfo
+    edges: list[CustomerEdge] = strawberry.field(description="The customers of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
     total_count: int = strawberry.field(description="Fullwhere's `meta.totalItems`.")
 
 
 @strawberry.type(description="A Mews guest in a `MewsCustomerConnection`.")
 class MewsCustomerEdge:
-    cursor: str
-    node: MewsProfile
+    cursor: str = strawberry.field(description="Opaque cursor of this guest.")
+    node: MewsProfile = strawberry.field(description="The Mews guest.")
 
     @strawberry.field(
         description=(
@@ -67,8 +71,8 @@ class MewsCustomerEdge:
     )
 )
 class MewsCustomerConnection:
-    edges: list[MewsCustomerEdge]
-    page_info: PageInfo
+    edges: list[MewsCustomerEdge] = strawberry.field(description="The guests of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
 
 
 def encode_cursor(kind: str, value: str) -> str:

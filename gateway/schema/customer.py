@@ -49,14 +49,14 @@ class LinkMethod(Enum):
 
 @strawberry.type(description="How this customer's two records were joined.")
 class CustomerLink:
-    method: LinkMethod
+    method: LinkMethod = strawberry.field(description="How the records were joined.")
     mews_id: str | None = strawberry.field(description="The Mews guest id the link points at.")
 
 
 @strawberry.type(description="One source's value for a unified field.")
 class SourcedValue:
-    source: CustomerSourceName
-    value: str | None
+    source: CustomerSourceName = strawberry.field(description="The source holding the value.")
+    value: str | None = strawberry.field(description="The value; null when the source has none.")
 
 
 @strawberry.type(
@@ -67,11 +67,11 @@ class SourcedValue:
 )
 class UnifiedField:
     field: str = strawberry.field(description="The `Customer` field name, e.g. `email`.")
-    value: str | None
+    value: str | None = strawberry.field(description="The value the `Customer` field shows.")
     source: CustomerSourceName | None = strawberry.field(
         description="Where `value` came from; null when no source has one."
     )
-    values: list[SourcedValue]
+    values: list[SourcedValue] = strawberry.field(description="Every source's value.")
     conflict: bool = strawberry.field(
         description=(
             "Both sources hold a value and they mean different things: compared "
@@ -259,11 +259,11 @@ class Customer:
             return []
         return cast(list[CustomerMetadata], metadata_entries(self.fullwhere_record.get("metadata")))
 
-    @strawberry.field
+    @strawberry.field(description="First name (`fieldSources` says which source gave it).")
     def first_name(self, info: Info[RequestContext, None]) -> str | None:
         return self.pick("firstName", info.context)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(description="Last name (`fieldSources` says which source gave it).")
     def last_name(self, info: Info[RequestContext, None]) -> str | None:
         return self.pick("lastName", info.context)  # type: ignore[return-value]
 
@@ -271,7 +271,7 @@ class Customer:
     def display_name(self, info: Info[RequestContext, None]) -> str | None:
         return self.pick("displayName", info.context)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(description="Email address (`fieldSources` says which source gave it).")
     def email(self, info: Info[RequestContext, None]) -> str | None:
         return self.pick("email", info.context)  # type: ignore[return-value]
 

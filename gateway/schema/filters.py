@@ -23,8 +23,10 @@ MAX_FILTER_ITEMS = 1000
 )
 class MewsTimeInterval:
     # DateTime's parse_value hands resolvers a timezone-aware datetime.
-    start_utc: DateTime
-    end_utc: DateTime
+    start_utc: DateTime = strawberry.field(description="Start of the interval (inclusive).")
+    end_utc: DateTime = strawberry.field(
+        description="End of the interval (exclusive, unless equal to the start)."
+    )
 
 
 @strawberry.input(
@@ -35,21 +37,39 @@ class MewsTimeInterval:
     )
 )
 class MewsCustomerFilter:
-    customer_ids: list[strawberry.ID] | None = None
-    emails: list[str] | None = None
-    first_names: list[str] | None = None
-    last_names: list[str] | None = None
-    loyalty_codes: list[str] | None = None
-    company_ids: list[strawberry.ID] | None = None
+    customer_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Mews ids (UUIDs) of the customers."
+    )
+    emails: list[str] | None = strawberry.field(
+        default=None, description="Email addresses of the customers."
+    )
+    first_names: list[str] | None = strawberry.field(
+        default=None, description="First names of the customers."
+    )
+    last_names: list[str] | None = strawberry.field(
+        default=None, description="Last names of the customers."
+    )
+    loyalty_codes: list[str] | None = strawberry.field(
+        default=None, description="Loyalty codes of the customers."
+    )
+    company_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The one company the customers are associated with."
+    )
     chain_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Required by Mews with portfolio access tokens only."
     )
-    created_utc: MewsTimeInterval | None = None
-    updated_utc: MewsTimeInterval | None = None
+    created_utc: MewsTimeInterval | None = strawberry.field(
+        default=None, description="When the customers were created."
+    )
+    updated_utc: MewsTimeInterval | None = strawberry.field(
+        default=None, description="When the customers were last updated."
+    )
     deleted_utc: MewsTimeInterval | None = strawberry.field(
         default=None, description="Use with `activityStates: [DELETED]`."
     )
-    activity_states: list[MewsActivityState] | None = None
+    activity_states: list[MewsActivityState] | None = strawberry.field(
+        default=None, description="Active customers, deleted ones, or both."
+    )
 
 
 _LISTS = {

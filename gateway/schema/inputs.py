@@ -92,8 +92,8 @@ def _blank(value: Any) -> bool:
 
 @strawberry.input(description="One `metadata` entry of a Fullwhere import: a string pair.")
 class MetadataEntryInput:
-    key: str
-    value: str
+    key: str = strawberry.field(description="The key (unique, non-empty).")
+    value: str = strawberry.field(description="The value.")
 
 
 @strawberry.input(
@@ -103,19 +103,21 @@ class MetadataEntryInput:
     )
 )
 class ImportCustomerInput:
-    description: str | None = UNSET
-    company: str | None = UNSET
-    first_name: str | None = UNSET
-    last_name: str | None = UNSET
+    description: str | None = strawberry.field(default=UNSET, description="Free-text description.")
+    company: str | None = strawberry.field(default=UNSET, description="Company.")
+    first_name: str | None = strawberry.field(default=UNSET, description="First name.")
+    last_name: str | None = strawberry.field(default=UNSET, description="Last name.")
     display_name: str | None = strawberry.field(
         default=UNSET, description="Usually first and last name together."
     )
-    phone_number: str | None = UNSET
+    phone_number: str | None = strawberry.field(default=UNSET, description="Phone number.")
     email: str | None = strawberry.field(
         default=UNSET, description="Must be an email address (Fullwhere checks it too)."
     )
     civility: str | None = strawberry.field(default=UNSET, description="E.g. `Mr.`, `Ms.`.")
-    language: LanguageCode | None = UNSET
+    language: LanguageCode | None = strawberry.field(
+        default=UNSET, description="ISO 639-1 language code."
+    )
     metadata: list[MetadataEntryInput] | None = strawberry.field(
         default=UNSET,
         description=(
@@ -123,13 +125,17 @@ class ImportCustomerInput:
             "`metadata.import`). Keys must be unique and non-empty."
         ),
     )
-    sms_optin: bool | None = UNSET
-    email_optin: bool | None = UNSET
-    zenchef_id: str | None = UNSET
-    ubereats_id: str | None = UNSET
-    deliveroo_id: str | None = UNSET
-    zelty_id: str | None = UNSET
-    sevenrooms_id: str | None = UNSET
+    sms_optin: bool | None = strawberry.field(
+        default=UNSET, description="Whether the customer accepts marketing SMS."
+    )
+    email_optin: bool | None = strawberry.field(
+        default=UNSET, description="Whether the customer accepts marketing email."
+    )
+    zenchef_id: str | None = strawberry.field(default=UNSET, description="Id in Zenchef.")
+    ubereats_id: str | None = strawberry.field(default=UNSET, description="Id in Uber Eats.")
+    deliveroo_id: str | None = strawberry.field(default=UNSET, description="Id in Deliveroo.")
+    zelty_id: str | None = strawberry.field(default=UNSET, description="Id in Zelty.")
+    sevenrooms_id: str | None = strawberry.field(default=UNSET, description="Id in SevenRooms.")
     meta_id: str | None = strawberry.field(
         default=UNSET, description="Id in Meta (Facebook/Instagram)."
     )
@@ -140,10 +146,10 @@ class ImportCustomerInput:
             "joins the two records through it."
         ),
     )
-    oracle_id: str | None = UNSET
-    partouche_id: str | None = UNSET
-    como_id: str | None = UNSET
-    the_fork_id: str | None = UNSET
+    oracle_id: str | None = strawberry.field(default=UNSET, description="Id in Oracle.")
+    partouche_id: str | None = strawberry.field(default=UNSET, description="Id in Partouche.")
+    como_id: str | None = strawberry.field(default=UNSET, description="Id in Como.")
+    the_fork_id: str | None = strawberry.field(default=UNSET, description="Id in TheFork.")
 
 
 def _snake(camel: str) -> str:
@@ -215,10 +221,10 @@ def fullwhere_body(item: ImportCustomerInput, path: str, problems: Problems) -> 
 
 @strawberry.input(description="A postal address for Mews. Omitted or null lines are not sent.")
 class MewsAddressInput:
-    line1: str | None = UNSET
-    line2: str | None = UNSET
-    city: str | None = UNSET
-    postal_code: str | None = UNSET
+    line1: str | None = strawberry.field(default=UNSET, description="First line of the address.")
+    line2: str | None = strawberry.field(default=UNSET, description="Second line of the address.")
+    city: str | None = strawberry.field(default=UNSET, description="City.")
+    postal_code: str | None = strawberry.field(default=UNSET, description="Postal code.")
     country_code: str | None = strawberry.field(
         default=UNSET, description="ISO 3166-1 alpha-2, e.g. `IT`."
     )
@@ -252,45 +258,59 @@ _MEWS_DOC_FIELDS: Final = {
 
 @strawberry.input
 class _MewsGuestFields:
-    second_last_name: str | None = UNSET
+    second_last_name: str | None = strawberry.field(default=UNSET, description="Second last name.")
     nationality_code: str | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["nationality_code"]
     )
     preferred_language_code: str | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["preferred_language_code"]
     )
-    sex: MewsSex | None = UNSET
-    birth_date: Date | None = UNSET
+    sex: MewsSex | None = strawberry.field(default=UNSET, description="Sex.")
+    birth_date: Date | None = strawberry.field(default=UNSET, description="Date of birth.")
     birth_country_code: str | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["birth_country_code"]
     )
     birth_country_subdivision_code: str | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["birth_country_subdivision_code"]
     )
-    birth_place: str | None = UNSET
-    occupation: str | None = UNSET
+    birth_place: str | None = strawberry.field(default=UNSET, description="Place of birth.")
+    occupation: str | None = strawberry.field(default=UNSET, description="Occupation.")
     email: str | None = strawberry.field(default=UNSET, description=_MEWS_DOC_FIELDS["email"])
-    phone: str | None = UNSET
-    loyalty_code: str | None = UNSET
-    notes: str | None = UNSET
+    phone: str | None = strawberry.field(
+        default=UNSET, description="Phone number (possibly mobile)."
+    )
+    loyalty_code: str | None = strawberry.field(default=UNSET, description="Loyalty code.")
+    notes: str | None = strawberry.field(default=UNSET, description="Internal notes.")
     car_registration_number: str | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["car_registration_number"]
     )
     dietary_requirements: str | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["dietary_requirements"]
     )
-    tax_identification_number: str | None = UNSET
+    tax_identification_number: str | None = strawberry.field(
+        default=UNSET, description="Tax identification number."
+    )
     company_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["company_id"]
     )
-    address: MewsAddressInput | None = UNSET
-    classifications: list[MewsCustomerClassification] | None = UNSET
-    options: list[MewsCustomerOption] | None = UNSET
+    address: MewsAddressInput | None = strawberry.field(
+        default=UNSET, description="Address of the customer."
+    )
+    classifications: list[MewsCustomerClassification] | None = strawberry.field(
+        default=UNSET, description="Classifications of the customer."
+    )
+    options: list[MewsCustomerOption] | None = strawberry.field(
+        default=UNSET, description="Options such as marketing consents."
+    )
     chain_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description=_MEWS_DOC_FIELDS["chain_id"]
     )
-    italian_destination_code: str | None = UNSET
-    italian_fiscal_code: str | None = UNSET
+    italian_destination_code: str | None = strawberry.field(
+        default=UNSET, description="Italian destination code."
+    )
+    italian_fiscal_code: str | None = strawberry.field(
+        default=UNSET, description="Italian fiscal code."
+    )
     italian_lottery_code: str | None = strawberry.field(
         default=UNSET, description="At most 15 characters."
     )
@@ -310,7 +330,7 @@ class _AddCustomerHead:
         ),
     )
     title: MewsTitle | None = strawberry.field(default=UNSET, description="Title prefix.")
-    first_name: str | None = UNSET
+    first_name: str | None = strawberry.field(default=UNSET, description="First name.")
 
 
 @strawberry.input(
@@ -347,9 +367,9 @@ class _UpdateCustomerHead:
             "guest (that guest is updated)."
         )
     )
-    title: MewsTitle | None = UNSET
-    first_name: str | None = UNSET
-    last_name: str | None = UNSET
+    title: MewsTitle | None = strawberry.field(default=UNSET, description="New title prefix.")
+    first_name: str | None = strawberry.field(default=UNSET, description="New first name.")
+    last_name: str | None = strawberry.field(default=UNSET, description="New last name.")
 
 
 _CLEARED_BY_NULL: Final = "A value sets it; null clears it."
@@ -616,6 +636,22 @@ class AttachCustomerFileInput:
     data: str | None = strawberry.field(
         default=None, description="The content, base64-encoded (instead of `file`)."
     )
+    chain_id: strawberry.ID | None = strawberry.field(
+        default=None, description=_MEWS_DOC_FIELDS["chain_id"]
+    )
+
+
+def mews_chain_id(value: strawberry.ID | None, where: str) -> str | None:
+    """A chain id given in an input, as Mews takes it (a lower-case UUID).
+
+    Raises:
+        BadUserInput: the value is not a UUID.
+    """
+    if value is None:
+        return None
+    if not _UUID.fullmatch(str(value).strip()):
+        raise BadUserInput(f"{where}: {str(value)!r} is not a Mews id (a UUID)", argument=where)
+    return str(value).strip().lower()
 
 
 @dataclass(frozen=True)

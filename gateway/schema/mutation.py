@@ -41,6 +41,7 @@ from gateway.schema.inputs import (
     fullwhere_body,
     fullwhere_body_from_mews,
     mews_add_body,
+    mews_chain_id,
     mews_update_body,
     read_attachment,
 )
@@ -77,7 +78,7 @@ class WriteError:
     code: str = strawberry.field(
         description="An `extensions.code` value, e.g. UPSTREAM_UNAVAILABLE."
     )
-    message: str
+    message: str = strawberry.field(description="What went wrong, in words.")
     source: str | None = strawberry.field(description="`fullwhere` or `mews` for upstream errors.")
     may_have_been_applied: bool = strawberry.field(
         description=(
@@ -93,7 +94,7 @@ class WriteError:
 
 @strawberry.type(description="The customer Fullwhere created.")
 class ImportCustomerPayload:
-    customer: Customer
+    customer: Customer = strawberry.field(description="The customer Fullwhere created.")
     replayed: bool = strawberry.field(default=False, description=_REPLAYED)
 
 
@@ -111,10 +112,10 @@ class ImportChunkStatus(enum.Enum):
 )
 class ImportChunk:
     index: int = strawberry.field(description="Position of this chunk, from 0.")
-    first_index: int
-    last_index: int
-    count: int
-    status: ImportChunkStatus
+    first_index: int = strawberry.field(description="Input position of the chunk's first item.")
+    last_index: int = strawberry.field(description="Input position of the chunk's last item.")
+    count: int = strawberry.field(description="Number of items in the chunk.")
+    status: ImportChunkStatus = strawberry.field(description="Whether the chunk was imported.")
     error: WriteError | None = strawberry.field(description="Why the chunk failed, when it did.")
 
 
@@ -125,9 +126,11 @@ class ImportChunk:
     )
 )
 class ImportCustomersPayload:
-    imported_count: int
-    failed_count: int
-    chunks: list[ImportChunk]
+    imported_count: int = strawberry.field(description="Number of customers imported.")
+    failed_count: int = strawberry.field(description="Number of customers not imported.")
+    chunks: list[ImportChunk] = strawberry.field(
+        description="The batch requests the import was split into, in input order."
+    )
     imported_indexes: list[int] = strawberry.field(description="Input positions imported.")
     failed_indexes: list[int] = strawberry.field(description="Input positions not imported.")
     replayed: bool = strawberry.field(default=False, description=_REPLAYED)
@@ -150,7 +153,7 @@ class FullwhereImportStatus(enum.Enum):
 
 @strawberry.type(description="The Fullwhere import that `alsoImportToFullwhere` asked for.")
 class FullwhereImportOutcome:
-    status: FullwhereImportStatus
+    status: FullwhereImportStatus = strawberry.field(description="Whether the import happened.")
     mews_id: str = strawberry.field(description="The Mews guest, which exists in every case.")
     fullwhere_id: str | None = strawberry.field(description="The Fullwhere customer, if any.")
     message: str = strawberry.field(description="What happened, in words.")
@@ -173,7 +176,7 @@ class AddCustomerPayload:
 
 @strawberry.type(description="The customer after the update.")
 class UpdateCustomerPayload:
-    customer: Customer
+    customer: Customer = strawberry.field(description="The customer, as it is after the update.")
     replayed: bool = strawberry.field(default=False, description=_REPLAYED)
 
 
@@ -194,7 +197,7 @@ class MergeCustomersPayload:
     target_id: strawberry.ID = strawberry.field(description="`targetId` as given.")
     source_mews_id: str = strawberry.field(description="The Mews guest merged away.")
     target_mews_id: str = strawberry.field(description="The Mews guest that remains.")
-    via: MergeMethod
+    via: MergeMethod = strawberry.field(description="The Mews operation that did the merge.")
     target: Customer | None = strawberry.field(description="The remaining customer.")
     replayed: bool = strawberry.field(default=False, description=_REPLAYED)
 
@@ -204,7 +207,7 @@ class AttachCustomerFilePayload:
     file_id: strawberry.ID = strawberry.field(description="Mews `FileId`.")
     customer_id: strawberry.ID = strawberry.field(description="`customerId` as given.")
     mews_customer_id: str = strawberry.field(description="The Mews guest the file is on.")
-    name: str
+    name: str = strawberry.field(description="File name.")
     type: str = strawberry.field(description="MIME type.")
     size: int = strawberry.field(description="Bytes.")
     replayed: bool = strawberry.field(default=False, description=_REPLAYED)
@@ -512,6 +515,7 @@ class Mutation:
         idempotency_key: IdempotencyKey = None,
     ) -> AttachCustomerFilePayload:
         kind, raw = _parse_id(input.customer_id, "input.customerId")
+        chain_id = mews_chain_id(input.chain_id, "input.chainId")
         context = info.context
         attachment = await read_attachment(input, context.settings.max_upload_bytes)
 
@@ -522,6 +526,7 @@ class Mutation:
                 name=attachment.name,
                 mime_type=attachment.mime_type,
                 data=attachment.base64,
+                chain_id=chain_id,
             )
             return AttachCustomerFilePayload(
                 file_id=strawberry.ID(file_id),
@@ -538,6 +543,8 @@ class Mutation:
             "type": attachment.mime_type,
             "sha256": attachment.sha256,
         }
+        if chain_id is not None:
+            material["chainId"] = chain_id
         return await _once(info, "attachCustomerFile", idempotency_key, material, work)
 
 

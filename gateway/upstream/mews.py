@@ -266,9 +266,21 @@ class MewsClient:
             )
         return cast(MewsCustomer, data)
 
-    async def add_file(self, *, customer_id: str, name: str, mime_type: str, data: str) -> str:
-        """Attach a file (`data` is base64 text) to a customer; returns the new `FileId`."""
+    async def add_file(
+        self,
+        *,
+        customer_id: str,
+        name: str,
+        mime_type: str,
+        data: str,
+        chain_id: str | None = None,
+    ) -> str:
+        """Attach a file (`data` is base64 text) to a customer; returns the new `FileId`.
+
+        `chain_id` is needed with portfolio access tokens only."""
         body = {"CustomerId": customer_id, "Name": name, "Type": mime_type, "Data": data}
+        if chain_id is not None:
+            body["ChainId"] = chain_id
         result, request_id = await self._post_object(
             "customers/addFile", body, "a file result", write=True
         )

@@ -333,7 +333,7 @@ async def test_add_customer_overwrite_existing_returns_the_existing_guest(
         ({"lastName": "  "}, "input.lastName"),
         ({"lastName": "A", "email": "nope"}, "input.email"),
         ({"lastName": "A", "nationalityCode": "ITA"}, "input.nationalityCode"),
-        ({"lastName": "A", "classifications": ["NONE"]}, "input.classifications"),
+        ({"lastName": "A", "options": ["NONE"]}, "input.options"),
         ({"lastName": "A", "italianLotteryCode": "X" * 16}, "input.italianLotteryCode"),
         ({"lastName": "A", "companyId": "acme"}, "input.companyId"),
         ({"lastName": "A", "fullwhere": {"company": "Acme"}}, "input.fullwhere"),

@@ -740,6 +740,7 @@ async def test_add_file_stores_the_file(
             "Name": "scan.tiff",
             "Type": "image/tiff",
             "Data": base64.b64decode(PDF),
+            "ChainId": None,
         }
     ]
 

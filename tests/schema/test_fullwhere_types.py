@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 from graphql import get_named_type
 
-from gateway.schema.base import schema_config, upstream_camel
+from gateway.schema.base import schema_config
 from gateway.schema.fullwhere import (
     METADATA_TYPES,
     FullwhereProfile,
@@ -48,6 +48,25 @@ def run(query: str, record: dict[str, Any]) -> dict[str, Any]:
     assert result.errors is None, result.errors
     assert result.data is not None
     return result.data
+
+
+def _graphql_names() -> dict[str, str]:
+    """Upstream key → its GraphQL field name, over every type of the schema (camel case,
+    except where a type names a key otherwise: Salesforce's verbatim API names, ...)."""
+    names: dict[str, str] = {}
+    for graphql_type in SCHEMA._schema.type_map.values():
+        for name, field in (getattr(graphql_type, "fields", None) or {}).items():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            if definition is not None:
+                names.setdefault(definition.python_name, name)
+    return names
+
+
+GRAPHQL_NAMES = _graphql_names()
+
+
+def field_name(key: str) -> str:
+    return GRAPHQL_NAMES[key]
 
 
 def type_name(source: str) -> str:
@@ -85,7 +104,7 @@ def _add(tree: Tree, keys: list[str]) -> None:
 def _selection(tree: Tree, alias_prefix: str = "") -> str:
     fields = []
     for key, sub in tree.items():
-        name = upstream_camel(key)
+        name = field_name(key)
         field = f"{alias_prefix}{name}: {name}" if alias_prefix else name
         fields.append(field if not sub else f"{field} {{ {_selection(sub)} }}")
     return " ".join(fields)
@@ -127,9 +146,9 @@ def lookup(data: dict[str, Any], path: Path_) -> Any:
         assert len(matches) == 1, f"{source}: {len(matches)} blocks"
         node = matches[0]
         steps = ["data"] if source == "import" else steps[2:]
-        node = node[alias_prefix(str(source)) + upstream_camel(str(steps.pop(0)))]
+        node = node[alias_prefix(str(source)) + field_name(str(steps.pop(0)))]
     for step in steps:
-        node = node[step] if isinstance(step, int) else node[upstream_camel(step)]
+        node = node[step] if isinstance(step, int) else node[field_name(step)]
     return node
 
 
@@ -201,7 +220,7 @@ def graphql_type(path: Path_) -> str:
     schema = SCHEMA._schema
     named: Any = schema.get_type(parent)
     for key in keys:
-        named = get_named_type(named.fields[upstream_camel(key)].type)
+        named = get_named_type(named.fields[field_name(key)].type)
     return str(named.name)
 
 

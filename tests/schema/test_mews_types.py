@@ -154,6 +154,10 @@ class Store:
 class Loaders:
     mews_open_items: DataLoader[str, dict[str, Any] | None]
 
+    def mews_open_items_in(self, currency: str | None) -> DataLoader[str, dict[str, Any] | None]:
+        assert currency is None
+        return self.mews_open_items
+
 
 @dataclass
 class Context:
@@ -351,8 +355,10 @@ async def test_profile_fields_have_fitting_graphql_types() -> None:
     types = await type_of_fields("MewsProfile")
 
     assert types["id"] == "ID!"
-    assert types["hasOtaEmail"] == "Boolean" and types["isActive"] == "Boolean"
-    assert types["createdUtc"] == "DateTime" and types["updatedUtc"] == "DateTime"
+    # Mews documents these as required: non-null.
+    assert types["hasOtaEmail"] == "Boolean!" and types["isActive"] == "Boolean!"
+    assert types["createdUtc"] == "DateTime!" and types["updatedUtc"] == "DateTime!"
+    assert types["lastName"] == "String!" and types["chainId"] == "ID!"
     assert types["birthDate"] == "Date"
     assert types["title"] == "MewsTitle" and types["titleRaw"] == "String"
     assert types["sex"] == "MewsSex" and types["sexRaw"] == "String"
@@ -361,7 +367,7 @@ async def test_profile_fields_have_fitting_graphql_types() -> None:
     assert types["options"] == "[MewsCustomerOption!]!"
     assert types["optionsRaw"] == "[String!]!"
     assert types["activityState"] == "MewsActivityState"
-    assert types["preferredSpaceFeatures"] == "[String!]"
+    assert types["preferredSpaceFeatures"] == "[String!]!"
     assert types["address"] == "MewsAddress"
     assert types["passport"] == "MewsIdentityDocument"
     assert types["openItems"] == "MewsCustomerItems"
@@ -640,9 +646,10 @@ async def test_unknown_reservation_state_is_null_with_raw_text() -> None:
 
 async def test_reservation_types_and_deprecations() -> None:
     types = await type_of_fields("MewsReservation")
-    assert types["state"] == "MewsReservationState" and types["stateRaw"] == "String"
-    assert types["startUtc"] == "DateTime" and types["assignedResourceLocked"] == "Boolean"
-    assert types["adultCount"] == "Int"
+    # Mews documents these as required: non-null.
+    assert types["state"] == "MewsReservationState" and types["stateRaw"] == "String!"
+    assert types["startUtc"] == "DateTime!" and types["assignedResourceLocked"] == "Boolean!"
+    assert types["adultCount"] == "Int!"
     data = await run(
         """{ __type(name: "MewsReservation") { fields(includeDeprecated: true) {
              name isDeprecated } } }"""

@@ -149,12 +149,13 @@ async def test_get_open_items_returns_order_and_payment_items_per_customer() -> 
     )
     recorder: Recorder = []
     async with mews_client(sandbox, recorder=recorder) as client:
-        items = await client.get_open_items([owing["Id"], clean["Id"]], currency="EUR")
+        # The documented item is in GBP: asking for GBP leaves its amounts as they are.
+        items = await client.get_open_items([owing["Id"], clean["Id"]], currency="GBP")
     by_id = {entry["CustomerId"]: entry for entry in items}
     assert by_id[owing["Id"]]["OrderItems"][0]["Amount"]["Breakdown"]["Items"][0]["NetValue"] == -5
     assert by_id[owing["Id"]]["PaymentItems"] == []
     assert by_id[clean["Id"]] == {"CustomerId": clean["Id"], "OrderItems": [], "PaymentItems": []}
-    assert recorder[0][1]["Currency"] == "EUR"
+    assert recorder[0][1]["Currency"] == "GBP"
 
 
 async def test_get_open_items_chunks_ids_by_1000() -> None:
