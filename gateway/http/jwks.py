@@ -5,7 +5,7 @@
 - A token whose `kid` is unknown makes the cache fetch the set again, which is how a rotated
   key is picked up before the cached set expires. Fetches are at least `min_refresh` seconds
   apart, whatever their cause, so tokens with made-up `kid`s cannot make the gateway hammer
-  the provider; concurrent misses share one fetch.
+  the provider; concurrent misses wait for one fetch.
 - When a fetch fails, the keys already cached stay in use: a provider outage does not break
   requests signed with a known key. Only with no keys at all is it `JwksUnavailable`.
 """
@@ -29,7 +29,7 @@ logger = logging.getLogger("gateway.auth")
 DEFAULT_JWKS_TTL: Final = 300.0
 #: Keys are fetched again at least this often, whatever `max-age` says.
 MAX_JWKS_TTL: Final = 24 * 3600.0
-_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|,)\s*no-(?:store|cache)\b", re.IGNORECASE)
 
 
@@ -77,7 +77,6 @@ class JwksCache:
         self._keys: dict[str | None, PyJWK] = {}
         self._expires = 0.0
         self._last_fetch: float | None = None
-        self._fetches = 0
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str | None) -> PyJWK | None:
@@ -87,40 +86,41 @@ class JwksCache:
         Raises:
             JwksUnavailable: no key set could be fetched yet.
         """
-        now = self._timer()
-        if (kid not in self._keys or now >= self._expires) and self._may_fetch(now):
-            await self._refresh(self._fetches)
-        if not self._keys and self._last_fetch is not None:
-            wait = self.min_refresh - (self._timer() - self._last_fetch)
-            raise JwksUnavailable(
-                f"the signing keys at {self.url} could not be fetched", max(1, math.ceil(wait))
-            )
-        return self._keys.get(kid)
+        cached = self._keys.get(kid)
+        # A known key never waits: not for expiry, nor for a fetch under way.
+        if cached is not None and (self._timer() < self._expires or self._lock.locked()):
+            return cached
+        async with self._lock:  # one fetch at a time; a miss waits for the one under way
+            now = self._timer()
+            if (kid not in self._keys or now >= self._expires) and self._may_fetch(now):
+                await self._fetch(now)
+            if not self._keys and self._last_fetch is not None:
+                wait = self.min_refresh - (now - self._last_fetch)
+                raise JwksUnavailable(
+                    f"the signing keys at {self.url} could not be fetched", max(1, math.ceil(wait))
+                )
+            return self._keys.get(kid)
 
     def _may_fetch(self, now: float) -> bool:
         return self._last_fetch is None or now - self._last_fetch >= self.min_refresh
 
-    async def _refresh(self, seen: int) -> None:
-        async with self._lock:
-            if self._fetches != seen:
-                return  # another request fetched while this one waited: use its result
-            self._fetches += 1
-            self._last_fetch = now = self._timer()
-            try:
-                response = await self.http.get(self.url, headers={"accept": "application/json"})
-                response.raise_for_status()
-                document = response.json()
-                if not isinstance(document, dict):
-                    raise ValueError("the JWKS is not a JSON object")
-                keys = _usable_keys(PyJWKSet.from_dict(document))
-            except (httpx.HTTPError, ValueError, PyJWTError) as exc:
-                # Keep what is cached; the next fetch waits for `min_refresh`.
-                logger.warning("JWKS fetch from %s failed: %s", self.url, exc)
-                return
-            lifetime = cache_lifetime(response.headers.get("cache-control"))
-            ttl = DEFAULT_JWKS_TTL if lifetime is None else lifetime
-            self._keys = keys
-            self._expires = now + min(max(ttl, self.min_refresh), MAX_JWKS_TTL)
+    async def _fetch(self, now: float) -> None:
+        self._last_fetch = now
+        try:
+            response = await self.http.get(self.url, headers={"accept": "application/json"})
+            response.raise_for_status()
+            document = response.json()
+            if not isinstance(document, dict):
+                raise ValueError("the JWKS is not a JSON object")
+            keys = _usable_keys(PyJWKSet.from_dict(document))
+        except (httpx.HTTPError, ValueError, PyJWTError) as exc:
+            # Keep what is cached; the next fetch waits for `min_refresh`.
+            logger.warning("JWKS fetch from %s failed: %s", self.url, exc)
+            return
+        lifetime = cache_lifetime(response.headers.get("cache-control"))
+        ttl = DEFAULT_JWKS_TTL if lifetime is None else lifetime
+        self._keys = keys
+        self._expires = now + min(max(ttl, self.min_refresh), MAX_JWKS_TTL)
 
 
 def _usable_keys(key_set: PyJWKSet) -> dict[str | None, PyJWK]:

@@ -3,9 +3,9 @@
 Pure ASGI middleware, the outermost of the gateway's. It takes the caller's `x-request-id`
 when it looks like one (else makes one) and puts it back on the request, so the GraphQL
 endpoint, the log lines (`gateway.logs.request_id_var`) and every response (401, 413, 404
-included) agree on it. It logs one line per failed request (4xx at INFO, 5xx at ERROR), with who the caller was
-(`Caller.describe()`: JWT subject and client, or API-key fingerprint), and
-turns an exception that escapes the app into a JSON 500 that says only the request id; the
+included) agree on it. It logs one line per failed request (4xx at INFO, 5xx at ERROR), with
+the caller (`Caller.describe()`: JWT subject and client, or API-key fingerprint), and turns
+an exception that escapes the app into a JSON 500 that says only the request id; the
 exception's details go to the log, where secrets are redacted.
 """
 
