@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -35,8 +36,14 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def cache_for(provider: IdentityProvider, http: httpx.AsyncClient, clock: Clock) -> JwksCache:
-    return JwksCache(http, provider.url, min_refresh=MIN_REFRESH, timer=clock)
+@contextmanager
+def jwks_cache(
+    key: SigningKey, http: httpx.AsyncClient, cache_control: str = "max-age=3600"
+) -> Iterator[tuple[IdentityProvider, JwksCache, Clock]]:
+    """A provider publishing `key`, and a cache of its JWKS on a clock the test turns."""
+    clock = Clock()
+    with identity_provider([key], cache_control=cache_control) as provider:
+        yield provider, JwksCache(http, provider.url, min_refresh=MIN_REFRESH, timer=clock), clock
 
 
 @pytest.mark.parametrize(
@@ -55,42 +62,31 @@ def test_cache_control_lifetimes(header: str | None, lifetime: float | None) -> 
     assert cache_lifetime(header) == lifetime
 
 
-async def test_keys_are_kept_as_long_as_max_age_says(
-    key: SigningKey, http: httpx.AsyncClient
+@pytest.mark.parametrize(
+    ("cache_control", "lifetime"),
+    [
+        ("max-age=120", 120.0),
+        ("", DEFAULT_JWKS_TTL),
+        ("no-store", MIN_REFRESH),  # never fetched more often than the interval allows
+    ],
+)
+async def test_keys_are_kept_as_long_as_cache_control_says(
+    key: SigningKey, http: httpx.AsyncClient, cache_control: str, lifetime: float
 ) -> None:
-    clock = Clock()
-    with identity_provider([key], cache_control="max-age=120") as provider:
-        cache = cache_for(provider, http, clock)
+    with jwks_cache(key, http, cache_control) as (provider, cache, clock):
         assert (await cache.key(key.kid)) is not None
-        clock.now += 119
+        clock.now += lifetime - 1
         assert (await cache.key(key.kid)) is not None
         assert provider.hits == 1
         clock.now += 2
         assert (await cache.key(key.kid)) is not None
-        assert provider.hits == 2
-
-
-async def test_without_cache_control_the_default_lifetime_applies(
-    key: SigningKey, http: httpx.AsyncClient
-) -> None:
-    clock = Clock()
-    with identity_provider([key], cache_control="") as provider:
-        cache = cache_for(provider, http, clock)
-        await cache.key(key.kid)
-        clock.now += DEFAULT_JWKS_TTL - 1
-        await cache.key(key.kid)
-        assert provider.hits == 1
-        clock.now += 2
-        await cache.key(key.kid)
         assert provider.hits == 2
 
 
 async def test_unknown_kids_fetch_at_most_once_per_interval(
     key: SigningKey, http: httpx.AsyncClient
 ) -> None:
-    clock = Clock()
-    with identity_provider([key], cache_control="max-age=3600") as provider:
-        cache = cache_for(provider, http, clock)
+    with jwks_cache(key, http) as (provider, cache, clock):
         await cache.key(key.kid)
         for expected_hits in (1, 2, 3):
             kids = [uuid.uuid4().hex for _ in range(100)]
@@ -103,10 +99,8 @@ async def test_unknown_kids_fetch_at_most_once_per_interval(
 async def test_a_new_kid_is_found_by_the_refresh_it_triggers(
     key: SigningKey, http: httpx.AsyncClient
 ) -> None:
-    clock = Clock()
     new = SigningKey.generate("EdDSA")
-    with identity_provider([key], cache_control="max-age=3600") as provider:
-        cache = cache_for(provider, http, clock)
+    with jwks_cache(key, http) as (provider, cache, clock):
         await cache.key(key.kid)
         provider.keys = [key, new]
         clock.now += MIN_REFRESH
@@ -118,9 +112,7 @@ async def test_a_new_kid_is_found_by_the_refresh_it_triggers(
 async def test_an_outage_keeps_the_cached_keys_in_use(
     key: SigningKey, http: httpx.AsyncClient
 ) -> None:
-    clock = Clock()
-    with identity_provider([key], cache_control="max-age=60") as provider:
-        cache = cache_for(provider, http, clock)
+    with jwks_cache(key, http, "max-age=60") as (provider, cache, clock):
         await cache.key(key.kid)
         provider.down = True
         clock.now += 600  # long expired
@@ -137,10 +129,8 @@ async def test_an_outage_keeps_the_cached_keys_in_use(
 async def test_no_usable_keys_is_unavailable_and_retried_per_interval(
     key: SigningKey, http: httpx.AsyncClient, body: bytes
 ) -> None:
-    clock = Clock()
-    with identity_provider([key]) as provider:
+    with jwks_cache(key, http) as (provider, cache, clock):
         provider.raw = body
-        cache = cache_for(provider, http, clock)
         for _ in range(3):
             with pytest.raises(JwksUnavailable) as caught:
                 await cache.key(key.kid)

@@ -75,6 +75,16 @@ def assert_refused(response: httpx.Response, reason: str) -> None:
     assert "data" not in body
 
 
+def assert_forbidden(response: httpx.Response, scope: str) -> None:
+    assert response.status_code == 403, response.text
+    assert response.headers["www-authenticate"] == (
+        f'Bearer realm="customer-gateway", error="insufficient_scope", scope="{scope}"'
+    )
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert scope in error["message"]
+
+
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 async def test_a_valid_token_runs_a_query(
     gateway: Gateway, signing_keys: dict[str, SigningKey], algorithm: str
@@ -106,14 +116,7 @@ async def test_a_token_without_the_write_scope_cannot_run_a_mutation(
     token = signing_keys["RS256"].sign(claims(**granted))
     assert (await post(gateway, token)).status_code == 200  # reading is granted
     gateway.reset_calls()
-    response = await post(gateway, token, ADD, input=GUEST)
-    assert response.status_code == 403
-    assert response.headers["www-authenticate"] == (
-        'Bearer realm="customer-gateway", error="insufficient_scope", scope="customers:write"'
-    )
-    (error,) = response.json()["errors"]
-    assert error["extensions"]["code"] == "FORBIDDEN"
-    assert "customers:write" in error["message"]
+    assert_forbidden(await post(gateway, token, ADD, input=GUEST), "customers:write")
     assert gateway.calls() == {}
 
 
@@ -121,11 +124,7 @@ async def test_a_token_without_the_read_scope_cannot_run_a_query(
     gateway: Gateway, signing_keys: dict[str, SigningKey]
 ) -> None:
     token = signing_keys["EdDSA"].sign(claims(scope="customers:write"))
-    response = await post(gateway, token)
-    assert response.status_code == 403
-    (error,) = response.json()["errors"]
-    assert error["extensions"]["code"] == "FORBIDDEN"
-    assert "customers:read" in error["message"]
+    assert_forbidden(await post(gateway, token), "customers:read")
     assert gateway.calls() == {}
 
 
