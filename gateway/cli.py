@@ -53,9 +53,12 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
     base = f"http://{shown}:{port}"
     if not settings.demo:
         keys = len(settings.api_keys)
+        accepted = [f"{keys} API key{'s' if keys != 1 else ''}"] if keys else []
+        if settings.jwt is not None:
+            accepted.append(f"JWTs of {settings.jwt.issuer}")
         auth = (
-            f"clients send Authorization: Bearer <key> ({keys} key{'s' if keys != 1 else ''})"
-            if keys
+            f"clients send Authorization: Bearer <credential> ({' or '.join(accepted)})"
+            if accepted
             else "no client authentication (GATEWAY_ALLOW_ANONYMOUS)"
         )
         return (

@@ -11,6 +11,9 @@
 - Requests that are not GraphQL-over-HTTP requests (bad JSON, wrong shapes, unsupported
   content type) are 4xx with a JSON `errors` body and never `data`.
 - A browser asking for HTML on GET (no `query`) gets GraphiQL.
+- The caller's scopes (`gateway.http.caller`) decide which operation types may run; a missing
+  one is 403 `FORBIDDEN`. A persisted document's hash may stand in for `query`
+  (`gateway.http.persisted`).
 - Every response carries `x-request-id` (the caller's, when it sends a sane one).
 """
 
