@@ -18,13 +18,16 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import Settings
-from gateway.http.auth import ApiKeyAuth
+from gateway.http.auth import BearerAuth
 from gateway.http.body_limit import BodyLimit
 from gateway.http.cors import CORSMiddleware, cors_options
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.graphiql import graphiql_renderer, graphiql_routes
 from gateway.http.health import Readiness, health_routes
+from gateway.http.jwks import JwksCache
+from gateway.http.persisted import TrustedDocuments
 from gateway.http.request_id import RequestId
+from gateway.http.tokens import JwtVerifier
 from gateway.logs import install_redaction, secrets_of
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
@@ -164,6 +167,20 @@ def build_upstreams(
     return upstreams, clients
 
 
+def build_verifier(settings: Settings) -> tuple[JwtVerifier | None, list[httpx.AsyncClient]]:
+    """The JWT verifier of `settings` (None without a JWKS), and the client it fetches with."""
+    if settings.jwt is None:
+        return None, []
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.timeouts.read, connect=settings.timeouts.connect)
+    )
+    keys = JwksCache(http, settings.jwt.jwks_url, min_refresh=settings.jwt.jwks_min_refresh)
+    verifier = JwtVerifier(
+        keys, issuer=settings.jwt.issuer, audience=settings.jwt.audience, leeway=settings.jwt.leeway
+    )
+    return verifier, [http]
+
+
 def create_app(
     settings: Settings,
     *,
@@ -181,6 +198,8 @@ def create_app(
     upstreams, clients = build_upstreams(
         settings, fullwhere_transport=fullwhere_transport, mews_transport=mews_transport
     )
+    tokens, token_clients = build_verifier(settings)
+    clients += token_clients
     install_redaction(secrets_of(settings))
     schema = build_schema(settings=settings)
     idempotency = IdempotencyStore(
@@ -218,7 +237,12 @@ def create_app(
         Route(
             "/graphql",
             GraphQLEndpoint(
-                schema, context_for, page=graphiql_renderer(default_query=EXAMPLE_QUERY)
+                schema,
+                context_for,
+                page=graphiql_renderer(default_query=EXAMPLE_QUERY),
+                documents=TrustedDocuments(
+                    settings.persisted_documents, required=settings.require_persisted
+                ),
             ),
             # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),
@@ -245,15 +269,15 @@ def create_app(
     app.state.sandboxes = sandboxes
     app.state.schema = schema
     app.state.readiness = readiness
-    # Outermost last: request id, CORS (so refusals carry CORS headers), demo mark, API key,
-    # body size (a request without a key is refused before its body is read).
+    # Outermost last: request id, CORS (so refusals carry CORS headers), demo mark, API key
+    # or JWT, body size (a request without a credential is refused before its body is read).
     app.add_middleware(
         BodyLimit,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    if settings.api_keys:
-        app.add_middleware(ApiKeyAuth, keys=settings.api_keys)
+    if settings.api_keys or tokens is not None:
+        app.add_middleware(BearerAuth, keys=settings.api_keys, tokens=tokens)
     if settings.demo:
         app.add_middleware(DemoHeader)
     if settings.cors_origins:

@@ -1,4 +1,4 @@
-"""`gateway` command line: `serve`, `export-schema`, `fetch-graphiql`."""
+"""`gateway` command line: `serve`, `export-schema`, `persist-documents`, `fetch-graphiql`."""
 
 from __future__ import annotations
 
@@ -53,9 +53,12 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
     base = f"http://{shown}:{port}"
     if not settings.demo:
         keys = len(settings.api_keys)
+        accepted = [f"{keys} API key{'s' if keys != 1 else ''}"] if keys else []
+        if settings.jwt is not None:
+            accepted.append(f"JWTs of {settings.jwt.issuer}")
         auth = (
-            f"clients send Authorization: Bearer <key> ({keys} key{'s' if keys != 1 else ''})"
-            if keys
+            f"clients send Authorization: Bearer <credential> ({' or '.join(accepted)})"
+            if accepted
             else "no client authentication (GATEWAY_ALLOW_ANONYMOUS)"
         )
         return (
@@ -131,6 +134,37 @@ def export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def persist_documents(args: argparse.Namespace) -> int:
+    """Print the documents file for the `.graphql` files under `args.directory`, after
+    checking each against the schema (errors go to stderr, and nothing is printed)."""
+    import orjson
+    from graphql import GraphQLError, parse, validate
+
+    from gateway.http.persisted import collect_documents, manifest
+    from gateway.schema import build_schema
+
+    try:
+        files = collect_documents(args.directory)
+    except (ValueError, OSError) as exc:
+        sys.stderr.write(f"gateway persist-documents: {exc}\n")
+        return 1
+    schema = build_schema()._schema
+    problems = []
+    for path, text in files.items():
+        try:
+            errors = validate(schema, parse(text))
+        except GraphQLError as exc:
+            errors = [exc]
+        problems += [f"{path}: {error.message}" for error in errors]
+    if problems:
+        sys.stderr.write("".join(f"gateway persist-documents: {p}\n" for p in problems))
+        return 1
+    documents = manifest(files.values())
+    sys.stdout.write(orjson.dumps(documents, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stderr.write(f"{len(documents)} documents from {len(files)} files\n")
+    return 0
+
+
 def fetch_graphiql(args: argparse.Namespace) -> int:
     from gateway.http.assets import main as fetch_main
 
@@ -184,6 +218,13 @@ def parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=serve)
     commands.add_parser("export-schema", help="print the SDL").set_defaults(handler=export_schema)
+    persist = commands.add_parser(
+        "persist-documents",
+        help="print the trusted documents file (GATEWAY_PERSISTED_DOCUMENTS) for a folder of "
+        ".graphql files",
+    )
+    persist.add_argument("directory", help="searched recursively for *.graphql")
+    persist.set_defaults(handler=persist_documents)
     fetch = commands.add_parser(
         "fetch-graphiql", help="download the pinned GraphiQL assets for offline use"
     )

@@ -10,10 +10,12 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from gateway import __version__
+from gateway.http.persisted import read_documents
 
 # Mews's public demo tokens (UPSTREAMS.md), which the Mews sandbox accepts.
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
@@ -60,6 +62,23 @@ class Resilience:
     mews_rate_window: float = 30.0
     #: Seconds past its TTL a cached read may still be served when the upstream fails.
     stale_grace: float = 300.0
+
+
+#: Seconds of clock skew allowed on a JWT's `exp`, `nbf` and `iat`.
+DEFAULT_JWT_LEEWAY = 30.0
+#: Seconds at least between two fetches of the JWKS (an unknown `kid` triggers one).
+DEFAULT_JWKS_MIN_REFRESH = 30.0
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    """JWT bearer tokens: the identity provider's JWKS, and what a token must say."""
+
+    jwks_url: str
+    issuer: str
+    audience: str
+    leeway: float = DEFAULT_JWT_LEEWAY
+    jwks_min_refresh: float = DEFAULT_JWKS_MIN_REFRESH
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,12 @@ class Settings:
     introspection: bool = True
     #: Browser origins allowed to call the gateway (CORS); empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
+    #: JWT bearer tokens (None: API keys only).
+    jwt: JwtSettings | None = None
+    #: Trusted documents `{sha256 hex: document}` (None: no file), and whether JWT and
+    #: anonymous callers may run only those.
+    persisted_documents: Mapping[str, str] | None = field(default=None, repr=False)
+    require_persisted: bool = False
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -217,6 +242,46 @@ def _pair(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, ...] | N
     return None
 
 
+def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
+    """GATEWAY_JWKS_URL turns JWTs on; the issuer and audience must then be set too."""
+    leeway = _number(env, "GATEWAY_JWT_LEEWAY_SECONDS", DEFAULT_JWT_LEEWAY, float, minimum=0)
+    min_refresh = _number(
+        env, "GATEWAY_JWKS_MIN_REFRESH_SECONDS", DEFAULT_JWKS_MIN_REFRESH, float, minimum=0
+    )
+    if not env.get("GATEWAY_JWKS_URL", "").strip():
+        return None
+    url = _url(env, "GATEWAY_JWKS_URL", "https://login.example.com/.well-known/jwks.json")
+    issuer, audience = (env.get(name, "").strip() for name in _JWT_CLAIMS)
+    for name, value in zip(_JWT_CLAIMS, (issuer, audience), strict=True):
+        if not value:
+            raise ConfigError(name, "a value, since GATEWAY_JWKS_URL is set (tokens must name it)")
+    return JwtSettings(url, issuer, audience, leeway=leeway, jwks_min_refresh=min_refresh)
+
+
+_JWT_CLAIMS = ("GATEWAY_JWT_ISSUER", "GATEWAY_JWT_AUDIENCE")
+
+
+def _documents(env: Mapping[str, str]) -> tuple[Mapping[str, str] | None, bool]:
+    """The persisted documents file, read and checked now, and whether it is required."""
+    path = env.get("GATEWAY_PERSISTED_DOCUMENTS", "").strip()
+    required = _flag(env, "GATEWAY_REQUIRE_PERSISTED")
+    if not path:
+        if required:
+            raise ConfigError(
+                "GATEWAY_PERSISTED_DOCUMENTS",
+                "a documents file (gateway persist-documents DIR), "
+                "since GATEWAY_REQUIRE_PERSISTED is true",
+            )
+        return None, False
+    try:
+        documents = read_documents(path)
+    except ValueError as exc:
+        raise ConfigError(
+            "GATEWAY_PERSISTED_DOCUMENTS", f"a JSON file {{sha256 hex: document}}; {exc}"
+        ) from None
+    return MappingProxyType(documents), required
+
+
 def _resilience(env: Mapping[str, str]) -> Resilience:
     def optional(name: str) -> float | None:
         return _number(env, name, None, float, minimum=0.01)
@@ -274,7 +339,9 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         max_batch_items=_number(env, "GATEWAY_MAX_BATCH_ITEMS", 5000, int, minimum=1),
         introspection=_flag(env, "GATEWAY_INTROSPECTION", default=True),
         cors_origins=_origins(env, "GATEWAY_CORS_ORIGINS"),
+        jwt=_jwt(env),
     )
+    common["persisted_documents"], common["require_persisted"] = _documents(env)
     if demo or (fw_creds is None and mews_creds is None):
         # The sandboxes stand in for both; *_DISABLED still switches one off, to try how
         # the gateway answers without it.
@@ -304,11 +371,12 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         mews = MewsSettings(mews_url, token, access, mews_client)
     elif not mews_disabled:
         raise ConfigError("MEWS_CLIENT_TOKEN", "Mews credentials, or MEWS_DISABLED=true on purpose")
-    if not common["api_keys"] and not common["allow_anonymous"]:
+    if not common["api_keys"] and common["jwt"] is None and not common["allow_anonymous"]:
         # Real credentials behind an open endpoint would hand them to anyone who finds it.
         raise ConfigError(
             "GATEWAY_API_KEYS",
             "one or more comma-separated API keys for clients (Authorization: Bearer <key>), "
+            "GATEWAY_JWKS_URL for JWTs from an identity provider, "
             "or GATEWAY_ALLOW_ANONYMOUS=true to serve without authentication on purpose",
         )
     return Settings(fullwhere=fullwhere, mews=mews, **common)  # type: ignore[arg-type]

@@ -1,13 +1,19 @@
-"""API keys for clients: `Authorization: Bearer <key>`, checked before anything else runs.
+"""Client authentication: `Authorization: Bearer <API key or JWT>`, checked before anything
+else runs.
 
-Pure ASGI middleware. Keys are compared in constant time against every configured key (no
-early exit, so the time taken says nothing about which key, or how much of one, matched).
-Open without a key: health probes, the GraphiQL page and its static assets (they hold no
-data; the queries GraphiQL sends carry the key), CORS preflights, and the demo sandboxes.
+Pure ASGI middleware. API keys are compared in constant time against every configured key (no
+early exit, so the time taken says nothing about which key, or how much of one, matched); an
+API key grants every scope. With a `JwtVerifier`, a bearer token that is not a key and looks
+like a JWT is verified against the identity provider's keys, and grants the scopes it holds.
+The caller found is left in the ASGI scope (`gateway.http.caller.caller_of`).
+Open without a credential: health probes, the GraphiQL page and its static assets (they hold
+no data; the queries GraphiQL sends carry the credential), CORS preflights, and the demo
+sandboxes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Sequence
 
@@ -15,10 +21,12 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.http.caller import REALM, SCOPE_KEY, Caller, bearer_challenge
 from gateway.http.endpoint import wants_html
 from gateway.http.graphiql import STATIC_PREFIX
+from gateway.http.jwks import JwksUnavailable
+from gateway.http.tokens import InvalidToken, JwtVerifier, looks_like_jwt
 
-REALM = "customer-gateway"
 OPEN_PATHS = frozenset(("/healthz", "/readyz"))
 OPEN_PREFIXES = (STATIC_PREFIX + "/", "/sandbox/")
 
@@ -33,12 +41,19 @@ def bearer_token(scope: Scope) -> bytes | None:
     return None
 
 
-def key_matches(token: bytes, keys: Sequence[bytes]) -> bool:
-    """Whether `token` is one of `keys`, comparing with every key in constant time."""
-    matched = False
-    for key in keys:
-        matched |= hmac.compare_digest(token, key)
+def matching_key(token: bytes, keys: Sequence[bytes]) -> int | None:
+    """The position of `token` in `keys`, comparing with every key in constant time."""
+    matched = None
+    for position, key in enumerate(keys):
+        if hmac.compare_digest(token, key):
+            matched = position
     return matched
+
+
+def api_key_caller(key: str) -> Caller:
+    """The caller an API key stands for, named by a fingerprint of the key (never the key)."""
+    fingerprint = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return Caller("api_key", subject=f"api-key:{fingerprint}")
 
 
 def is_open(scope: Scope) -> bool:
@@ -52,43 +67,92 @@ def is_open(scope: Scope) -> bool:
     return path == "/graphql" and wants_html(Request(scope))
 
 
-def _unauthorized(message: str, error: str | None) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    challenge = f'Bearer realm="{REALM}"'
-    if error:
-        challenge += f', error="{error}"'
-    body = orjson.dumps(
-        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    )
-    headers = [
-        (b"content-type", b"application/json; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-        (b"www-authenticate", challenge.encode()),
-        (b"cache-control", b"no-store"),
-    ]
-    return body, headers
+def _refusal(
+    status: int, code: str, message: str, headers: dict[str, str]
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    raw = {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": str(len(body)),
+        "cache-control": "no-store",
+        **headers,
+    }
+    return body, [(name.encode(), value.encode()) for name, value in raw.items()]
 
 
-class ApiKeyAuth:
-    """Refuse requests without one of `keys` with 401 and a GraphQL-shaped error body."""
+class BearerAuth:
+    """Refuse requests without a valid credential: 401 and a GraphQL-shaped error body.
 
-    def __init__(self, app: ASGIApp, keys: Sequence[str]) -> None:
-        if not keys:
-            raise ValueError("ApiKeyAuth needs at least one key")
+    Args:
+        app: the app to protect.
+        keys: the API keys accepted.
+        tokens: the verifier of JWTs; None accepts API keys only.
+    """
+
+    def __init__(
+        self, app: ASGIApp, keys: Sequence[str] = (), tokens: JwtVerifier | None = None
+    ) -> None:
+        if not keys and tokens is None:
+            raise ValueError("BearerAuth needs API keys, a JWT verifier, or both")
         self.app = app
         self.keys = tuple(key.encode() for key in keys)
+        self.key_callers = tuple(api_key_caller(key) for key in keys)
+        self.tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_open(scope):
             await self.app(scope, receive, send)
             return
-        token = bearer_token(scope)
-        if token is not None and key_matches(token, self.keys):
-            await self.app(scope, receive, send)
+        try:
+            scope[SCOPE_KEY] = await self._caller(bearer_token(scope))
+        except _Refused as refused:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": refused.status,
+                    "headers": refused.headers,
+                }
+            )
+            await send({"type": "http.response.body", "body": refused.body})
             return
+        await self.app(scope, receive, send)
+
+    async def _caller(self, token: bytes | None) -> Caller:
         if token is None:
-            message = f"authentication required: send Authorization: Bearer <API key> ({REALM})"
-            body, headers = _unauthorized(message, None)
-        else:
-            body, headers = _unauthorized("invalid API key", "invalid_token")
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+            credential = "API key or token" if self.tokens is not None else "API key"
+            raise _Refused.unauthenticated(
+                f"authentication required: send Authorization: Bearer <{credential}> ({REALM})"
+            )
+        position = matching_key(token, self.keys)
+        if position is not None:
+            return self.key_callers[position]
+        text = token.decode("ascii", "replace")
+        if self.tokens is None or not looks_like_jwt(text):
+            message = "invalid API key" if self.tokens is None else "invalid API key or token"
+            raise _Refused.unauthenticated(message, "invalid_token")
+        try:
+            return await self.tokens.verify(text)
+        except InvalidToken as exc:
+            raise _Refused.unauthenticated(exc.reason, "invalid_token") from None
+        except JwksUnavailable as exc:
+            raise _Refused(
+                503,
+                "UPSTREAM_UNAVAILABLE",
+                "cannot verify tokens now: the identity provider's signing keys are "
+                "unreachable; retry later",
+                {"retry-after": str(exc.retry_after)},
+            ) from None
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body, self.headers = _refusal(status, code, message, headers)
+
+    @classmethod
+    def unauthenticated(cls, message: str, error: str | None = None) -> _Refused:
+        params = {"error_description": message} if error else {}
+        return cls(
+            401, "UNAUTHENTICATED", message, {"www-authenticate": bearer_challenge(error, **params)}
+        )

@@ -11,6 +11,9 @@
 - Requests that are not GraphQL-over-HTTP requests (bad JSON, wrong shapes, unsupported
   content type) are 4xx with a JSON `errors` body and never `data`.
 - A browser asking for HTML on GET (no `query`) gets GraphiQL.
+- The caller's scopes (`gateway.http.caller`) decide which operation types may run; a missing
+  one is 403 `FORBIDDEN`. A persisted document's hash may stand in for `query`
+  (`gateway.http.persisted`).
 - Every response carries `x-request-id` (the caller's, when it sends a sane one).
 """
 
@@ -29,7 +32,9 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from gateway.http.caller import bearer_challenge, caller_of
 from gateway.http.multipart import MULTIPART, MultipartRequestError, multipart_params
+from gateway.http.persisted import PersistedQueryError, TrustedDocuments
 from gateway.http.request_id import internal_error_body, request_id_for
 from gateway.resolvers.context import RequestContext
 
@@ -201,9 +206,9 @@ def _several_operations(query: str) -> bool:
     return sum(1 for _ in operations) > 1
 
 
-def _errors_body(message: str) -> bytes:
-    """A request error: the request itself is wrong."""
-    error = {"message": message, "extensions": {"code": "BAD_USER_INPUT"}}
+def _errors_body(message: str, code: str = "BAD_USER_INPUT") -> bytes:
+    """A request error: the request itself is wrong (or not allowed)."""
+    error = {"message": message, "extensions": {"code": code}}
     return orjson.dumps({"errors": [error]})
 
 
@@ -246,11 +251,16 @@ class GraphQLEndpoint:
     """The ASGI endpoint at `/graphql`."""
 
     def __init__(
-        self, schema: Any, context_factory: ContextFactory, page: PageRenderer | None = None
+        self,
+        schema: Any,
+        context_factory: ContextFactory,
+        page: PageRenderer | None = None,
+        documents: TrustedDocuments | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
         self.page = page
+        self.documents = documents or TrustedDocuments(None)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -287,8 +297,15 @@ class GraphQLEndpoint:
             return _respond(internal_error_body(request_id), 500, media_type, headers)
 
     async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
-        query, variables, operation_name, extensions = _checked(await _params(request))
+        params = await _params(request)
         headers = {REQUEST_ID_HEADER: request_id}
+        caller = caller_of(request.scope)
+        try:
+            params["query"] = self.documents.query_for(params, caller)
+        except PersistedQueryError as exc:
+            body = _errors_body(exc.message, exc.code)
+            return _respond(body, exc.status, media_type, headers | exc.headers)
+        query, variables, operation_name, extensions = _checked(params)
         # Request errors (nothing executed) are 4xx for graphql-response+json, and 200 with
         # `errors` only for application/json, as the spec asks of each.
         request_error_status = 400 if media_type == GRAPHQL_RESPONSE else 200
@@ -297,17 +314,20 @@ class GraphQLEndpoint:
                 "Must provide operation name if query contains multiple operations."
             )
             return _respond(body, request_error_status, media_type, headers)
+        by_method = (
+            {OperationType.QUERY}
+            if request.method == "GET"
+            else {OperationType.QUERY, OperationType.MUTATION}
+        )
         try:
+            # Strawberry decides the operation type from the parsed document (and
+            # operationName), before validation: a refused operation never runs.
             result = await self.schema.execute(
                 query,
                 variable_values=variables,
                 context_value=self.context_factory(request, request_id),
                 operation_name=operation_name,
-                allowed_operation_types=(
-                    {OperationType.QUERY}
-                    if request.method == "GET"
-                    else {OperationType.QUERY, OperationType.MUTATION}
-                ),
+                allowed_operation_types=by_method & caller.allowed_operations(),
                 operation_extensions=extensions,
             )
         except InvalidOperationTypeError as exc:
@@ -317,6 +337,19 @@ class GraphQLEndpoint:
                     405,
                     media_type,
                     headers | {"allow": "POST"},
+                )
+            scope = caller.missing_scope(exc.operation_type)
+            if scope is not None:
+                return _respond(
+                    _errors_body(
+                        f"{exc.operation_type.value} operations need the scope {scope}, "
+                        "which this token does not grant",
+                        "FORBIDDEN",
+                    ),
+                    403,
+                    media_type,
+                    headers
+                    | {"www-authenticate": bearer_challenge("insufficient_scope", scope=scope)},
                 )
             return _respond(
                 _errors_body(f"{exc.operation_type.value} operations are not supported"),

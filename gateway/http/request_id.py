@@ -3,8 +3,9 @@
 Pure ASGI middleware, the outermost of the gateway's. It takes the caller's `x-request-id`
 when it looks like one (else makes one) and puts it back on the request, so the GraphQL
 endpoint, the log lines (`gateway.logs.request_id_var`) and every response (401, 413, 404
-included) agree on it. It logs one line per failed request (4xx at INFO, 5xx at ERROR), and
-turns an exception that escapes the app into a JSON 500 that says only the request id; the
+included) agree on it. It logs one line per failed request (4xx at INFO, 5xx at ERROR), with
+the caller (`Caller.describe()`: JWT subject and client, or API-key fingerprint), and turns
+an exception that escapes the app into a JSON 500 that says only the request id; the
 exception's details go to the log, where secrets are redacted.
 """
 
@@ -18,6 +19,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import INTERNAL_ERROR_MESSAGE
+from gateway.http.caller import caller_of
 from gateway.logs import request_id_var
 
 logger = logging.getLogger("gateway.http")
@@ -73,7 +75,12 @@ class RequestId:
             try:
                 await self.app(scope, receive, send_with_id)
             except Exception:
-                logger.exception("request %s: %s failed", request_id, _describe(scope))
+                logger.exception(
+                    "request %s: %s failed; caller %s",
+                    request_id,
+                    _describe(scope),
+                    caller_of(scope).describe(),
+                )
                 if not status:
                     status = 500
                     await _internal_error(send_with_id, request_id)
@@ -84,7 +91,12 @@ class RequestId:
                 # logged its own fault), so a warning, not an error.
                 level = logging.WARNING if status >= 500 else logging.INFO
                 logger.log(
-                    level, "request %s: %s answered %d", request_id, _describe(scope), status
+                    level,
+                    "request %s: %s answered %d; caller %s",
+                    request_id,
+                    _describe(scope),
+                    status,
+                    caller_of(scope).describe(),
                 )
         finally:
             request_id_var.reset(token)

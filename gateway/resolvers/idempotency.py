@@ -12,7 +12,8 @@ A mutation called with `idempotencyKey` runs through `IdempotencyStore.run`:
 
 Only successes are remembered: a write that failed may be retried with the same key. The
 input is compared by fingerprint (SHA-256 of the mutation name and its canonical input), and
-keys are scoped to the caller's credentials so two clients never share one.
+keys are scoped to the caller (its API key, or its token's issuer, subject and client) so
+two callers never share one.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import orjson
 from cachetools import TTLCache
 
 from gateway.errors import BadUserInput
+from gateway.http.caller import ANONYMOUS, caller_of
 
 if TYPE_CHECKING:  # the context holds a store: a runtime import would be circular
     from gateway.resolvers.context import RequestContext
@@ -130,10 +132,10 @@ def check_key(key: str) -> str:
 
 
 def _scope(context: RequestContext) -> str:
-    """Who is asking: keys of different credentials never meet."""
-    headers = getattr(context.request, "headers", None)
-    credential = headers.get("authorization", "") if headers is not None else ""
-    return hashlib.sha256(credential.encode()).hexdigest()
+    """Who is asking: keys of different callers (API keys, JWT subjects) never meet."""
+    scope = getattr(context.request, "scope", None)
+    caller = caller_of(scope) if isinstance(scope, dict) else ANONYMOUS
+    return hashlib.sha256(caller.identity.encode()).hexdigest()
 
 
 async def idempotent(

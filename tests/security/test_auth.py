@@ -50,7 +50,9 @@ async def test_a_request_without_a_key_is_401_with_a_bearer_challenge(
 async def test_a_wrong_key_is_401_invalid_token(http: httpx.AsyncClient) -> None:
     response = await http.post("/graphql", json=QUERY, headers=bearer("gw-test-key-wrong"))
     body = assert_unauthenticated(response)
-    assert response.headers["www-authenticate"] == f'{CHALLENGE}, error="invalid_token"'
+    assert response.headers["www-authenticate"] == (
+        f'{CHALLENGE}, error="invalid_token", error_description="invalid API key"'
+    )
     assert body["errors"][0]["message"] == "invalid API key"
 
 

@@ -1,10 +1,11 @@
-"""Security settings: refusing to serve real credentials anonymously, limits, CORS origins."""
+"""Security settings: refusing to serve real credentials anonymously, JWTs, limits, CORS
+origins."""
 
 from __future__ import annotations
 
 import pytest
 
-from gateway.cli import main
+from gateway.cli import banner, main
 from gateway.config import ConfigError, load_settings
 
 REAL = {
@@ -43,6 +44,36 @@ def test_anonymous_real_mode_must_be_asked_for() -> None:
 def test_real_mode_with_keys_starts() -> None:
     settings = load_settings({**REAL, "GATEWAY_API_KEYS": "k-one-123456, k-two-123456,"})
     assert settings.api_keys == ("k-one-123456", "k-two-123456")
+
+
+JWT = {
+    "GATEWAY_JWKS_URL": "https://login.example.com/.well-known/jwks.json",
+    "GATEWAY_JWT_ISSUER": "https://login.example.com/",
+    "GATEWAY_JWT_AUDIENCE": "https://customers.example.com",
+}
+
+
+def test_real_mode_with_jwts_only_starts_and_says_so() -> None:
+    settings = load_settings({**REAL, **JWT, "GATEWAY_JWT_LEEWAY_SECONDS": "5"})
+    assert settings.api_keys == () and not settings.allow_anonymous
+    assert settings.jwt is not None
+    assert (settings.jwt.issuer, settings.jwt.audience) == (
+        "https://login.example.com/",
+        "https://customers.example.com",
+    )
+    assert settings.jwt.leeway == 5
+    assert "Bearer <credential> (JWTs of https://login.example.com/)" in banner(
+        settings, "0.0.0.0", 8000
+    )
+
+
+@pytest.mark.parametrize("missing", ["GATEWAY_JWT_ISSUER", "GATEWAY_JWT_AUDIENCE"])
+def test_a_jwks_needs_an_issuer_and_an_audience(missing: str) -> None:
+    env = {**REAL, **JWT}
+    del env[missing]
+    with pytest.raises(ConfigError) as raised:
+        load_settings(env)
+    assert raised.value.variable == missing
 
 
 def test_demo_mode_without_keys_is_anonymous() -> None:

@@ -102,7 +102,9 @@ async def test_a_failed_request_is_one_log_line_with_its_id(
     response = await gateway.http.get("/nowhere%0Aforged line", headers={"x-request-id": "r-404"})
     assert response.status_code == 404
     [record] = gateway_records(caplog, "r-404")
-    assert record.getMessage() == "request r-404: GET /nowhere\\nforged line answered 404"
+    assert record.getMessage() == (
+        "request r-404: GET /nowhere\\nforged line answered 404; caller anonymous"
+    )
     assert record.gateway_request_id == "r-404"  # type: ignore[attr-defined]
 
 
