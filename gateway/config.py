@@ -10,10 +10,12 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from gateway import __version__
+from gateway.identity.sync import SyncSettings
 
 # Mews's public demo tokens (UPSTREAMS.md), which the Mews sandbox accepts.
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
@@ -112,6 +114,8 @@ class Settings:
     introspection: bool = True
     #: Browser origins allowed to call the gateway (CORS); empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
+    #: The identity index's sync: interval, share of the Mews budget, start of history.
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -217,6 +221,36 @@ def _pair(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, ...] | N
     return None
 
 
+#: The demo world's guests were all updated in the last two years: its first sync needs no
+#: older history (12 windows of 3 months instead of 60 since 2012).
+DEMO_SYNC_HISTORY = timedelta(days=3 * 365)
+
+
+def _sync(env: Mapping[str, str], *, demo: bool) -> SyncSettings:
+    defaults = SyncSettings()
+    if demo:
+        defaults = SyncSettings(mews_since=datetime.now(UTC) - DEMO_SYNC_HISTORY)
+    budget = _number(env, "SYNC_MEWS_BUDGET", defaults.mews_budget, float, minimum=0.01)
+    if budget > 1:
+        raise ConfigError(
+            "SYNC_MEWS_BUDGET", f"a share of the Mews rate limit, 0.01 to 1, got {budget:g}"
+        )
+    since = defaults.mews_since
+    if raw := env.get("SYNC_MEWS_SINCE", "").strip():
+        try:
+            since = datetime.fromisoformat(raw)
+        except ValueError:
+            raise ConfigError(
+                "SYNC_MEWS_SINCE", f"a date such as 2012-01-01, got {raw!r}"
+            ) from None
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return SyncSettings(
+        interval=_number(env, "SYNC_INTERVAL_SECONDS", defaults.interval, float, minimum=0),
+        mews_budget=budget,
+        mews_since=since,
+    )
+
+
 def _resilience(env: Mapping[str, str]) -> Resilience:
     def optional(name: str) -> float | None:
         return _number(env, name, None, float, minimum=0.01)
@@ -274,6 +308,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         max_batch_items=_number(env, "GATEWAY_MAX_BATCH_ITEMS", 5000, int, minimum=1),
         introspection=_flag(env, "GATEWAY_INTROSPECTION", default=True),
         cors_origins=_origins(env, "GATEWAY_CORS_ORIGINS"),
+        sync=_sync(env, demo=demo or (fw_creds is None and mews_creds is None)),
     )
     if demo or (fw_creds is None and mews_creds is None):
         # The sandboxes stand in for both; *_DISABLED still switches one off, to try how

@@ -57,6 +57,9 @@ class Loaders:
         self.mews_open_items: DataLoader[str, Record | None] = DataLoader(
             self._load_mews_open_items
         )
+        # Mews id -> the Fullwhere ids linking it, canonical first: one index round trip for
+        # every guest of a page.
+        self.identity: DataLoader[str, list[str]] = DataLoader(upstreams.identity.linked_from_many)
 
     async def fullwhere_record(self, customer_id: str) -> Record | None:
         """A Fullwhere customer: from the shared cache when fresh there, else loaded."""
