@@ -38,6 +38,8 @@ NON_NUMERIC = {
     "GATEWAY_DEMO": "maybe",
     "GATEWAY_ALLOW_ANONYMOUS": "maybe",
     "GATEWAY_INTROSPECTION": "maybe",
+    "SYNC_MEWS_SINCE": "yesterday",
+    "SYNC_MEWS_BUDGET": "1.5",  # a share of the Mews limit: 0.01 to 1
 }
 
 

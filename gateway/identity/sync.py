@@ -40,6 +40,8 @@ MEWS_PAGE = 1000
 MEWS_WINDOW_MONTHS = 3
 #: Later runs re-read this much before the previous run's end (clocks of two systems).
 MEWS_OVERLAP = timedelta(minutes=5)
+#: Share of the window added to the sync's own limiter (see `IdentitySync.__init__`).
+BUDGET_MARGIN = 0.1
 #: Wait before retrying a failed run, doubled each time, never above the interval.
 RETRY_AFTER_FAILURE = 15.0
 
@@ -114,7 +116,10 @@ class IdentitySync:
         self._now = now
         self._sleep = sleep
         budget = max(1, int(mews_limit * settings.mews_budget)) if mews_limit > 0 else 0
-        self.budget = SlidingWindowLimiter(budget, mews_window) if budget else None
+        # The limiter times calls as they leave; Mews counts them as they arrive. The margin
+        # keeps a late arrival from sharing Mews's window with the next call's.
+        window = mews_window + max(0.2, mews_window * BUDGET_MARGIN)
+        self.budget = SlidingWindowLimiter(budget, window) if budget else None
 
     async def run_once(self, progress: Progress | None = None) -> SyncState | None:
         """One run, if no other process is running one; None when another holds the lock."""
