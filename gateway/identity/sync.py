@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from gateway.errors import GatewayError
 from gateway.identity.index import FullwhereEntry, IdentityIndex, MewsEntry, SyncState
 from gateway.identity.lock import SyncLock
 from gateway.upstream.errors import UpstreamError
@@ -217,7 +218,9 @@ class IdentitySync:
             try:
                 await self.run_once()
                 failures = 0
-            except UpstreamError:
+            except (UpstreamError, GatewayError) as exc:  # an upstream, or the shared store
+                if not isinstance(exc, UpstreamError):
+                    logger.warning("identity sync paused: %s", exc)
                 failures += 1
             except Exception:  # the loop must outlive any one run
                 logger.exception("identity sync run failed")

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable
 
 from gateway.identity.index import linked_mews_id
+from gateway.errors import GatewayError
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.upstreams import Record
 from gateway.schema.customer import Customer
@@ -17,7 +18,10 @@ async def linked_fullwhere_id(mews_id: str, context: RequestContext) -> str | No
     """The Fullwhere record this Mews guest belongs to: the identity index's canonical one,
     else a link learned from the records read so far (before the first sync finishes)."""
     context.identity_consulted = True
-    linked = await context.loaders.identity.load(mews_id.lower())
+    try:
+        linked = await context.loaders.identity.load(mews_id.lower())
+    except GatewayError:  # the shared store is away: what this process learned still holds
+        linked = []
     return linked[0] if linked else context.upstreams.links.get(mews_id)
 
 
