@@ -7,9 +7,12 @@ through an ASGI transport, and they are mounted under `/sandbox/...` for people 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -28,6 +31,8 @@ from gateway.http.jwks import JwksCache
 from gateway.http.persisted import TrustedDocuments
 from gateway.http.request_id import RequestId
 from gateway.http.tokens import JwtVerifier
+from gateway.identity.lock import MemorySyncLock
+from gateway.identity.sync import IdentitySync
 from gateway.logs import install_redaction, secrets_of
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
@@ -181,6 +186,20 @@ def build_verifier(settings: Settings) -> tuple[JwtVerifier | None, list[httpx.A
     return verifier, [http]
 
 
+def build_sync(settings: Settings, upstreams: Upstreams) -> IdentitySync:
+    """The identity sync over `upstreams.identity`, within the Mews budget of `settings`."""
+    r = settings.resilience
+    return IdentitySync(
+        upstreams.identity,
+        fullwhere=upstreams.fullwhere_client,
+        mews=upstreams.mews_client,
+        settings=settings.sync,
+        mews_limit=r.mews_rate_limit,
+        mews_window=r.mews_rate_window,
+        lock=MemorySyncLock(),
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -217,6 +236,11 @@ def create_app(
             deadline=Deadline.after(seconds) if seconds > 0 else None,
         )
 
+    sync = build_sync(settings, upstreams)
+
+    async def identity_section() -> dict[str, Any]:
+        return (await upstreams.identity.state()).summary(time.time())
+
     readiness = Readiness(
         {
             "fullwhere": (
@@ -231,6 +255,7 @@ def create_app(
             ),
         },
         demo=settings.demo,
+        sections={"identityIndex": identity_section},
     )
 
     routes: list[BaseRoute] = [
@@ -257,11 +282,22 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The identity index builds in the background: the gateway serves meanwhile.
+        syncing = (
+            asyncio.create_task(sync.run_forever(), name="identity-sync")
+            if settings.sync.interval > 0
+            else None
+        )
         try:
             yield
         finally:
+            if syncing is not None:
+                syncing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await syncing
             for client in clients:
                 await client.aclose()
+            await upstreams.identity.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
@@ -269,6 +305,7 @@ def create_app(
     app.state.sandboxes = sandboxes
     app.state.schema = schema
     app.state.readiness = readiness
+    app.state.sync = sync
     # Outermost last: request id, CORS (so refusals carry CORS headers), demo mark, API key
     # or JWT, body size (a request without a credential is refused before its body is read).
     app.add_middleware(

@@ -1,4 +1,5 @@
-"""`gateway` command line: `serve`, `export-schema`, `persist-documents`, `fetch-graphiql`."""
+"""`gateway` command line: `serve`, `sync`, `export-schema`, `persist-documents`,
+`fetch-graphiql`."""
 
 from __future__ import annotations
 
@@ -127,6 +128,59 @@ def serve(args: argparse.Namespace) -> int:
     return serve_workers(options, args.workers)
 
 
+def sync(args: argparse.Namespace) -> int:
+    """One full identity-index sync in the foreground, or (`--status`) the index's state."""
+    import asyncio
+    import json
+    import time
+
+    from gateway.app import build_sync, build_upstreams
+    from gateway.identity.progress import ProgressPrinter
+    from gateway.sandbox.demo import Sandboxes
+    from gateway.upstream.errors import UpstreamError
+
+    settings = _settings()
+    transports: dict[str, Any] = {}
+    if settings.demo:
+        import httpx
+
+        sandboxes = Sandboxes.seeded()
+        transports = {
+            "fullwhere_transport": httpx.ASGITransport(app=sandboxes.fullwhere.app),
+            "mews_transport": httpx.ASGITransport(app=sandboxes.mews.app),
+        }
+
+    async def run() -> int:
+        upstreams, clients = build_upstreams(settings, **transports)
+        try:
+            if args.status:
+                state = await upstreams.identity.state()
+                sys.stdout.write(json.dumps(state.summary(time.time()), indent=2) + "\n")
+                return 0
+            printer = ProgressPrinter(sys.stdout, tty=sys.stdout.isatty())
+            try:
+                done = await build_sync(settings, upstreams).run_once(printer)
+            except UpstreamError as exc:
+                printer.finish()
+                sys.stderr.write(f"gateway sync: failed: {exc.code}: {exc}\n")
+                return 1
+            printer.finish()
+            if done is None:
+                sys.stdout.write("another process is running the sync; nothing to do\n")
+                return 0
+            sys.stdout.write(
+                f"done: {done.fullwhere_records} Fullwhere customers, {done.mews_records} "
+                f"Mews guests ({done.mews_calls} Mews calls)\n"
+            )
+            return 0
+        finally:
+            for client in clients:
+                await client.aclose()
+            await upstreams.identity.aclose()
+
+    return asyncio.run(run())
+
+
 def export_schema(args: argparse.Namespace) -> int:
     from gateway.schema import export_sdl
 
@@ -217,6 +271,11 @@ def parser() -> argparse.ArgumentParser:
         help="default: GATEWAY_LOG_LEVEL, else info",
     )
     run.set_defaults(handler=serve)
+    syncing = commands.add_parser(
+        "sync", help="run one full identity-index sync in the foreground, with progress"
+    )
+    syncing.add_argument("--status", action="store_true", help="print the index's state instead")
+    syncing.set_defaults(handler=sync)
     commands.add_parser("export-schema", help="print the SDL").set_defaults(handler=export_schema)
     persist = commands.add_parser(
         "persist-documents",

@@ -10,12 +10,14 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from gateway import __version__
 from gateway.http.persisted import read_documents
+from gateway.identity.sync import SyncSettings
 
 # Mews's public demo tokens (UPSTREAMS.md), which the Mews sandbox accepts.
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
@@ -137,6 +139,8 @@ class Settings:
     #: anonymous callers may run only those.
     persisted_documents: Mapping[str, str] | None = field(default=None, repr=False)
     require_persisted: bool = False
+    #: The identity index's sync: interval, share of the Mews budget, start of history.
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -282,6 +286,36 @@ def _documents(env: Mapping[str, str]) -> tuple[Mapping[str, str] | None, bool]:
     return MappingProxyType(documents), required
 
 
+#: The demo world's guests were all updated in the last two years: its first sync needs no
+#: older history (12 windows of 3 months instead of 60 since 2012).
+DEMO_SYNC_HISTORY = timedelta(days=3 * 365)
+
+
+def _sync(env: Mapping[str, str], *, demo: bool) -> SyncSettings:
+    defaults = SyncSettings()
+    if demo:
+        defaults = SyncSettings(mews_since=datetime.now(UTC) - DEMO_SYNC_HISTORY)
+    budget = _number(env, "SYNC_MEWS_BUDGET", defaults.mews_budget, float, minimum=0.01)
+    if budget > 1:
+        raise ConfigError(
+            "SYNC_MEWS_BUDGET", f"a share of the Mews rate limit, 0.01 to 1, got {budget:g}"
+        )
+    since = defaults.mews_since
+    if raw := env.get("SYNC_MEWS_SINCE", "").strip():
+        try:
+            since = datetime.fromisoformat(raw)
+        except ValueError:
+            raise ConfigError(
+                "SYNC_MEWS_SINCE", f"a date such as 2012-01-01, got {raw!r}"
+            ) from None
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return SyncSettings(
+        interval=_number(env, "SYNC_INTERVAL_SECONDS", defaults.interval, float, minimum=0),
+        mews_budget=budget,
+        mews_since=since,
+    )
+
+
 def _resilience(env: Mapping[str, str]) -> Resilience:
     def optional(name: str) -> float | None:
         return _number(env, name, None, float, minimum=0.01)
@@ -340,6 +374,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         introspection=_flag(env, "GATEWAY_INTROSPECTION", default=True),
         cors_origins=_origins(env, "GATEWAY_CORS_ORIGINS"),
         jwt=_jwt(env),
+        sync=_sync(env, demo=demo or (fw_creds is None and mews_creds is None)),
     )
     common["persisted_documents"], common["require_persisted"] = _documents(env)
     if demo or (fw_creds is None and mews_creds is None):

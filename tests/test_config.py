@@ -43,6 +43,8 @@ NON_NUMERIC = {
     "GATEWAY_JWT_AUDIENCE": None,
     "GATEWAY_PERSISTED_DOCUMENTS": "/nonexistent/documents.json",
     "GATEWAY_REQUIRE_PERSISTED": "maybe",
+    "SYNC_MEWS_SINCE": "yesterday",
+    "SYNC_MEWS_BUDGET": "1.5",  # a share of the Mews limit: 0.01 to 1
 }
 
 

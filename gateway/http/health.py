@@ -31,6 +31,8 @@ DEMO_NOTICE = "DEMO MODE: simulated upstreams with generated data, not real cust
 
 #: One upstream's probe: any answer is fine; an exception (or no answer in time) is not.
 Probe = Callable[[], Awaitable[object]]
+#: A section shown in the report that does not decide readiness (the identity sync).
+Section = Callable[[], Awaitable[dict[str, Any]]]
 
 
 class Readiness:
@@ -41,12 +43,14 @@ class Readiness:
         probes: Mapping[str, Probe | None],
         *,
         demo: bool,
+        sections: Mapping[str, Section] | None = None,
         timeout: float = PROBE_TIMEOUT_SECONDS,
         ttl: float = REPORT_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.probes = dict(probes)
         self.demo = demo
+        self.sections = dict(sections or {})
         self.timeout = timeout
         self.ttl = ttl
         self.clock = clock
@@ -75,6 +79,8 @@ class Readiness:
             "version": __version__,
             "upstreams": upstreams,
         }
+        for name, section in self.sections.items():
+            report[name] = await section()
         if self.demo:
             report["notice"] = DEMO_NOTICE
         return report

@@ -33,6 +33,9 @@ class RequestContext:
     #: Reads answered from expired cache entries because an upstream failed; reported in
     #: the response's `extensions.stale` by the StaleReads extension.
     stale_reads: list[StaleRead] = field(default_factory=list)
+    #: Set when a resolver answered from the identity index: the response then says whether
+    #: the index was complete (`extensions.identityIndex`).
+    identity_consulted: bool = False
     #: Free slot for transport-level objects (the Starlette request).
     request: Any = None
 

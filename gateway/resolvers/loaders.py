@@ -57,6 +57,9 @@ class Loaders:
         self.mews_by_email: DataLoader[str, list[Record]] = DataLoader(self._load_mews_by_email)
         # One open-items loader per currency the request asks amounts in (None: as Mews
         # keeps them), each batching its ids into one getOpenItems call.
+        # Mews id -> the Fullwhere ids linking it, canonical first: one index round trip for
+        # every guest of a page.
+        self.identity: DataLoader[str, list[str]] = DataLoader(upstreams.identity.linked_from_many)
         self._open_items: dict[str | None, DataLoader[str, Record | None]] = {}
         self.mews_open_items = self.mews_open_items_in(None)
 

@@ -13,6 +13,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from gateway.errors import GatewayError
+from gateway.identity.index import IdentityIndex, MemoryIdentityIndex, linked_mews_id
 from gateway.resolvers.cache import ReadCache
 from gateway.upstream.fullwhere import FullwhereClient
 from gateway.upstream.mews import MewsClient
@@ -33,19 +34,6 @@ class UpstreamDisabled(GatewayError):
     code = "UPSTREAM_UNAVAILABLE"
 
 
-def linked_mews_id(record: Record) -> tuple[str | None, str]:
-    """The Mews id a Fullwhere customer points at, and how the link was made."""
-    if mews_id := record.get("mewsId"):
-        return str(mews_id), "MEWS_ID"
-    metadata = record.get("metadata")
-    if isinstance(metadata, dict):
-        block = metadata.get("mews")
-        customer = block.get("customer") if isinstance(block, dict) else None
-        if isinstance(customer, dict) and (mews_id := customer.get("Id")):
-            return str(mews_id), "METADATA"
-    return None, "NONE"
-
-
 @dataclass
 class Upstreams:
     """Clients (None when an upstream is disabled) and the caches shared by all requests."""
@@ -54,8 +42,11 @@ class Upstreams:
     mews_client: MewsClient | None
     cache: ReadCache[tuple[Hashable, ...], Any]
     fullwhere_concurrency: int = 16
-    #: Mews id -> Fullwhere id, learned from every Fullwhere record seen. Bounded.
+    #: Mews id -> Fullwhere id, learned from every Fullwhere record seen. Bounded. Answers
+    #: what the identity index does not know yet (before its first sync, between syncs).
     links: LRUCache[str, str] = field(default_factory=lambda: LRUCache(maxsize=200_000))
+    #: Who is who across both systems, built by the identity sync.
+    identity: IdentityIndex = field(default_factory=MemoryIdentityIndex)
 
     @property
     def fullwhere(self) -> FullwhereClient:

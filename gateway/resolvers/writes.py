@@ -15,8 +15,9 @@ from typing import Any, Final
 import orjson
 
 from gateway.errors import BadUserInput, error_extensions, public_message
+from gateway.identity.index import FullwhereEntry, MewsEntry, linked_mews_id
 from gateway.resolvers.context import RequestContext
-from gateway.resolvers.upstreams import Record, linked_mews_id
+from gateway.resolvers.upstreams import Record
 
 #: Express' default JSON body limit ("100kb"), which the Fullwhere API answers 413 beyond.
 FULLWHERE_MAX_BODY_BYTES: Final = 100 * 1024
@@ -94,11 +95,12 @@ def error_fields(exc: BaseException) -> dict[str, Any]:
 # --- cache upkeep -----------------------------------------------------------------------------
 
 
-def remember_fullwhere_import(context: RequestContext, record: Record) -> None:
-    """A customer Fullwhere just created: readable by id at once, its link learned, and no
-    list page cached from before may hide it."""
+async def remember_fullwhere_import(context: RequestContext, record: Record) -> None:
+    """A customer Fullwhere just created: readable by id at once, its link and keys in the
+    identity index, and no list page cached from before may hide it."""
     upstreams = context.upstreams
     upstreams.remember_fullwhere([record])
+    await upstreams.identity.put_fullwhere([FullwhereEntry.from_record(record)])
     upstreams.forget_fullwhere_lists()
     customer_id = str(record["id"])
     context.loaders.fullwhere.clear(customer_id).prime(customer_id, record)
@@ -109,11 +111,13 @@ def forget_fullwhere_lists(context: RequestContext) -> None:
     context.upstreams.forget_fullwhere_lists()
 
 
-def remember_mews_write(context: RequestContext, record: Record) -> None:
-    """A Mews guest as `customers/add` or `customers/update` returned it."""
+async def remember_mews_write(context: RequestContext, record: Record) -> None:
+    """A Mews guest as `customers/add` or `customers/update` returned it (its keys in the
+    identity index too)."""
     customer_id = str(record["Id"])
     forget_mews(context, [customer_id])
     context.upstreams.remember_mews([record])
+    await context.upstreams.identity.put_mews([MewsEntry.from_record(record)])
     context.loaders.mews.prime(customer_id, record)
 
 

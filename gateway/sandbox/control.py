@@ -7,7 +7,8 @@ tell it to slow every call down or to fail the next N calls of an operation.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,6 +39,9 @@ class SandboxControl:
 
     latency: float = 0.0
     calls: Counter[str] = field(default_factory=Counter)
+    #: (monotonic arrival time, operation) of the latest calls, for rate checks "at arrival";
+    #: bounded, so load runs do not grow it without end.
+    arrivals: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=100_000))
     faults: dict[str, list[Fault]] = field(default_factory=dict)
 
     @property
@@ -46,6 +50,17 @@ class SandboxControl:
 
     def reset_calls(self) -> None:
         self.calls.clear()
+        self.arrivals.clear()
+
+    def most_in_any_window(self, operation: str, window: float) -> int:
+        """The most calls of `operation` that arrived within any `window` seconds."""
+        times = [at for at, name in self.arrivals if name == operation]
+        most, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= window:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
     def fail_next(
         self,
@@ -81,6 +96,7 @@ class SandboxControl:
     async def enter(self, operation: str) -> Fault | None:
         """Count a call, apply latency, and return the fault to apply, if any."""
         self.calls[operation] += 1
+        self.arrivals.append((time.monotonic(), operation))
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         fault = self.take_fault(operation)

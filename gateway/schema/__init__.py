@@ -21,6 +21,7 @@ from gateway.schema.base import schema_config
 from gateway.schema.extensions.deadline import RequestDeadline
 from gateway.schema.extensions.document_cache import DocumentCache
 from gateway.schema.extensions.error_codes import ErrorCodes
+from gateway.schema.extensions.identity import IdentityIndexStatus
 from gateway.schema.extensions.operation_limits import OperationLimits
 from gateway.schema.extensions.stale import StaleReads
 from gateway.schema.fast_fields import bypass_wrappers
@@ -72,6 +73,7 @@ def build_schema(
             ErrorCodes,
             RequestDeadline,
             StaleReads,
+            IdentityIndexStatus,
             *protection(settings or Settings(fullwhere=None, mews=None)),
             # After the limits: both caches key on the parse options and validation rules the
             # limits set, so a cached document was checked under the same limits.

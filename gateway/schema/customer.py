@@ -20,8 +20,9 @@ from typing import Annotated, Any, TypeVar, cast
 import strawberry
 from strawberry.types import Info
 
+from gateway.identity.index import linked_mews_id
 from gateway.resolvers.context import RequestContext
-from gateway.resolvers.upstreams import Record, linked_mews_id
+from gateway.resolvers.upstreams import Record
 from gateway.schema.base import Date
 from gateway.schema.fullwhere import CustomerMetadata, FullwhereProfile, metadata_entries
 from gateway.schema.mews import MewsAddress, MewsProfile
@@ -51,6 +52,24 @@ class LinkMethod(Enum):
 class CustomerLink:
     method: LinkMethod = strawberry.field(description="How the records were joined.")
     mews_id: str | None = strawberry.field(description="The Mews guest id the link points at.")
+    fullwhere_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(
+        description=(
+            "Other Fullwhere customers (`fullwhere:<id>`) that link to the same Mews guest, "
+            "from the identity index. A guest linked from several records resolves "
+            '(`customer(id: "mews:…")`) to the first by link method (`mewsId` before '
+            "metadata), then by id; the others are listed here, never decided by read order."
+        )
+    )
+    async def also_linked_from(self, info: Info[RequestContext, None]) -> list[strawberry.ID]:
+        if not self.mews_id:
+            return []
+        info.context.identity_consulted = True
+        linked = await info.context.loaders.identity.load(self.mews_id.lower())
+        if self.fullwhere_id is None and linked:
+            return [strawberry.ID(f"fullwhere:{fw}") for fw in linked]
+        return [strawberry.ID(f"fullwhere:{fw}") for fw in linked if fw != self.fullwhere_id]
 
 
 @strawberry.type(description="One source's value for a unified field.")
@@ -206,7 +225,10 @@ class Customer:
 
     @strawberry.field(description="How the Fullwhere record and the Mews profile were joined.")
     def link(self) -> CustomerLink:
-        return CustomerLink(method=self.link_method, mews_id=self.mews_id_hint)
+        fullwhere_id = None if self.fullwhere_record is None else str(self.fullwhere_record["id"])
+        return CustomerLink(
+            method=self.link_method, mews_id=self.mews_id_hint, fullwhere_id=fullwhere_id
+        )
 
     @strawberry.field(description="The Fullwhere record, as Fullwhere returns it.")
     def fullwhere(self) -> FullwhereProfile | None:

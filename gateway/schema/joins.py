@@ -6,10 +6,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
+from gateway.errors import GatewayError
+from gateway.identity.index import linked_mews_id
 from gateway.resolvers.context import RequestContext
-from gateway.resolvers.upstreams import Record, linked_mews_id
+from gateway.resolvers.upstreams import Record
 from gateway.schema.customer import Customer
 from gateway.upstream.errors import UpstreamError
+
+
+async def linked_fullwhere_id(mews_id: str, context: RequestContext) -> str | None:
+    """The Fullwhere record this Mews guest belongs to: the identity index's canonical one,
+    else a link learned from the records read so far (before the first sync finishes)."""
+    context.identity_consulted = True
+    try:
+        linked = await context.loaders.identity.load(mews_id.lower())
+    except GatewayError:  # the shared store is away: what this process learned still holds
+        linked = []
+    return linked[0] if linked else context.upstreams.links.get(mews_id)
 
 
 async def customer_for_mews(
@@ -20,7 +33,7 @@ async def customer_for_mews(
     With `path`, a Fullwhere failure does not fail the caller: the customer comes from Mews
     alone and the error is reported at `path`.
     """
-    fullwhere_id = context.upstreams.links.get(str(mews["Id"]))
+    fullwhere_id = await linked_fullwhere_id(str(mews["Id"]), context)
     if fullwhere_id is not None:
         try:
             record = await context.loaders.fullwhere.load(fullwhere_id)
@@ -37,7 +50,7 @@ async def customer_for_mews(
 async def customer_by_mews_id(
     mews_id: str, context: RequestContext, path: list[str | int]
 ) -> Customer | None:
-    fullwhere_id = context.upstreams.links.get(mews_id)
+    fullwhere_id = await linked_fullwhere_id(mews_id, context)
     if fullwhere_id is None:
         mews = await context.loaders.mews.load(mews_id)
         return None if mews is None else Customer.from_mews(mews)

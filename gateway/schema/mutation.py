@@ -252,7 +252,7 @@ async def _write_guest(
         if not email:
             raise
         raise _duplicate_email(exc, email, hint) from None
-    remember_mews_write(context, record)
+    await remember_mews_write(context, record)
     return record
 
 
@@ -286,7 +286,7 @@ class Mutation:
 
         async def work() -> ImportCustomerPayload:
             record = dict(await context.upstreams.fullwhere.import_customer(body))
-            remember_fullwhere_import(context, record)
+            await remember_fullwhere_import(context, record)
             return ImportCustomerPayload(customer=Customer.from_fullwhere(record))
 
         return await _once(info, "importCustomer", idempotency_key, body, work)
@@ -597,7 +597,7 @@ async def _import_added_guest(
             ),
             error=error,
         )
-    remember_fullwhere_import(context, imported)
+    await remember_fullwhere_import(context, imported)
     return FullwhereImportOutcome(
         status=FullwhereImportStatus.IMPORTED,
         mews_id=mews_id,

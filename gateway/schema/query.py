@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.errors import BadUserInput
+from gateway.identity.index import FULLWHERE_PREFIX, MEWS_PREFIX, Lookup
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.selection import selected_names
 from gateway.resolvers.upstreams import (
@@ -28,10 +29,11 @@ from gateway.schema.connections import (
     decode_cursor,
     encode_cursor,
 )
-from gateway.schema.customer import Customer
+from gateway.schema.customer import Customer, LinkMethod
 from gateway.schema.filters import MewsCustomerFilter, to_mews_filters
 from gateway.schema.joins import customer_by_mews_id, customer_for_mews, prefetch_mews
 from gateway.schema.mews import MewsProfile, MewsReservation
+from gateway.upstream.errors import UpstreamError
 from gateway.upstream.mews_types import MewsCustomerFilters
 
 Ctx = Info[RequestContext, None]
@@ -95,6 +97,103 @@ async def _fullwhere_slice(
     return items[start : start + limit], total
 
 
+@strawberry.input(
+    description=(
+        "Find people across both systems, from the identity index (no upstream call for the "
+        "lookup itself). Every given criterion must hold."
+    )
+)
+class CustomerFilter:
+    email: str | None = strawberry.field(
+        default=None, description="Exact email, case-insensitive, in either system."
+    )
+    phone: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Phone number with its country code, in any spelling (`+33 6 12 34 56 78`, "
+            "`0033612345678`): compared in E.164."
+        ),
+    )
+    name: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Start of a first name, last name, `first last` or `last first`; "
+            "case and accents ignored."
+        ),
+    )
+    link: list[LinkMethod] | None = strawberry.field(
+        default=None,
+        description="Only people linked this way, e.g. `[MEWS_ONLY]` for guests only Mews knows.",
+    )
+
+    def lookup(self) -> Lookup:
+        try:
+            return Lookup.of(
+                email=self.email,
+                phone=self.phone,
+                name=self.name,
+                links=[m.name for m in self.link] if self.link is not None else None,
+            )
+        except ValueError as exc:
+            raise BadUserInput(f"filter.{exc}", argument="filter") from None
+
+
+async def _indexed_customers(
+    info: Ctx, lookup: Lookup, limit: int, after: str | None
+) -> CustomerConnection:
+    """A page of the identity index's answer to `lookup`, read with the fewest calls: the
+    Fullwhere records concurrently, then every Mews guest of the page (Mews-only ones and
+    the linked profiles the selection needs) in one getAll."""
+    context = info.context
+    context.identity_consulted = True
+    after_id = decode_cursor("person", after) if after is not None else None
+    page = await context.upstreams.identity.find(lookup, after=after_id, limit=limit)
+    guests = {
+        p: context.loaders.mews.load(p.removeprefix(MEWS_PREFIX))
+        for p in page.ids
+        if p.startswith(MEWS_PREFIX)
+    }
+    # Until the Fullwhere records are in and their Mews reads queued, the Mews batch waits.
+    with context.loaders.settle.busy():
+        found = await asyncio.gather(
+            *(
+                context.loaders.fullwhere_record(p.removeprefix(FULLWHERE_PREFIX))
+                for p in page.ids
+                if p.startswith(FULLWHERE_PREFIX)
+            ),
+            return_exceptions=True,
+        )
+        records = dict(zip((p for p in page.ids if p not in guests), found, strict=True))
+        joined = {p: Customer.from_fullwhere(r) for p, r in records.items() if isinstance(r, dict)}
+        loading = prefetch_mews(
+            list(joined.values()), selected_names(info, "edges", "node"), context
+        )
+    guest_records = await asyncio.gather(*guests.values(), return_exceptions=True)
+    await loading
+    outcomes: dict[str, Any] = {**records, **dict(zip(guests, guest_records, strict=True))}
+    edges = []
+    for person in page.ids:
+        outcome = outcomes[person]
+        if isinstance(outcome, UpstreamError):
+            # The others still come back; the failing read is reported beside them.
+            context.add_partial_error(outcome, info.path.as_list())
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        elif outcome is not None:
+            node = joined.get(person) or Customer.from_mews(outcome)
+            edges.append(CustomerEdge(cursor=encode_cursor("person", person), node=node))
+    return CustomerConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=encode_cursor("person", page.ids[-1]) if page.ids else None,
+        ),
+        total_count=page.total,
+    )
+
+
 @strawberry.type(description="Read customers across Fullwhere and Mews.")
 class Query:
     @strawberry.field(
@@ -121,13 +220,21 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Fullwhere customers as a Relay connection (Fullwhere's list, at most 100 a page)."
+            "Customers as a Relay connection, at most 100 a page. Without `filter`: "
+            "Fullwhere's list. With `filter`: everyone the identity index finds, Mews-only "
+            "guests included, in id order."
         )
     )
     async def customers(
-        self, info: Ctx, first: int | None = 10, after: str | None = None
+        self,
+        info: Ctx,
+        first: int | None = 10,
+        after: str | None = None,
+        filter: CustomerFilter | None = None,
     ) -> CustomerConnection:
         limit = _page_size(first, 10, FULLWHERE_MAX_PAGE)
+        if filter is not None:
+            return await _indexed_customers(info, filter.lookup(), limit, after)
         offset = 0
         if after is not None:
             text = decode_cursor("fullwhere", after)

@@ -1,0 +1,231 @@
+"""The sync that builds and refreshes the identity index from both upstreams.
+
+- **Fullwhere**: every page of `POST /partners/customer/list` (100 a page). Fullwhere's list
+  has no "changed since" filter, so each run reads it whole.
+- **Mews**: `customers/getAll` by `UpdatedUtc` windows of at most 3 months (the longest
+  interval Mews accepts), 1,000 guests a call, following cursors. The first run starts at
+  `SYNC_MEWS_SINCE`; later runs read only what changed since the previous run (with a small
+  overlap for clock skew).
+- **Budget**: the sync's Mews calls also pass a limiter of their own, sized to
+  `SYNC_MEWS_BUDGET` of the Mews rate limit, so live traffic keeps the rest. Every call still
+  goes through the client's guard: retries with backoff on 429 and 5xx, the shared limiter.
+- **One process at a time**: a run holds the index's sync lock (with an expiry, so a process
+  that dies does not hold it for good); the others use what it writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from gateway.errors import GatewayError
+from gateway.identity.index import FullwhereEntry, IdentityIndex, MewsEntry, SyncState
+from gateway.identity.lock import SyncLock
+from gateway.upstream.errors import UpstreamError
+from gateway.upstream.fullwhere import FullwhereClient
+from gateway.upstream.mews import MewsClient
+from gateway.upstream.resilience import SlidingWindowLimiter
+
+logger = logging.getLogger("gateway.identity")
+
+DEFAULT_INTERVAL = 600.0
+DEFAULT_MEWS_BUDGET = 0.25
+DEFAULT_MEWS_SINCE = datetime(2012, 1, 1, tzinfo=UTC)
+FULLWHERE_PAGE = 100
+MEWS_PAGE = 1000
+MEWS_WINDOW_MONTHS = 3
+#: Later runs re-read this much before the previous run's end (clocks of two systems).
+MEWS_OVERLAP = timedelta(minutes=5)
+#: Share of the window added to the sync's own limiter (see `IdentitySync.__init__`).
+BUDGET_MARGIN = 0.1
+#: Wait before retrying a failed run, doubled each time, never above the interval.
+RETRY_AFTER_FAILURE = 15.0
+
+Progress = Callable[[SyncState], None]
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """How often the index is refreshed and how much of the Mews budget it may use."""
+
+    #: Seconds between runs; 0 runs no background sync (`gateway sync` still works).
+    interval: float = DEFAULT_INTERVAL
+    #: Share of the Mews rate limit the sync may use, 0..1.
+    mews_budget: float = DEFAULT_MEWS_BUDGET
+    #: The oldest `UpdatedUtc` the first run reads.
+    mews_since: datetime = DEFAULT_MEWS_SINCE
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """`moment` plus whole calendar months (the day clamped to the month's length)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    for day in (moment.day, 30, 29, 28):
+        with contextlib.suppress(ValueError):
+            return moment.replace(year=year, month=month, day=day)
+    raise AssertionError("unreachable")
+
+
+def windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Consecutive `[start, end)` intervals of at most 3 months covering `start .. end`."""
+    found = []
+    while start < end:
+        stop = min(add_months(start, MEWS_WINDOW_MONTHS), end)
+        found.append((start, stop))
+        start = stop
+    return found
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class IdentitySync:
+    """Runs of the sync over one index.
+
+    Args:
+        index: where the records go.
+        fullwhere, mews: the clients (None for a disabled upstream).
+        settings: interval, budget and start of the Mews history.
+        mews_limit, mews_window: the Mews rate limit the budget is a share of.
+        lock: held for the length of a run.
+    """
+
+    def __init__(
+        self,
+        index: IdentityIndex,
+        *,
+        fullwhere: FullwhereClient | None,
+        mews: MewsClient | None,
+        settings: SyncSettings,
+        mews_limit: int,
+        mews_window: float,
+        lock: SyncLock,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.index = index
+        self.fullwhere = fullwhere
+        self.mews = mews
+        self.settings = settings
+        self.lock = lock
+        self._now = now
+        self._sleep = sleep
+        budget = max(1, int(mews_limit * settings.mews_budget)) if mews_limit > 0 else 0
+        # The limiter times calls as they leave; Mews counts them as they arrive. The margin
+        # keeps a late arrival from sharing Mews's window with the next call's.
+        window = mews_window + max(0.2, mews_window * BUDGET_MARGIN)
+        self.budget = SlidingWindowLimiter(budget, window) if budget else None
+
+    async def run_once(self, progress: Progress | None = None) -> SyncState | None:
+        """One run, if no other process is running one; None when another holds the lock."""
+        if not await self.lock.acquire():
+            return None
+        try:
+            return await self._run(progress)
+        finally:
+            await self.lock.release()
+
+    async def _run(self, progress: Progress | None) -> SyncState:
+        state = await self.index.state()
+        full = not state.complete
+        state.running, state.started_at, state.last_error = True, time.time(), None
+        state.fullwhere_records = state.fullwhere_pages = state.mews_records = 0
+        state.mews_calls = state.mews_windows_done = state.mews_windows_total = 0
+        until = self._now()
+        try:
+            if self.fullwhere is not None:
+                await self._fullwhere(state, progress)
+            if self.mews is not None:
+                since = self.settings.mews_since
+                if not full and state.mews_synced_until:
+                    since = datetime.fromisoformat(state.mews_synced_until) - MEWS_OVERLAP
+                await self._mews(state, since, until, progress)
+                state.mews_synced_until = until.isoformat()
+        except UpstreamError as exc:
+            state.phase, state.last_error = "failed", f"{exc.code}: {exc}"[:300]
+            logger.warning("identity sync failed: %s", state.last_error)
+            raise
+        else:
+            state.phase, state.complete = "done", True
+        finally:
+            state.running, state.finished_at = False, time.time()
+            await self._save(state, progress)
+        return state
+
+    async def _save(self, state: SyncState, progress: Progress | None) -> None:
+        await self.index.save_state(state)
+        await self.lock.refresh()
+        if progress is not None:
+            progress(state)
+
+    async def _fullwhere(self, state: SyncState, progress: Progress | None) -> None:
+        assert self.fullwhere is not None
+        state.phase = "fullwhere"
+        page = 1
+        while True:
+            result = await self.fullwhere.list_customers(page=page, limit=FULLWHERE_PAGE)
+            items = result["items"]
+            await self.index.put_fullwhere(FullwhereEntry.from_record(r) for r in items)
+            state.fullwhere_pages = page
+            state.fullwhere_records += len(items)
+            state.fullwhere_total = int(result["meta"].get("totalItems") or 0)
+            await self._save(state, progress)
+            if not items or page >= int(result["meta"].get("totalPages") or 0):
+                return
+            page += 1
+
+    async def _mews(
+        self, state: SyncState, since: datetime, until: datetime, progress: Progress | None
+    ) -> None:
+        assert self.mews is not None
+        state.phase = "mews"
+        spans = windows(since, until + timedelta(seconds=1))
+        state.mews_windows_total = len(spans)
+        for start, stop in spans:
+            cursor: str | None = None
+            while True:
+                await self._spend_budget()
+                page = await self.mews.get_all(
+                    {"UpdatedUtc": {"StartUtc": _utc(start), "EndUtc": _utc(stop)}},
+                    count=MEWS_PAGE,
+                    cursor=cursor,
+                )
+                customers = page["Customers"]
+                await self.index.put_mews(MewsEntry.from_record(c) for c in customers)
+                state.mews_calls += 1
+                state.mews_records += len(customers)
+                next_cursor = page.get("Cursor")
+                if not next_cursor or len(customers) < MEWS_PAGE or next_cursor == cursor:
+                    break
+                cursor = next_cursor
+            state.mews_windows_done += 1
+            await self._save(state, progress)
+
+    async def _spend_budget(self) -> None:
+        if self.budget is not None and (wait := self.budget.reserve()):
+            await self._sleep(wait)
+
+    async def run_forever(self) -> None:
+        """Run now, then every `interval` seconds; after a failure, sooner (with backoff)."""
+        failures = 0
+        while True:
+            try:
+                await self.run_once()
+                failures = 0
+            except (UpstreamError, GatewayError) as exc:  # an upstream, or the shared store
+                if not isinstance(exc, UpstreamError):
+                    logger.warning("identity sync paused: %s", exc)
+                failures += 1
+            except Exception:  # the loop must outlive any one run
+                logger.exception("identity sync run failed")
+                failures += 1
+            wait = self.settings.interval
+            if failures:
+                wait = min(wait, RETRY_AFTER_FAILURE * 2 ** (failures - 1))
+            await self._sleep(wait)
