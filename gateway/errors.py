@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from gateway.upstream.errors import UpstreamError
 
 CODES = (
     "BAD_USER_INPUT",
@@ -71,8 +71,8 @@ def error_extensions(exc: BaseException) -> dict[str, Any] | None:
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             extensions["retryAfterSeconds"] = retry_after
-        if isinstance(exc, UpstreamTimeout | UpstreamUnavailable):
-            extensions["mayHaveBeenApplied"] = exc.sent
+        if exc.may_have_been_applied is not None:  # writes only: a read changes nothing
+            extensions["mayHaveBeenApplied"] = exc.may_have_been_applied
         return extensions
     return None
 

@@ -32,6 +32,9 @@ class UpstreamError(Exception):
     code = "UPSTREAM_ERROR"
     #: Whether the upstream certainly did not act on the request (safe to retry a write).
     not_applied = False
+    #: For a write: whether it may have been applied upstream (`mayHaveBeenApplied`); None
+    #: for a read, which changes nothing. Set by the guard that sent the write.
+    may_have_been_applied: bool | None = None
 
     def __init__(
         self,

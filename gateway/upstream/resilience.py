@@ -42,6 +42,7 @@ import httpx
 from gateway.upstream.errors import (
     Source,
     UpstreamError,
+    UpstreamInvalidResponse,
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -428,18 +429,26 @@ class Guard:
             ) from None
 
 
-_MAY_HAVE_APPLIED = "; the write may have been applied: check before retrying"
+MAY_HAVE_APPLIED = "; the write may have been applied: check before retrying"
 
 
 def _explained(exc: UpstreamError, *, write: bool) -> UpstreamError:
-    """`exc`, its message saying so when it leaves a write's outcome unknown."""
-    if (
-        write
-        and isinstance(exc, UpstreamTimeout | UpstreamUnavailable)
-        and exc.sent
-        and not exc.message.endswith(_MAY_HAVE_APPLIED)
-    ):
-        exc.message += _MAY_HAVE_APPLIED
+    """`exc`; for a write, marked with whether it may have been applied: when it was sent
+    and no answer came, or when the upstream answered 2xx (it acted) unreadably."""
+    if not write or exc.may_have_been_applied is not None:
+        return exc
+    if isinstance(exc, UpstreamTimeout | UpstreamUnavailable):
+        return mark_write(exc, applied=exc.sent)
+    answered_2xx = exc.status is not None and 200 <= exc.status < 300
+    return mark_write(exc, applied=isinstance(exc, UpstreamInvalidResponse) and answered_2xx)
+
+
+def mark_write(exc: UpstreamError, *, applied: bool) -> UpstreamError:
+    """`exc` of a write, marked with whether it may have been applied (its message then
+    says so). Clients call it for a 2xx answer whose body is not what was promised."""
+    exc.may_have_been_applied = applied
+    if applied and not exc.message.endswith(MAY_HAVE_APPLIED):
+        exc.message += MAY_HAVE_APPLIED
         exc.args = (exc.message,)
     return exc
 
@@ -457,4 +466,5 @@ __all__ = [
     "deadline_scope",
     "is_upstream_failure",
     "is_upstream_fault",
+    "mark_write",
 ]

@@ -269,4 +269,5 @@ async def test_a_mews_refusal_of_the_customer_is_bad_user_input(gateway: Gateway
         "source": "mews",
         "upstreamStatus": 400,
         "upstreamRequestId": None,
+        "mayHaveBeenApplied": False,
     }

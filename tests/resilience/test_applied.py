@@ -1,0 +1,71 @@
+"""`mayHaveBeenApplied` is a write's flag: a write the upstream answered 2xx says it was
+applied even when the answer cannot be read, and a read never carries the flag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gateway.sandbox.demo import Sandboxes
+from gateway.sandbox.world import World, linked_pairs
+from tests.conftest import gateway_with
+from tests.resilience.conftest import FAST, errors_by_path
+
+IMPORT = """mutation($input: ImportCustomerInput!) {
+  importCustomer(input: $input) { customer { id } } }"""
+ADD = """mutation($input: AddCustomerInput!) {
+  addCustomer(input: $input) { customer { id } } }"""
+
+
+@pytest.mark.parametrize("body", [b"{bad", b"[]", b'{"email": "x@example.com"}'])
+async def test_import_answered_201_with_an_unreadable_body_may_have_been_applied(
+    sandboxes: Sandboxes, body: bytes
+) -> None:
+    sandboxes.fullwhere.control.fail_next("import", status=201, body=body)
+    async with gateway_with(sandboxes, FAST) as gateway:
+        result = await gateway.post(IMPORT, {"input": {"email": "new@example.com"}})
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "UPSTREAM_ERROR"
+    assert error["extensions"]["source"] == "fullwhere"
+    assert error["extensions"]["mayHaveBeenApplied"] is True
+    assert "check before retrying" in error["message"]
+
+
+@pytest.mark.parametrize("body", [b"{bad", b'{"FirstName": "No id"}'])
+async def test_add_answered_200_with_an_unreadable_body_may_have_been_applied(
+    sandboxes: Sandboxes, body: bytes
+) -> None:
+    sandboxes.mews.control.fail_next("customers/add", status=200, body=body)
+    async with gateway_with(sandboxes, FAST) as gateway:
+        result = await gateway.post(ADD, {"input": {"lastName": "Unread"}})
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "UPSTREAM_ERROR"
+    assert error["extensions"]["source"] == "mews"
+    assert error["extensions"]["mayHaveBeenApplied"] is True
+
+
+READS = {
+    "customer": """query($id: ID!) { customer(id: $id) { id email mews { id } } }""",
+    "mewsCustomers": """query($ids: [ID!]) { mewsCustomers(filter: {customerIds: $ids}) {
+        edges { node { id } } } }""",
+}
+
+
+@pytest.mark.parametrize("kind", ["status", "malformed", "hang"])
+@pytest.mark.parametrize("read", sorted(READS))
+async def test_read_errors_never_carry_may_have_been_applied(
+    sandboxes: Sandboxes, world: World, kind: Any, read: str
+) -> None:
+    fw, guest = next((fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId"))
+    variables = {"id": f"fullwhere:{fw['id']}"} if read == "customer" else {"ids": [guest["Id"]]}
+    env = {**FAST, "REQUEST_DEADLINE_SECONDS": "0.3"}
+    sandboxes.mews.control.fail_next("customers/getAll", 50, kind=kind, hang_seconds=1)
+    async with gateway_with(sandboxes, env) as gateway:
+        result = await gateway.post(READS[read], variables)
+    errors = errors_by_path(result)
+    assert errors, result
+    for error in errors.values():
+        assert error["extensions"]["source"] == "mews"
+        assert "mayHaveBeenApplied" not in error["extensions"], error
+        assert "applied" not in error["message"]
