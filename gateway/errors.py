@@ -29,6 +29,10 @@ CODES = (
 )
 
 
+#: The most of a client's own value an error message quotes back (ids, codes, emails): enough
+#: to recognise it, not a megabyte mirrored.
+ECHO_MAX_CHARS = 80
+
 #: What a client sees of an unexpected failure (the details go to the log, under the id).
 INTERNAL_ERROR_MESSAGE = "Internal server error; quote the request id when reporting it"
 
@@ -56,6 +60,12 @@ class Unauthenticated(GatewayError):
 
 class Forbidden(GatewayError):
     code = "FORBIDDEN"
+
+
+def echo(value: object) -> str:
+    """`value` as an error message quotes it: its `repr`, cut to `ECHO_MAX_CHARS`."""
+    text = repr(value)
+    return text if len(text) <= ECHO_MAX_CHARS else text[: ECHO_MAX_CHARS - 1] + "…"
 
 
 def error_extensions(exc: BaseException) -> dict[str, Any] | None:
