@@ -41,6 +41,7 @@ import httpx
 
 from gateway.upstream.errors import (
     Source,
+    UpstreamBadRequest,
     UpstreamError,
     UpstreamInvalidResponse,
     UpstreamRateLimited,
@@ -124,6 +125,8 @@ def is_upstream_fault(exc: BaseException) -> bool:
 def is_upstream_failure(exc: BaseException) -> bool:
     """Whether a read that raised `exc` may be answered from a stale cached copy: any
     upstream failure, but not an answer about the request itself (400, 403, 404, 413)."""
+    if isinstance(exc, UpstreamBadRequest):
+        return False
     return isinstance(exc, UpstreamError) and exc.code in (
         "UPSTREAM_ERROR",
         "UPSTREAM_TIMEOUT",
