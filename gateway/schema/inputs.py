@@ -16,7 +16,6 @@ import enum
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import strawberry
@@ -607,7 +606,11 @@ class AttachCustomerFileInput:
     )
     name: str | None = strawberry.field(
         default=None,
-        description="File name; with `file`, defaults to the uploaded file's name.",
+        description=(
+            "File name; with `file`, defaults to the uploaded file's name. One name, no path "
+            "or control characters; its extension must be one of the verified type's "
+            "(`.pdf` for a PDF), and a name without one gets it."
+        ),
     )
     type: str | None = strawberry.field(
         default=None,
@@ -667,9 +670,10 @@ async def read_attachment(item: AttachCustomerFileInput, max_bytes: int) -> Atta
         problems.add("input", "give the file as `file` (multipart upload) or as `data` (base64)")
     problems.raise_if_any("input")
 
-    name = PurePosixPath((name or "").replace("\\", "/")).name.strip()
-    if not name:
-        problems.add("input.name", "give the file a name")
+    name = (name or "").strip()
+    name_problem = files.name_problem(name) if name else "give the file a name"
+    if name_problem:
+        problems.add("input.name", name_problem)
     elif len(name) > MAX_FILE_NAME:
         problems.add("input.name", f"at most {MAX_FILE_NAME} characters")
     mime_type = files.normalize_type(declared or "")
@@ -693,6 +697,17 @@ async def read_attachment(item: AttachCustomerFileInput, max_bytes: int) -> Atta
             f"the content is not {mime_type} (its first bytes "
             + (f"are those of {actual})" if actual else "match none of the allowed types)"),
         )
+    elif files.is_allowed(mime_type) and not name_problem:
+        # The content is verified as `mime_type`: the name must not say otherwise.
+        named = files.named_for(name, mime_type)
+        if named is None:
+            problems.add(
+                "input.name",
+                f"`{files.extension(name)}` is not an extension of {mime_type} (the verified "
+                f"type of the file): use {', '.join(files.EXTENSIONS[mime_type])}",
+            )
+        else:
+            name = named
     problems.raise_if_any("input")
     return Attachment(name=name, mime_type=mime_type, content=content)
 
