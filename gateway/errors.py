@@ -35,6 +35,8 @@ ECHO_MAX_CHARS = 80
 
 #: What a client sees of an unexpected failure (the details go to the log, under the id).
 INTERNAL_ERROR_MESSAGE = "Internal server error; quote the request id when reporting it"
+#: What a client sees of a request the gateway's shutdown ended before it was answered.
+SHUTDOWN_MESSAGE = "The gateway shut down before the request finished: send it again"
 
 
 class GatewayError(Exception):

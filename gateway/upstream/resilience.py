@@ -97,6 +97,31 @@ def _remaining() -> float | None:
     return None if deadline is None else deadline.remaining()
 
 
+# -- the request's writes ---------------------------------------------------------------------
+
+
+@dataclass
+class SentWrites:
+    """The upstreams a request has sent writes to, in order (one entry per attempt)."""
+
+    sources: list[Source] = field(default_factory=list)
+
+
+_sent_writes: ContextVar[SentWrites | None] = ContextVar("gateway_sent_writes", default=None)
+
+
+@contextmanager
+def sent_writes_scope() -> Iterator[SentWrites]:
+    """Note, for the block (and the tasks it starts), every write the guards send: whoever
+    ends the request early can then say whether a write may have been applied."""
+    sent = SentWrites()
+    token = _sent_writes.set(sent)
+    try:
+        yield sent
+    finally:
+        _sent_writes.reset(token)
+
+
 # -- classification --------------------------------------------------------------------------
 
 
@@ -334,7 +359,7 @@ class Guard:
         retries_done = 0
         while True:
             try:
-                return await self._once(attempt)
+                return await self._once(attempt, write=write)
             except UpstreamError as exc:
                 error = _explained(exc, write=write)
             if self.limiter is not None:
@@ -354,7 +379,7 @@ class Guard:
         if isinstance(error, UpstreamRateLimited) and error.status == 429 and error.retry_after:
             limiter.pause(error.retry_after)
 
-    async def _once(self, attempt: Attempt[T]) -> T:
+    async def _once(self, attempt: Attempt[T], *, write: bool) -> T:
         remaining = _remaining()
         if remaining is not None and remaining <= 0:
             raise UpstreamTimeout(
@@ -369,6 +394,8 @@ class Guard:
                 await self._wait_for_slot(self.limiter, remaining)
                 remaining = _remaining()
             timeout, cut_short = self._timeout_for(remaining)
+            if write and (sent := _sent_writes.get()) is not None:
+                sent.sources.append(self.source)
             result = await self._send(attempt, timeout, remaining)
         except UpstreamError as exc:
             if breaker is not None:
@@ -463,6 +490,7 @@ __all__ = [
     "Deadline",
     "Guard",
     "RetryPolicy",
+    "SentWrites",
     "SlidingWindowLimiter",
     "UpstreamCircuitOpen",
     "current_deadline",
@@ -470,4 +498,5 @@ __all__ = [
     "is_upstream_failure",
     "is_upstream_fault",
     "mark_write",
+    "sent_writes_scope",
 ]
