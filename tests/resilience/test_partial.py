@@ -233,3 +233,26 @@ async def test_every_customer_field_keeps_the_mews_guest_when_fullwhere_is_down(
             error
         )
         assert_unavailable(error, "fullwhere")
+
+
+async def test_the_readme_queries_keep_fullwhere_data_while_the_mews_breaker_is_open(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    fw, _ = next((fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId"))
+    env = {**FAST, "UPSTREAM_RETRIES": "0", "UPSTREAM_BREAKER_THRESHOLD": "1"}
+    sandboxes.mews.control.fail_next("customers/getAll", 1, status=503)  # opens the breaker
+    one = "query($id: ID!) { customer(id: $id) { id displayName conflicts { field } } }"
+    page = "{ customers(first: 3) { edges { node { id conflicts { field } } } } }"
+    async with gateway_with(sandboxes, env) as gateway:
+        await gateway.post(one, {"id": f"fullwhere:{fw['id']}"})
+        gateway.reset_calls()
+        customer = await gateway.post(one, {"id": f"fullwhere:{fw['id']}"})
+        customers = await gateway.post(page)
+        assert "mews:customers/getAll" not in gateway.calls()  # the breaker answered
+    assert customer["data"]["customer"]["id"] == f"fullwhere:{fw['id']}"
+    assert customer["data"]["customer"]["conflicts"] == []
+    assert_unavailable(errors_by_path(customer)[("customer", "conflicts")], "mews")
+    nodes = [edge["node"] for edge in customers["data"]["customers"]["edges"]]
+    assert [n["id"] for n in nodes] == [
+        f"fullwhere:{c['id']}" for c in world.fullwhere_customers[:3]
+    ]
