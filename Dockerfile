@@ -44,6 +44,7 @@ EXPOSE 8000
 # Liveness: /healthz answers without calling the upstreams (python, so no curl in the image).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
-# `docker stop` sends SIGTERM: uvicorn finishes in-flight requests, then exits.
+# `docker stop` sends SIGTERM: in-flight requests finish (up to REQUEST_DEADLINE_SECONDS + 1 s,
+# 21 s by default, so stop with `docker stop -t 25`), then the process exits.
 STOPSIGNAL SIGTERM
 CMD ["gateway", "serve", "--host", "0.0.0.0"]

@@ -56,6 +56,9 @@ from gateway.upstream.resilience import (
 logger = logging.getLogger("gateway")
 
 DEMO_HEADER = "x-gateway-mode"
+#: The id the readiness probe asks Mews for: well-formed, and no guest's. `CustomerIds` with
+#: `Count: 1` is valid under any reading of the docs ("required if no other filter").
+PROBE_MEWS_ID = "00000000-0000-0000-0000-000000000000"
 
 EXAMPLE_QUERY = """\
 # One endpoint for Fullwhere (customer data platform) and Mews (hotel PMS).
@@ -249,7 +252,7 @@ def create_app(
                 else None
             ),
             "mews": (
-                (lambda: upstreams.mews.get_all({"ActivityStates": ["Active"]}, count=1))
+                (lambda: upstreams.mews.get_all({"CustomerIds": [PROBE_MEWS_ID]}, count=1))
                 if upstreams.mews_client is not None
                 else None
             ),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -118,14 +119,28 @@ def serve(args: argparse.Namespace) -> int:
         # uvloop and httptools (dependencies) when installed, else asyncio and h11.
         "loop": "auto",
         "http": "auto",
-        # Within `docker stop`'s 10 s grace: in-flight requests finish, then the process ends.
-        "timeout_graceful_shutdown": 8,
+        # In-flight requests finish: the grace covers the request deadline (see shutdown_grace).
+        "timeout_graceful_shutdown": shutdown_grace(settings.resilience.request_deadline),
     }
     if args.workers == 1:
         uvicorn.run(**options)
         return 0
     # On Linux each worker listens on its own SO_REUSEPORT socket, so connections spread.
     return serve_workers(options, args.workers)
+
+
+#: Seconds of graceful shutdown when requests have no deadline (REQUEST_DEADLINE_SECONDS=0).
+DEFAULT_SHUTDOWN_GRACE = 30
+#: Seconds beyond the request deadline: a request's answer is written after its last call.
+SHUTDOWN_MARGIN = 1
+
+
+def shutdown_grace(request_deadline: float) -> int:
+    """Seconds in-flight requests get to finish on SIGTERM: past the request deadline, so
+    every request ends by its deadline (with an answer) before the server would cut it."""
+    if request_deadline <= 0:
+        return DEFAULT_SHUTDOWN_GRACE
+    return math.ceil(request_deadline) + SHUTDOWN_MARGIN
 
 
 def sync(args: argparse.Namespace) -> int:

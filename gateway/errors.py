@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from gateway.upstream.errors import UpstreamError
 
 CODES = (
     "BAD_USER_INPUT",
@@ -29,8 +29,14 @@ CODES = (
 )
 
 
+#: The most of a client's own value an error message quotes back (ids, codes, emails): enough
+#: to recognise it, not a megabyte mirrored.
+ECHO_MAX_CHARS = 80
+
 #: What a client sees of an unexpected failure (the details go to the log, under the id).
 INTERNAL_ERROR_MESSAGE = "Internal server error; quote the request id when reporting it"
+#: What a client sees of a request the gateway's shutdown ended before it was answered.
+SHUTDOWN_MESSAGE = "The gateway shut down before the request finished: send it again"
 
 
 class GatewayError(Exception):
@@ -58,6 +64,12 @@ class Forbidden(GatewayError):
     code = "FORBIDDEN"
 
 
+def echo(value: object) -> str:
+    """`value` as an error message quotes it: its `repr`, cut to `ECHO_MAX_CHARS`."""
+    text = repr(value)
+    return text if len(text) <= ECHO_MAX_CHARS else text[: ECHO_MAX_CHARS - 1] + "…"
+
+
 def error_extensions(exc: BaseException) -> dict[str, Any] | None:
     """`extensions` for a known error, or None for an unexpected one (to be masked)."""
     if isinstance(exc, GatewayError):
@@ -71,8 +83,8 @@ def error_extensions(exc: BaseException) -> dict[str, Any] | None:
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             extensions["retryAfterSeconds"] = retry_after
-        if isinstance(exc, UpstreamTimeout | UpstreamUnavailable):
-            extensions["mayHaveBeenApplied"] = exc.sent
+        if exc.may_have_been_applied is not None:  # writes only: a read changes nothing
+            extensions["mayHaveBeenApplied"] = exc.may_have_been_applied
         return extensions
     return None
 

@@ -10,19 +10,15 @@ message, traceback and stack.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import threading
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
-from urllib.parse import quote
 
 from gateway.config import Settings
+from gateway.redaction import MIN_SECRET_LENGTH, REDACTED, REDACTOR, SecretRedactor
 
-REDACTED = "[REDACTED]"
-#: Shorter values would redact ordinary words; no real credential is this short.
-MIN_SECRET_LENGTH = 4
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(gateway_request_id)s] %(message)s"
 
 #: The id of the request being handled, for log lines (set by the request-id middleware).
@@ -39,61 +35,6 @@ def secrets_of(settings: Settings) -> list[str]:
     return values
 
 
-class SecretRedactor(logging.Filter):
-    """A filter that replaces known secrets (and their URL-encoded forms) in a record."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        super().__init__()
-        self._secrets: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self._lock = threading.Lock()
-        self.add(secrets)
-
-    def add(self, secrets: Iterable[str]) -> None:
-        with self._lock:
-            for secret in secrets:
-                if len(secret) >= MIN_SECRET_LENGTH:
-                    self._secrets.update((secret, quote(secret, safe="")))
-            if self._secrets:
-                # Longest first, so a secret containing another is replaced whole.
-                ordered = sorted(self._secrets, key=len, reverse=True)
-                self._pattern = re.compile("|".join(map(re.escape, ordered)))
-
-    @property
-    def secrets(self) -> frozenset[str]:
-        """The values redacted (for checks that nothing slipped past)."""
-        return frozenset(self._secrets)
-
-    def redact(self, text: str) -> str:
-        pattern = self._pattern
-        return text if pattern is None else pattern.sub(REDACTED, text)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._pattern is None:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed call: the handler reports it, as logging always does
-            message = None
-        if message is not None:
-            redacted = self.redact(message)
-            if redacted != message:
-                record.msg, record.args = redacted, None
-        if record.exc_info and record.exc_info[0] is not None:
-            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
-            clean = self.redact(text)
-            record.exc_text = clean
-            if clean != text:
-                # Handlers that format exc_info themselves would bring the secret back.
-                record.exc_info = None
-        elif record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
-
-
-REDACTOR = SecretRedactor()
 _installed = False
 _install_lock = threading.Lock()
 
@@ -137,3 +78,16 @@ def configure_logging(level: str = "info") -> None:
         for handler in logger.handlers:
             if REDACTOR not in handler.filters:
                 handler.addFilter(REDACTOR)
+
+
+__all__ = [
+    "FORMAT",
+    "MIN_SECRET_LENGTH",
+    "REDACTED",
+    "REDACTOR",
+    "SecretRedactor",
+    "configure_logging",
+    "install_redaction",
+    "request_id_var",
+    "secrets_of",
+]

@@ -38,7 +38,7 @@ pytestmark = pytest.mark.skipif(
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0  # the supervisor's own bound is 9 s (8 s graceful + 1)
+STOP_TIMEOUT = 15.0  # idle workers stop at once (the bound is the shutdown grace + 1 s)
 READY_LINE = "workers ready"
 # Settings the developer's shell may hold; each run starts from none of them (demo mode).
 _OURS = (

@@ -92,7 +92,12 @@ class Readiness:
         try:
             await asyncio.wait_for(probe(), timeout=self.timeout)
         except UpstreamError as exc:
-            return {"status": "unavailable", "code": exc.code, "message": exc.message}
+            # /readyz is anonymous: the code and status only; the upstream's words go to the log.
+            logger.warning("readiness probe of %s failed: %s", name, exc)
+            report: dict[str, Any] = {"status": "unavailable", "code": exc.code}
+            if exc.status is not None:
+                report["upstreamStatus"] = exc.status
+            return report
         except TimeoutError:
             return {
                 "status": "unavailable",

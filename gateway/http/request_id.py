@@ -7,20 +7,27 @@ included) agree on it. It logs one line per failed request (4xx at INFO, 5xx at 
 the caller (`Caller.describe()`: JWT subject and client, or API-key fingerprint), and turns
 an exception that escapes the app into a JSON 500 that says only the request id; the
 exception's details go to the log, where secrets are redacted.
+
+A request the server ends before it is answered (cancelled when the graceful shutdown runs
+out) still gets a GraphQL error: 503 with the request id and, when it had sent a write
+upstream, `mayHaveBeenApplied: true`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
+from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import INTERNAL_ERROR_MESSAGE
+from gateway.errors import INTERNAL_ERROR_MESSAGE, SHUTDOWN_MESSAGE
 from gateway.http.caller import caller_of
 from gateway.logs import request_id_var
+from gateway.upstream.resilience import MAY_HAVE_APPLIED, sent_writes_scope
 
 logger = logging.getLogger("gateway.http")
 
@@ -36,12 +43,23 @@ def request_id_for(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-def internal_error_body(request_id: str) -> bytes:
+def internal_error_body(
+    request_id: str, message: str = INTERNAL_ERROR_MESSAGE, **extensions: Any
+) -> bytes:
     error = {
-        "message": INTERNAL_ERROR_MESSAGE,
-        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        "message": message,
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id, **extensions},
     }
     return orjson.dumps({"errors": [error]})
+
+
+def shutdown_body(request_id: str, *, wrote: bool) -> bytes:
+    """The answer to a request the shutdown ended; a sent write may have been applied."""
+    if not wrote:
+        return internal_error_body(request_id, SHUTDOWN_MESSAGE)
+    return internal_error_body(
+        request_id, SHUTDOWN_MESSAGE + MAY_HAVE_APPLIED, mayHaveBeenApplied=True
+    )
 
 
 class RequestId:
@@ -73,7 +91,8 @@ class RequestId:
         token = request_id_var.set(request_id)
         try:
             try:
-                await self.app(scope, receive, send_with_id)
+                with sent_writes_scope() as writes:
+                    await self.app(scope, receive, send_with_id)
             except Exception:
                 logger.exception(
                     "request %s: %s failed; caller %s",
@@ -86,6 +105,12 @@ class RequestId:
                     await _internal_error(send_with_id, request_id)
                 # else the response had begun; the server closes the connection
                 return
+            except asyncio.CancelledError:
+                logger.warning("request %s: %s ended unanswered", request_id, _describe(scope))
+                if not status:
+                    body = shutdown_body(request_id, wrote=bool(writes.sources))
+                    await _internal_error(send_with_id, request_id, body, status=503)
+                raise
             if status >= 400:
                 # 5xx here are answers (readyz with an upstream down, an endpoint that has
                 # logged its own fault), so a warning, not an error.
@@ -108,12 +133,14 @@ def _describe(scope: Scope) -> str:
     return f"{scope.get('method')} {path[:200]}"
 
 
-async def _internal_error(send: Send, request_id: str) -> None:
-    body = internal_error_body(request_id)
+async def _internal_error(
+    send: Send, request_id: str, body: bytes | None = None, *, status: int = 500
+) -> None:
+    body = body or internal_error_body(request_id)
     await send(
         {
             "type": "http.response.start",
-            "status": 500,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),

@@ -148,8 +148,9 @@ class IdentitySync:
                 await self._mews(state, since, until, progress)
                 state.mews_synced_until = until.isoformat()
         except UpstreamError as exc:
-            state.phase, state.last_error = "failed", f"{exc.code}: {exc}"[:300]
-            logger.warning("identity sync failed: %s", state.last_error)
+            # Only the code: /readyz shows this to anyone; the upstream's words go to the log.
+            state.phase, state.last_error = "failed", exc.code
+            logger.warning("identity sync failed: %s: %s", exc.code, exc)
             raise
         else:
             state.phase, state.complete = "done", True

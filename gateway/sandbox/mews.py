@@ -421,6 +421,9 @@ class MewsSandbox:
             key: copy.deepcopy(dict(value)) for key, value in (open_items or {}).items()
         }
         self.max_body_bytes = max_body_bytes
+        #: The strictest reading of "CustomerIds: required if no other filter is provided":
+        #: every getAll must name `CustomerIds` (no other filter lifts the requirement).
+        self.require_customer_ids = False
         self._tokens = frozenset(tokens)
         self._limiter = SlidingWindow(rate_limit, rate_window, clock)
         self._now = now
@@ -662,7 +665,8 @@ class MewsSandbox:
             _bad("Invalid CompanyIds: at most 1 item.")
         states = _string_list(body, "ActivityStates", allowed=ACTIVITY_STATES)
         intervals = {key: _interval(body, key) for key in _INTERVAL_FILTERS}
-        if not any(body.get(key) is not None for key in _NARROWING_FILTERS):
+        narrowing = ("CustomerIds",) if self.require_customer_ids else _NARROWING_FILTERS
+        if not any(body.get(key) is not None for key in narrowing):
             _bad("Missing CustomerIds: required when no other filter is given.")
 
         before: _OrderKey | None = None

@@ -21,6 +21,7 @@ from gateway.schema.base import schema_config
 from gateway.schema.extensions.deadline import RequestDeadline
 from gateway.schema.extensions.document_cache import DocumentCache
 from gateway.schema.extensions.error_codes import ErrorCodes
+from gateway.schema.extensions.hide_suggestions import HideSuggestions
 from gateway.schema.extensions.identity import IdentityIndexStatus
 from gateway.schema.extensions.operation_limits import OperationLimits
 from gateway.schema.extensions.stale import StaleReads
@@ -55,7 +56,8 @@ def protection(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         ),
     ]
     if not settings.introspection:
-        extensions.append(DisableIntrospection)
+        # The hints of "Did you mean ...?" would give away what introspection now hides.
+        extensions += [DisableIntrospection, HideSuggestions]
     return extensions
 
 

@@ -21,6 +21,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types.scalar import ScalarDefinition
 
+from gateway.errors import echo
+
 _LEADING_CAPS = re.compile(r"^([A-Z]+)(?=[A-Z][a-z]|$|[0-9])|^([A-Z])")
 # An upper-case run not followed by a lower-case letter: an acronym (its last capital starts
 # the next word when one follows, as the `C` in `SMSCode`).
@@ -68,7 +70,7 @@ def _parse_datetime(value: object) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
-            f"{value!r} is not an ISO 8601 date-time such as 2025-01-31T09:30:00Z"
+            f"{echo(value)} is not an ISO 8601 date-time such as 2025-01-31T09:30:00Z"
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
@@ -85,7 +87,7 @@ def _parse_date(value: object) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 date such as 1985-09-30") from None
+        raise ValueError(f"{echo(value)} is not an ISO 8601 date such as 1985-09-30") from None
 
 
 DateTime = NewType("DateTime", str)

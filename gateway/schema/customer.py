@@ -12,6 +12,7 @@ when a client needs to see where each came from.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 from collections.abc import Awaitable, Callable
 from enum import Enum
@@ -246,14 +247,19 @@ class Customer:
     @strawberry.field(
         description=(
             "Mews guests with this customer's email, for customers whose link is `NONE`: "
-            "candidates for a merge screen, not a recorded link. Empty when linked."
+            "candidates for a merge screen, not a recorded link. Empty when linked, and "
+            "when Mews fails (the failure then in `errors` at this path)."
         )
     )
     async def mews_email_matches(self, info: Info[RequestContext, None]) -> list[MewsProfile]:
         record = self.fullwhere_record
         if record is None or self.mews_id_hint or not record.get("email"):
             return []
-        found = await info.context.loaders.mews_by_email.load(str(record["email"]))
+        try:
+            found = await info.context.loaders.mews_by_email.load(str(record["email"]))
+        except UpstreamError as exc:  # none known; the failure is reported at this field
+            info.context.add_partial_error(exc, list(info.path.as_list()))
+            return []
         return cast(list[MewsProfile], found)
 
     @strawberry.field(
@@ -339,18 +345,20 @@ class Customer:
     @strawberry.field(
         description=(
             "Every unified field with the value of each source and where the chosen value "
-            "came from. Loads the Mews profile."
+            "came from. Loads the Mews profile; when Mews fails, Fullwhere's values only, "
+            "with the failure in `errors` at this path."
         )
     )
     def field_sources(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
-        return self.with_mews(  # type: ignore[return-value]
-            info.context, lambda mews: [self.unified_field(name, mews) for name in UNIFIED_FIELDS]
+        return self.with_available_mews(  # type: ignore[return-value]
+            info, lambda mews: [self.unified_field(name, mews) for name in UNIFIED_FIELDS]
         )
 
     @strawberry.field(
         description=(
             "The unified fields on which Fullwhere and Mews disagree, with both values: "
-            "what a merge screen needs. Loads the Mews profile."
+            "what a merge screen needs. Loads the Mews profile; when Mews fails, empty, "
+            "with the failure in `errors` at this path."
         )
     )
     def conflicts(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
@@ -358,7 +366,7 @@ class Customer:
             fields = (self.unified_field(name, mews) for name in UNIFIED_FIELDS)
             return [field for field in fields if field.conflict]
 
-        return self.with_mews(info.context, disagreeing)  # type: ignore[return-value]
+        return self.with_available_mews(info, disagreeing)  # type: ignore[return-value]
 
     # -- helpers (not GraphQL fields) -------------------------------------------------
     # Resolvers answer synchronously when the Mews profile is already in (or not needed),
@@ -412,6 +420,32 @@ class Customer:
 
         async def later() -> T:
             return compute(await self.load_mews(context))
+
+        return later()
+
+    def with_available_mews(
+        self, info: Info[RequestContext, None], compute: Callable[[Record | None], T]
+    ) -> T | Awaitable[T]:
+        """`with_mews`, but when the Mews profile cannot be loaded: `compute(None)` (what
+        Fullwhere alone gives), the failure reported at this field's path."""
+
+        def without_mews(exc: UpstreamError) -> T:
+            info.context.add_partial_error(exc, list(info.path.as_list()))
+            return compute(None)
+
+        try:
+            result = self.with_mews(info.context, compute)
+        except UpstreamError as exc:  # the profile's load had already failed
+            return without_mews(exc)
+        if not inspect.isawaitable(result):
+            return result
+        pending = result
+
+        async def later() -> T:
+            try:
+                return await pending
+            except UpstreamError as exc:
+                return without_mews(exc)
 
         return later()
 

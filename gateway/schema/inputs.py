@@ -16,7 +16,6 @@ import enum
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import strawberry
@@ -24,7 +23,7 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from gateway import files
-from gateway.errors import BadUserInput
+from gateway.errors import BadUserInput, echo
 from gateway.resolvers.writes import FULLWHERE_SAFE_BODY_BYTES, batch_item_fits, encoded_size
 from gateway.schema.base import Date
 from gateway.schema.mews import (
@@ -205,7 +204,7 @@ def fullwhere_body(item: ImportCustomerInput, path: str, problems: Problems) -> 
         if _UUID.fullmatch(mews_id):
             body["mewsId"] = mews_id.lower()
         else:
-            problems.add(f"{path}.mewsId", f"{item.mews_id!r} is not a Mews guest id (a UUID)")
+            problems.add(f"{path}.mewsId", f"{echo(item.mews_id)} is not a Mews guest id (a UUID)")
     size = encoded_size(body)
     if not batch_item_fits(size):
         problems.add(
@@ -468,23 +467,23 @@ def _mews_value(attr: str, value: Any, path: str, problems: Problems) -> Any:
         email = value.strip()
         if is_email(email):
             return email
-        problems.add(where, f"{value!r} is not an email address")
+        problems.add(where, f"{echo(value)} is not an email address")
     elif attr in ("nationality_code", "birth_country_code"):
         if _COUNTRY.fullmatch(value.strip()):
             return value.strip().upper()
-        problems.add(where, f"{value!r} is not an ISO 3166-1 alpha-2 country code such as `IT`")
+        problems.add(where, f"{echo(value)} is not an ISO 3166-1 alpha-2 country code such as `IT`")
     elif attr == "birth_country_subdivision_code":
         if _SUBDIVISION.fullmatch(value.strip()):
             return value.strip().upper()
-        problems.add(where, f"{value!r} is not an ISO 3166-2 subdivision code such as `ES-C`")
+        problems.add(where, f"{echo(value)} is not an ISO 3166-2 subdivision code such as `ES-C`")
     elif attr == "preferred_language_code":
         if _CULTURE.fullmatch(value.strip()):
             return value.strip()
-        problems.add(where, f"{value!r} is not a language and culture code such as `en-GB`")
+        problems.add(where, f"{echo(value)} is not a language and culture code such as `en-GB`")
     elif attr in ("company_id", "chain_id"):
         if _UUID.fullmatch(str(value).strip()):
             return str(value).strip().lower()
-        problems.add(where, f"{value!r} is not a Mews id (a UUID)")
+        problems.add(where, f"{echo(value)} is not a Mews id (a UUID)")
     elif attr == "address":
         return _address(value, where, problems) or None
     elif attr in ("classifications", "options"):
@@ -516,12 +515,12 @@ def _address(address: MewsAddressInput, where: str, problems: Problems) -> dict[
         if not _given(value) or _blank(value):
             continue
         if attr == "country_code" and not _COUNTRY.fullmatch(value.strip()):
-            problems.add(f"{where}.countryCode", f"{value!r} is not an ISO 3166-1 alpha-2 code")
+            problems.add(f"{where}.countryCode", f"{echo(value)} is not an ISO 3166-1 alpha-2 code")
             continue
         if attr == "country_subdivision_code" and not _SUBDIVISION.fullmatch(value.strip()):
             problems.add(
                 f"{where}.countrySubdivisionCode",
-                f"{value!r} is not an ISO 3166-2 code such as `IT-65`",
+                f"{echo(value)} is not an ISO 3166-2 code such as `IT-65`",
             )
             continue
         body[_pascal(attr)] = value.strip().upper() if attr.startswith("country") else value
@@ -627,7 +626,11 @@ class AttachCustomerFileInput:
     )
     name: str | None = strawberry.field(
         default=None,
-        description="File name; with `file`, defaults to the uploaded file's name.",
+        description=(
+            "File name; with `file`, defaults to the uploaded file's name. One name, no path "
+            "or control characters; its extension must be one of the verified type's "
+            "(`.pdf` for a PDF), and a name without one gets it."
+        ),
     )
     type: str | None = strawberry.field(
         default=None,
@@ -703,9 +706,10 @@ async def read_attachment(item: AttachCustomerFileInput, max_bytes: int) -> Atta
         problems.add("input", "give the file as `file` (multipart upload) or as `data` (base64)")
     problems.raise_if_any("input")
 
-    name = PurePosixPath((name or "").replace("\\", "/")).name.strip()
-    if not name:
-        problems.add("input.name", "give the file a name")
+    name = (name or "").strip()
+    name_problem = files.name_problem(name) if name else "give the file a name"
+    if name_problem:
+        problems.add("input.name", name_problem)
     elif len(name) > MAX_FILE_NAME:
         problems.add("input.name", f"at most {MAX_FILE_NAME} characters")
     mime_type = files.normalize_type(declared or "")
@@ -729,6 +733,17 @@ async def read_attachment(item: AttachCustomerFileInput, max_bytes: int) -> Atta
             f"the content is not {mime_type} (its first bytes "
             + (f"are those of {actual})" if actual else "match none of the allowed types)"),
         )
+    elif files.is_allowed(mime_type) and not name_problem:
+        # The content is verified as `mime_type`: the name must not say otherwise.
+        named = files.named_for(name, mime_type)
+        if named is None:
+            problems.add(
+                "input.name",
+                f"`{files.extension(name)}` is not an extension of {mime_type} (the verified "
+                f"type of the file): use {', '.join(files.EXTENSIONS[mime_type])}",
+            )
+        else:
+            name = named
     problems.raise_if_any("input")
     return Attachment(name=name, mime_type=mime_type, content=content)
 

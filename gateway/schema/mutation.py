@@ -47,7 +47,12 @@ from gateway.schema.inputs import (
 )
 from gateway.schema.joins import customer_for_mews
 from gateway.schema.query import parse_customer_id
-from gateway.upstream.errors import UpstreamError, UpstreamForbidden, UpstreamNotFound
+from gateway.upstream.errors import (
+    UpstreamBadRequest,
+    UpstreamError,
+    UpstreamForbidden,
+    UpstreamNotFound,
+)
 from gateway.upstream.fullwhere_types import FullwhereImportBody
 from gateway.upstream.mews_types import MewsCustomer, MewsUpdateBody
 
@@ -521,13 +526,17 @@ class Mutation:
 
         async def work() -> AttachCustomerFilePayload:
             mews_id = await mews_id_of(context, kind, raw, "input.customerId")
-            file_id = await context.upstreams.mews.add_file(
-                customer_id=mews_id,
-                name=attachment.name,
-                mime_type=attachment.mime_type,
-                data=attachment.base64,
-                chain_id=chain_id,
-            )
+            try:
+                file_id = await context.upstreams.mews.add_file(
+                    customer_id=mews_id,
+                    name=attachment.name,
+                    mime_type=attachment.mime_type,
+                    data=attachment.base64,
+                    chain_id=chain_id,
+                )
+            except UpstreamBadRequest as exc:
+                # Every value sent is the client's, as given, when it named the guest itself.
+                raise exc.blame_client() if kind == "mews" else exc from None
             return AttachCustomerFilePayload(
                 file_id=strawberry.ID(file_id),
                 customer_id=input.customer_id,

@@ -10,7 +10,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.types import Info
 
-from gateway.errors import BadUserInput
+from gateway.errors import BadUserInput, echo
 from gateway.identity.index import FULLWHERE_PREFIX, MEWS_PREFIX, Lookup
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.selection import selected_names
@@ -52,7 +52,7 @@ def parse_customer_id(value: str) -> tuple[str, str]:
     if kind == "mews" and _UUID.fullmatch(raw):
         return kind, raw.lower()
     raise BadUserInput(
-        f"{value!r} is not a customer id: use `fullwhere:<Fullwhere id>` or "
+        f"{echo(value)} is not a customer id: use `fullwhere:<Fullwhere id>` or "
         "`mews:<Mews customer UUID>`",
         argument="id",
     )

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 
+from gateway.redaction import upstream_text
 from gateway.upstream import errors
 from gateway.upstream.errors import Source
 
@@ -63,11 +64,11 @@ def _request_id(response: httpx.Response, body: Any) -> str | None:
     for name in REQUEST_ID_HEADERS:
         value: str | None = response.headers.get(name)
         if value:
-            return value
+            return upstream_text(value)
     if isinstance(body, Mapping):
         rid: object = body.get("RequestId") or body.get("requestId")
         if isinstance(rid, str):
-            return rid
+            return upstream_text(rid)
     return None
 
 
@@ -90,9 +91,10 @@ def error_for_response(
     status = response.status_code
     body = _decode(response)
     request_id = _request_id(response, None if body is _UNDECODABLE else body)
-    message = (message_of(body) if body is not _UNDECODABLE and body is not None else None) or (
-        _DEFAULT_MESSAGES.get(status) or f"upstream answered HTTP {status}"
-    )
+    said = message_of(body) if body is not _UNDECODABLE and body is not None else None
+    # The upstream's words may echo our credentials, or be a dump: redacted and capped.
+    message = upstream_text(said) if said else None
+    message = message or _DEFAULT_MESSAGES.get(status) or f"upstream answered HTTP {status}"
     if status == 429:
         return errors.UpstreamRateLimited(
             source,

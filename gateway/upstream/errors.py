@@ -1,7 +1,7 @@
 """Errors raised by the upstream clients, one tree for both Fullwhere and Mews.
 
     UpstreamError                   any failure talking to an upstream
-    ├── UpstreamBadRequest          400: the request was refused as invalid
+    ├── UpstreamBadRequest          400/422: the request the gateway composed was refused
     ├── UpstreamUnauthorized        401: wrong or expired credentials, or no permission
     ├── UpstreamForbidden           403: a Mews business rule; `message` is meant for end users
     ├── UpstreamNotFound            404: unknown record or path
@@ -32,6 +32,9 @@ class UpstreamError(Exception):
     code = "UPSTREAM_ERROR"
     #: Whether the upstream certainly did not act on the request (safe to retry a write).
     not_applied = False
+    #: For a write: whether it may have been applied upstream (`mayHaveBeenApplied`); None
+    #: for a read, which changes nothing. Set by the guard that sent the write.
+    may_have_been_applied: bool | None = None
 
     def __init__(
         self,
@@ -59,7 +62,14 @@ class UpstreamError(Exception):
 
 
 class UpstreamBadRequest(UpstreamError):
-    code = "BAD_USER_INPUT"
+    # The gateway composed the request from values it had already checked, so a refusal is
+    # its own problem, unless the refused value is one the client sent verbatim.
+    code = "UPSTREAM_ERROR"
+
+    def blame_client(self) -> UpstreamBadRequest:
+        """This refusal is about values the client sent as they are: `BAD_USER_INPUT`."""
+        self.code = "BAD_USER_INPUT"
+        return self
 
 
 class UpstreamUnauthorized(UpstreamError):

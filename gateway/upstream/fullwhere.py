@@ -21,7 +21,7 @@ from gateway.upstream.fullwhere_types import (
     FullwhereImportBody,
     FullwherePage,
 )
-from gateway.upstream.resilience import Guard
+from gateway.upstream.resilience import Guard, mark_write
 
 CUSTOMER_PATH: Final = "/partners/customer"
 LIST_PATH: Final = "/partners/customer/list"
@@ -122,7 +122,10 @@ class FullwhereClient:
     async def import_customer(self, body: FullwhereImportBody) -> FullwhereCustomer:
         """`POST /partners/customer` (201): the created customer."""
         answer, request_id = await self._call("POST", CUSTOMER_PATH, json=dict(body), write=True)
-        return self._customer(answer, request_id)
+        try:
+            return self._customer(answer, request_id)
+        except UpstreamInvalidResponse as exc:  # a 2xx answer: the customer was created
+            raise mark_write(exc, applied=True) from None
 
     async def list_customers(self, *, page: int = 1, limit: int = 10) -> FullwherePage:
         """`POST /partners/customer/list` (201): one page, `limit` 1..100, `page` from 1."""

@@ -10,7 +10,7 @@ TypedDicts of `mews_types`, unchanged.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar, cast
 
@@ -28,7 +28,7 @@ from gateway.upstream.mews_types import (
     MewsSearchResult,
     MewsUpdateBody,
 )
-from gateway.upstream.resilience import Guard
+from gateway.upstream.resilience import Guard, mark_write
 
 #: Public demo tokens (demo environment `https://api.mews-demo.com` only, fake data only).
 DEMO_CLIENT_TOKEN = "E0D439EE522F44368DC78E1BFB03710C-D24FB11DBE31D4621C4817E028D9E1D"
@@ -140,10 +140,10 @@ class MewsClient:
             write=write,
         )
 
-    async def _post_object(
-        self, operation: str, body: Mapping[str, Any], what: str, *, write: bool
+    async def _read_object(
+        self, operation: str, body: Mapping[str, Any], what: str
     ) -> tuple[dict[str, Any], str | None]:
-        data, request_id = await self._post(operation, body, write=write)
+        data, request_id = await self._post(operation, body, write=False)
         return expect_mapping(_SOURCE, data, what, request_id), request_id
 
     # -- customers/getAll --------------------------------------------------------------------
@@ -166,9 +166,7 @@ class MewsClient:
             "Extent": dict(extent if extent is not None else _DEFAULT_EXTENT),
             "Limitation": limitation,
         }
-        data, request_id = await self._post_object(
-            "customers/getAll", body, "a customer page", write=False
-        )
+        data, request_id = await self._read_object("customers/getAll", body, "a customer page")
         customers = expect_list(_SOURCE, data.get("Customers"), "Customers", request_id)
         next_cursor = data.get("Cursor")
         if next_cursor is not None and not isinstance(next_cursor, str):
@@ -238,9 +236,7 @@ class MewsClient:
             body: dict[str, Any] = {"CustomerIds": list(chunk)}
             if currency is not None:
                 body["Currency"] = currency
-            data, request_id = await self._post_object(
-                "customers/getOpenItems", body, "open items", write=False
-            )
+            data, request_id = await self._read_object("customers/getOpenItems", body, "open items")
             # `Customers` is documented as optional.
             items = expect_list(_SOURCE, data.get("Customers") or [], "Customers", request_id)
             return cast(list[MewsCustomerItems], items)
@@ -259,12 +255,15 @@ class MewsClient:
         return await self._customer_result("customers/update", body)
 
     async def _customer_result(self, operation: str, body: Mapping[str, Any]) -> MewsCustomer:
-        data, request_id = await self._post_object(operation, body, "a customer", write=True)
-        if not isinstance(data.get("Id"), str):
-            raise UpstreamInvalidResponse(
-                _SOURCE, "expected a customer with an Id", request_id=request_id
-            )
-        return cast(MewsCustomer, data)
+        def customer(data: Any, request_id: str | None) -> MewsCustomer:
+            record = expect_mapping(_SOURCE, data, "a customer", request_id)
+            if not isinstance(record.get("Id"), str):
+                raise UpstreamInvalidResponse(
+                    _SOURCE, "expected a customer with an Id", request_id=request_id
+                )
+            return cast(MewsCustomer, record)
+
+        return await self._write(operation, body, customer)
 
     async def add_file(
         self,
@@ -278,18 +277,30 @@ class MewsClient:
         """Attach a file (`data` is base64 text) to a customer; returns the new `FileId`.
 
         `chain_id` is needed with portfolio access tokens only."""
+
+        def file_id(answer: Any, request_id: str | None) -> str:
+            result = expect_mapping(_SOURCE, answer, "a file result", request_id)
+            if not isinstance(result.get("FileId"), str):
+                raise UpstreamInvalidResponse(
+                    _SOURCE, "expected a FileId in the response", request_id=request_id
+                )
+            return str(result["FileId"])
+
         body = {"CustomerId": customer_id, "Name": name, "Type": mime_type, "Data": data}
         if chain_id is not None:
             body["ChainId"] = chain_id
-        result, request_id = await self._post_object(
-            "customers/addFile", body, "a file result", write=True
-        )
-        file_id = result.get("FileId")
-        if not isinstance(file_id, str):
-            raise UpstreamInvalidResponse(
-                _SOURCE, "expected a FileId in the response", request_id=request_id
-            )
-        return file_id
+        return await self._write("customers/addFile", body, file_id)
+
+    async def _write(
+        self, operation: str, body: Mapping[str, Any], read: Callable[[Any, str | None], T]
+    ) -> T:
+        """Send a write and `read(answer, request_id)` its 2xx answer. An answer that cannot
+        be read still means the upstream acted: the error says the write may be applied."""
+        data, request_id = await self._post(operation, body, write=True)
+        try:
+            return read(data, request_id)
+        except UpstreamInvalidResponse as exc:
+            raise mark_write(exc, applied=True) from None
 
     async def search(
         self, *, name: str | None = None, resource_id: str | None = None
@@ -300,9 +311,7 @@ class MewsClient:
             body["Name"] = name
         if resource_id is not None:
             body["ResourceId"] = resource_id
-        data, request_id = await self._post_object(
-            "customers/search", body, "search results", write=False
-        )
+        data, request_id = await self._read_object("customers/search", body, "search results")
         results = expect_list(_SOURCE, data.get("Customers"), "Customers", request_id)
         for result in results:
             reservation = result.get("Reservation")
@@ -335,12 +344,14 @@ class MewsClient:
         await self._post_empty("accounts/merge", body)
 
     async def _post_empty(self, operation: str, body: Mapping[str, Any]) -> None:
-        data, request_id = await self._post(operation, body, write=True)
-        # `{}` is documented; an empty body (204) is what `Prefer: return=minimal` gives.
-        if data is not None and not isinstance(data, dict):
-            raise UpstreamInvalidResponse(
-                _SOURCE, "expected an empty JSON object", request_id=request_id
-            )
+        def empty(data: Any, request_id: str | None) -> None:
+            # `{}` is documented; an empty body (204) is what `Prefer: return=minimal` gives.
+            if data is not None and not isinstance(data, dict):
+                raise UpstreamInvalidResponse(
+                    _SOURCE, "expected an empty JSON object", request_id=request_id
+                )
+
+        await self._write(operation, body, empty)
 
 
 __all__ = [

@@ -41,7 +41,9 @@ import httpx
 
 from gateway.upstream.errors import (
     Source,
+    UpstreamBadRequest,
     UpstreamError,
+    UpstreamInvalidResponse,
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -95,6 +97,31 @@ def _remaining() -> float | None:
     return None if deadline is None else deadline.remaining()
 
 
+# -- the request's writes ---------------------------------------------------------------------
+
+
+@dataclass
+class SentWrites:
+    """The upstreams a request has sent writes to, in order (one entry per attempt)."""
+
+    sources: list[Source] = field(default_factory=list)
+
+
+_sent_writes: ContextVar[SentWrites | None] = ContextVar("gateway_sent_writes", default=None)
+
+
+@contextmanager
+def sent_writes_scope() -> Iterator[SentWrites]:
+    """Note, for the block (and the tasks it starts), every write the guards send: whoever
+    ends the request early can then say whether a write may have been applied."""
+    sent = SentWrites()
+    token = _sent_writes.set(sent)
+    try:
+        yield sent
+    finally:
+        _sent_writes.reset(token)
+
+
 # -- classification --------------------------------------------------------------------------
 
 
@@ -123,6 +150,8 @@ def is_upstream_fault(exc: BaseException) -> bool:
 def is_upstream_failure(exc: BaseException) -> bool:
     """Whether a read that raised `exc` may be answered from a stale cached copy: any
     upstream failure, but not an answer about the request itself (400, 403, 404, 413)."""
+    if isinstance(exc, UpstreamBadRequest):
+        return False
     return isinstance(exc, UpstreamError) and exc.code in (
         "UPSTREAM_ERROR",
         "UPSTREAM_TIMEOUT",
@@ -330,7 +359,7 @@ class Guard:
         retries_done = 0
         while True:
             try:
-                return await self._once(attempt)
+                return await self._once(attempt, write=write)
             except UpstreamError as exc:
                 error = _explained(exc, write=write)
             if self.limiter is not None:
@@ -350,7 +379,7 @@ class Guard:
         if isinstance(error, UpstreamRateLimited) and error.status == 429 and error.retry_after:
             limiter.pause(error.retry_after)
 
-    async def _once(self, attempt: Attempt[T]) -> T:
+    async def _once(self, attempt: Attempt[T], *, write: bool) -> T:
         remaining = _remaining()
         if remaining is not None and remaining <= 0:
             raise UpstreamTimeout(
@@ -365,6 +394,8 @@ class Guard:
                 await self._wait_for_slot(self.limiter, remaining)
                 remaining = _remaining()
             timeout, cut_short = self._timeout_for(remaining)
+            if write and (sent := _sent_writes.get()) is not None:
+                sent.sources.append(self.source)
             result = await self._send(attempt, timeout, remaining)
         except UpstreamError as exc:
             if breaker is not None:
@@ -428,18 +459,26 @@ class Guard:
             ) from None
 
 
-_MAY_HAVE_APPLIED = "; the write may have been applied: check before retrying"
+MAY_HAVE_APPLIED = "; the write may have been applied: check before retrying"
 
 
 def _explained(exc: UpstreamError, *, write: bool) -> UpstreamError:
-    """`exc`, its message saying so when it leaves a write's outcome unknown."""
-    if (
-        write
-        and isinstance(exc, UpstreamTimeout | UpstreamUnavailable)
-        and exc.sent
-        and not exc.message.endswith(_MAY_HAVE_APPLIED)
-    ):
-        exc.message += _MAY_HAVE_APPLIED
+    """`exc`; for a write, marked with whether it may have been applied: when it was sent
+    and no answer came, or when the upstream answered 2xx (it acted) unreadably."""
+    if not write or exc.may_have_been_applied is not None:
+        return exc
+    if isinstance(exc, UpstreamTimeout | UpstreamUnavailable):
+        return mark_write(exc, applied=exc.sent)
+    answered_2xx = exc.status is not None and 200 <= exc.status < 300
+    return mark_write(exc, applied=isinstance(exc, UpstreamInvalidResponse) and answered_2xx)
+
+
+def mark_write(exc: UpstreamError, *, applied: bool) -> UpstreamError:
+    """`exc` of a write, marked with whether it may have been applied (its message then
+    says so). Clients call it for a 2xx answer whose body is not what was promised."""
+    exc.may_have_been_applied = applied
+    if applied and not exc.message.endswith(MAY_HAVE_APPLIED):
+        exc.message += MAY_HAVE_APPLIED
         exc.args = (exc.message,)
     return exc
 
@@ -451,10 +490,13 @@ __all__ = [
     "Deadline",
     "Guard",
     "RetryPolicy",
+    "SentWrites",
     "SlidingWindowLimiter",
     "UpstreamCircuitOpen",
     "current_deadline",
     "deadline_scope",
     "is_upstream_failure",
     "is_upstream_fault",
+    "mark_write",
+    "sent_writes_scope",
 ]

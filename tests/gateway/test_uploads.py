@@ -269,4 +269,66 @@ async def test_a_mews_refusal_of_the_customer_is_bad_user_input(gateway: Gateway
         "source": "mews",
         "upstreamStatus": 400,
         "upstreamRequestId": None,
+        "mayHaveBeenApplied": False,
     }
+
+
+# --- file names -----------------------------------------------------------------------------
+
+PDF_DATA = base64.b64encode(PDF).decode()
+PNG_DATA = base64.b64encode(PNG).decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "mime_type", "data", "fragment"),
+    [
+        ("evil.exe", "application/pdf", PDF_DATA, "`.exe` is not an extension of application/pdf"),
+        ("passport.pdf", "image/png", PNG_DATA, "`.pdf` is not an extension of image/png"),
+        ("../../etc/passport.pdf", "application/pdf", PDF_DATA, "path separator"),
+        ("scans\\passport.pdf", "application/pdf", PDF_DATA, "path separator"),
+        ("pass\x00port.pdf", "application/pdf", PDF_DATA, "control character"),
+        ("pass\nport.pdf", "application/pdf", PDF_DATA, "control character"),
+        ("cv\u202efdp.exe", "application/pdf", PDF_DATA, "control character"),  # shows "cvexe.pdf"
+    ],
+)
+async def test_a_file_name_that_lies_about_the_file_is_refused_without_a_call(
+    gateway: Gateway, world: World, name: str, mime_type: str, data: str, fragment: str
+) -> None:
+    fields = {"name": name, "type": mime_type, "data": data}
+    result = await gateway.post(
+        ATTACH, {"input": {"customerId": f"mews:{_guest(world)}", **fields}}
+    )
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert fragment in error["message"]
+    assert "input.name" in error["message"]
+    assert gateway.calls() == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "mime_type", "data", "stored"),
+    [
+        ("passport", "application/pdf", PDF_DATA, "passport.pdf"),
+        ("scan.PNG", "image/png", PNG_DATA, "scan.PNG"),
+        ("photo.jpg", "image/png", PNG_DATA, None),
+    ],
+)
+async def test_a_name_takes_the_verified_types_extension_when_it_has_none(
+    gateway: Gateway, world: World, name: str, mime_type: str, data: str, stored: str | None
+) -> None:
+    fields = {"name": name, "type": mime_type, "data": data}
+    result = await gateway.post(
+        ATTACH, {"input": {"customerId": f"mews:{_guest(world)}", **fields}}
+    )
+    if stored is None:
+        assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert gateway.sandboxes.mews.files == []
+        return
+    assert result["data"]["attachCustomerFile"]["name"] == stored
+    assert gateway.sandboxes.mews.files[-1]["Name"] == stored
+
+
+async def test_a_multipart_file_name_with_a_path_is_refused(gateway: Gateway, world: World) -> None:
+    response = await upload(gateway, f"mews:{_guest(world)}", PDF, filename="../../scans/a.pdf")
+    assert "path separator" in refusal(response)["message"]
+    assert gateway.calls() == {}

@@ -153,3 +153,14 @@ async def test_production_readyz_reports_a_disabled_upstream_and_stays_ready(
         "fullwhere": {"status": "ok"},
         "mews": {"status": "disabled"},
     }
+
+
+async def test_readyz_probe_is_valid_under_the_strictest_reading_of_the_mews_docs(
+    gateway: Gateway,
+) -> None:
+    # "CustomerIds: required if no other filter is provided", read as "always".
+    gateway.sandboxes.mews.require_customer_ids = True
+    response = await gateway.http.get("/readyz")
+    assert response.json()["upstreams"]["mews"] == {"status": "ok"}
+    assert response.status_code == 200
+    assert gateway.calls()["mews:customers/getAll"] == 1

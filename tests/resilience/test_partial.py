@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs, mews_link
 from tests.conftest import gateway_with
@@ -142,3 +144,115 @@ async def test_customer_by_mews_id_keeps_the_mews_guest_when_fullwhere_is_down(
     assert customer["mews"] == {"id": guest["Id"], "lastName": guest["LastName"]}
     assert customer["sources"] == [{"__typename": "MewsProfile"}]
     assert_unavailable(errors_by_path(result)[("customer",)], "fullwhere")
+
+
+# --- every field of `Customer` under each single-upstream outage ------------------------------
+
+
+def _customer_selections() -> dict[str, str]:
+    """Each field of `Customer`, as the schema has it, with the least selection it needs."""
+    from graphql import GraphQLObjectType, get_named_type, is_composite_type
+
+    from gateway.schema import build_schema
+
+    customer = build_schema()._schema.get_type("Customer")
+    assert isinstance(customer, GraphQLObjectType)
+    return {
+        name: f"{name} {{ __typename }}" if is_composite_type(get_named_type(field.type)) else name
+        for name, field in customer.fields.items()
+    }
+
+
+CUSTOMER_FIELDS = _customer_selections()
+
+
+def _unlinked_with_an_email(world: World) -> dict[str, Any]:
+    """A customer `mewsEmailMatches` asks Mews about."""
+    return next(fw for fw in world.fullwhere_customers if not mews_link(fw) and fw.get("email"))
+
+
+def assert_only_errors_under(result: dict[str, Any], prefix: tuple[Any, ...], source: str) -> None:
+    """Every error sits at a path under `prefix` (the field itself) and names `source`."""
+    for path, error in errors_by_path(result).items():
+        assert path[: len(prefix)] == prefix, error
+        assert error["extensions"]["source"] == source, error
+        assert error["extensions"]["code"].startswith("UPSTREAM_"), error
+
+
+@pytest.mark.parametrize("field", sorted(CUSTOMER_FIELDS))
+async def test_every_customer_field_keeps_the_customer_when_mews_is_down(
+    sandboxes: Sandboxes, world: World, field: str
+) -> None:
+    linked, _ = next((fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId"))
+    unlinked = _unlinked_with_an_email(world)
+    selection = CUSTOMER_FIELDS[field]
+    sandboxes.mews.control.fail_next("customers/getAll", DOWN, status=500)
+    async with gateway_with(sandboxes, FAST) as gateway:
+        for fw in (linked, unlinked):
+            one = await gateway.post(
+                f"query($id: ID!) {{ customer(id: $id) {{ id {selection} }} }}",
+                {"id": f"fullwhere:{fw['id']}"},
+            )
+            assert one["data"]["customer"]["id"] == f"fullwhere:{fw['id']}", one
+            assert_only_errors_under(one, ("customer", field), "mews")
+        page = await gateway.post(
+            f"{{ customers(first: 3) {{ edges {{ node {{ id {selection} }} }} }} }}"
+        )
+    assert page["data"] is not None, page
+    nodes = [edge["node"] for edge in page["data"]["customers"]["edges"]]
+    assert [n["id"] for n in nodes] == [
+        f"fullwhere:{c['id']}" for c in world.fullwhere_customers[:3]
+    ]
+    for index in range(len(nodes)):
+        errors = {
+            p: e
+            for p, e in errors_by_path(page).items()
+            if p[:4] == ("customers", "edges", index, "node")
+        }
+        assert_only_errors_under(
+            {"errors": list(errors.values())}, ("customers", "edges", index, "node", field), "mews"
+        )
+
+
+@pytest.mark.parametrize("field", sorted(CUSTOMER_FIELDS))
+async def test_every_customer_field_keeps_the_mews_guest_when_fullwhere_is_down(
+    sandboxes: Sandboxes, world: World, field: str
+) -> None:
+    fw, guest = next((fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId"))
+    result = await post_with_fullwhere_down(
+        sandboxes,
+        fw,
+        f"query($id: ID!) {{ customer(id: $id) {{ id mewsId {CUSTOMER_FIELDS[field]} }} }}",
+        {"id": f"mews:{guest['Id']}"},
+    )
+    customer = result["data"]["customer"]
+    assert customer is not None and customer["mewsId"] == guest["Id"], result
+    for path, error in errors_by_path(result).items():
+        # The customer's own Fullwhere lookup (at the customer), or the field's.
+        assert path in (("customer",), ("customer", field)) or path[:2] == ("customer", field), (
+            error
+        )
+        assert_unavailable(error, "fullwhere")
+
+
+async def test_the_readme_queries_keep_fullwhere_data_while_the_mews_breaker_is_open(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    fw, _ = next((fw, m) for fw, m in linked_pairs(world) if fw.get("mewsId"))
+    env = {**FAST, "UPSTREAM_RETRIES": "0", "UPSTREAM_BREAKER_THRESHOLD": "1"}
+    sandboxes.mews.control.fail_next("customers/getAll", 1, status=503)  # opens the breaker
+    one = "query($id: ID!) { customer(id: $id) { id displayName conflicts { field } } }"
+    page = "{ customers(first: 3) { edges { node { id conflicts { field } } } } }"
+    async with gateway_with(sandboxes, env) as gateway:
+        await gateway.post(one, {"id": f"fullwhere:{fw['id']}"})
+        gateway.reset_calls()
+        customer = await gateway.post(one, {"id": f"fullwhere:{fw['id']}"})
+        customers = await gateway.post(page)
+        assert "mews:customers/getAll" not in gateway.calls()  # the breaker answered
+    assert customer["data"]["customer"]["id"] == f"fullwhere:{fw['id']}"
+    assert customer["data"]["customer"]["conflicts"] == []
+    assert_unavailable(errors_by_path(customer)[("customer", "conflicts")], "mews")
+    nodes = [edge["node"] for edge in customers["data"]["customers"]["edges"]]
+    assert [n["id"] for n in nodes] == [
+        f"fullwhere:{c['id']}" for c in world.fullwhere_customers[:3]
+    ]

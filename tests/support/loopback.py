@@ -22,8 +22,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve_loopback(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 until the block ends; yields its base URL."""
+def loopback_server(
+    app: Any, *, timeout: float = 10.0, grace: int = 1
+) -> Iterator[tuple[str, uvicorn.Server]]:
+    """Serve `app` on 127.0.0.1 until the block ends; yields its base URL and the server
+    (set `should_exit` to start its graceful shutdown of `grace` seconds)."""
     port = _free_port()
     config = uvicorn.Config(
         app,
@@ -31,7 +34,7 @@ def serve_loopback(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
         port=port,
         log_level="warning",
         lifespan="off",
-        timeout_graceful_shutdown=1,
+        timeout_graceful_shutdown=grace,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -42,10 +45,17 @@ def serve_loopback(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
             raise RuntimeError("loopback server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+@contextmanager
+def serve_loopback(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 until the block ends; yields its base URL."""
+    with loopback_server(app, timeout=timeout) as (base_url, _):
+        yield base_url
 
 
 @asynccontextmanager
