@@ -28,10 +28,15 @@ from gateway.http.request_id import RequestId
 from gateway.logs import install_redaction, secrets_of
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
-from gateway.resolvers.idempotency import IdempotencyStore
-from gateway.resolvers.upstreams import Upstreams
+from gateway.resolvers.idempotency import Idempotency, IdempotencyStore, check_same
+from gateway.resolvers.upstreams import GROUPED, Upstreams
 from gateway.sandbox.demo import Sandboxes
 from gateway.schema import build_schema
+from gateway.store import RedisStore, connect
+from gateway.store.cache import RedisCacheLayer
+from gateway.store.idempotency import RedisIdempotencyStore
+from gateway.store.limiter import RedisWindowLimiter
+from gateway.store.links import Links
 from gateway.upstream.errors import Source
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.mews import MewsClient, MewsCredentials
@@ -40,6 +45,7 @@ from gateway.upstream.resilience import (
     CircuitBreaker,
     Deadline,
     Guard,
+    RateLimiter,
     RetryPolicy,
     SlidingWindowLimiter,
     is_upstream_failure,
@@ -102,15 +108,35 @@ def _http_client(
     )
 
 
-def build_guard(source: Source, settings: Settings) -> Guard:
-    """Timeouts, retries, breaker (and for Mews the AccessToken's rate limit) of `source`."""
+#: Seconds a request may run when REQUEST_DEADLINE_SECONDS sets no limit, for what must
+#: outlive any request (a dropped cache key's tombstone, an idempotency claim).
+UNBOUNDED_REQUEST_SECONDS = 60.0
+
+
+def _longest_request(settings: Settings) -> float:
+    return settings.resilience.request_deadline or UNBOUNDED_REQUEST_SECONDS
+
+
+def build_guard(source: Source, settings: Settings, store: RedisStore | None = None) -> Guard:
+    """Timeouts, retries, breaker (and for Mews the AccessToken's rate limit, shared by
+    every process on `store`) of `source`. Breakers stay per process."""
     r = settings.resilience
     read = (r.fullwhere_timeout if source == "fullwhere" else r.mews_timeout) or (
         settings.timeouts.read
     )
-    limiter = None
-    if source == "mews" and r.mews_rate_limit > 0:
-        limiter = SlidingWindowLimiter(r.mews_rate_limit, r.mews_rate_window)
+    limiter: RateLimiter | None = None
+    if source == "mews" and r.mews_rate_limit > 0 and settings.mews is not None:
+        window, margin = r.mews_rate_window, r.mews_rate_margin
+        if store is not None:
+            limiter = RedisWindowLimiter(
+                store,
+                settings.mews.access_token,
+                limit=r.mews_rate_limit,
+                window=window,
+                margin=margin,
+            )
+        else:
+            limiter = SlidingWindowLimiter(r.mews_rate_limit, window, margin=margin)
     return Guard(
         source,
         retry=RetryPolicy(retries=r.retries, backoff=Backoff(r.backoff_base, r.backoff_cap)),
@@ -129,6 +155,7 @@ def build_upstreams(
     *,
     fullwhere_transport: httpx.AsyncBaseTransport | None = None,
     mews_transport: httpx.AsyncBaseTransport | None = None,
+    store: RedisStore | None = None,
 ) -> tuple[Upstreams, list[httpx.AsyncClient]]:
     clients: list[httpx.AsyncClient] = []
     fullwhere = mews = None
@@ -138,7 +165,7 @@ def build_upstreams(
         fullwhere = FullwhereClient(
             http,
             FullwhereCredentials(settings.fullwhere.api_key, settings.fullwhere.api_secret),
-            guard=build_guard("fullwhere", settings),
+            guard=build_guard("fullwhere", settings, store),
         )
     if settings.mews is not None:
         http = _http_client(settings.mews.base_url, settings, mews_transport)
@@ -148,7 +175,7 @@ def build_upstreams(
             MewsCredentials(
                 settings.mews.client_token, settings.mews.access_token, settings.mews.client
             ),
-            guard=build_guard("mews", settings),
+            guard=build_guard("mews", settings, store),
         )
     upstreams = Upstreams(
         fullwhere_client=fullwhere,
@@ -158,8 +185,19 @@ def build_upstreams(
             maxsize=settings.cache_max_entries,
             stale_grace=settings.resilience.stale_grace,
             stale_if=is_upstream_failure,
+            shared=(
+                RedisCacheLayer(
+                    store,
+                    ttl=settings.cache_ttl,
+                    grouped=GROUPED,
+                    tombstone_ttl=_longest_request(settings),
+                )
+                if store is not None
+                else None
+            ),
         ),
         fullwhere_concurrency=settings.fullwhere_concurrency,
+        links=Links(store),
     )
     return upstreams, clients
 
@@ -178,13 +216,30 @@ def create_app(
             app=sandboxes.fullwhere.app
         )
         mews_transport = mews_transport or httpx.ASGITransport(app=sandboxes.mews.app)
+    store = (
+        connect(settings.redis.url, prefix=settings.redis.prefix, timeout=settings.redis.timeout)
+        if settings.redis is not None
+        else None
+    )
     upstreams, clients = build_upstreams(
-        settings, fullwhere_transport=fullwhere_transport, mews_transport=mews_transport
+        settings,
+        fullwhere_transport=fullwhere_transport,
+        mews_transport=mews_transport,
+        store=store,
     )
     install_redaction(secrets_of(settings))
     schema = build_schema(settings=settings)
-    idempotency = IdempotencyStore(
-        ttl=settings.idempotency_ttl, maxsize=settings.idempotency_max_entries
+    idempotency: Idempotency = (
+        RedisIdempotencyStore(
+            store,
+            ttl=settings.idempotency_ttl,
+            lease=_longest_request(settings) + 10.0,
+            check=check_same,
+        )
+        if store is not None
+        else IdempotencyStore(
+            ttl=settings.idempotency_ttl, maxsize=settings.idempotency_max_entries
+        )
     )
 
     def context_for(request: Request, request_id: str) -> RequestContext:
@@ -212,6 +267,7 @@ def create_app(
             ),
         },
         demo=settings.demo,
+        shared={"redis": store.ping} if store is not None else None,
     )
 
     routes: list[BaseRoute] = [
@@ -238,10 +294,13 @@ def create_app(
         finally:
             for client in clients:
                 await client.aclose()
+            if store is not None:
+                await store.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.upstreams = upstreams
+    app.state.store = store
     app.state.sandboxes = sandboxes
     app.state.schema = schema
     app.state.readiness = readiness

@@ -14,6 +14,9 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from gateway import __version__
+from gateway.store.redis import DEFAULT_PREFIX as DEFAULT_REDIS_PREFIX
+from gateway.store.redis import DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT
+from gateway.store.redis import SCHEMES as REDIS_SCHEMES
 
 # Mews's public demo tokens (UPSTREAMS.md), which the Mews sandbox accepts.
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
@@ -58,6 +61,9 @@ class Resilience:
     #: Mews calls allowed per AccessToken in a sliding window (0: no client-side limit).
     mews_rate_limit: int = 200
     mews_rate_window: float = 30.0
+    #: Extra spacing between the slots of the window: a call reaches Mews up to this long
+    #: after its slot, and Mews counts calls as they arrive.
+    mews_rate_margin: float = 0.5
     #: Seconds past its TTL a cached read may still be served when the upstream fails.
     stale_grace: float = 300.0
 
@@ -75,6 +81,15 @@ class MewsSettings:
     client_token: str = field(repr=False)
     access_token: str = field(repr=False)
     client: str
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """Where the shared state lives (`REDIS_URL`) and how long a call to it may take."""
+
+    url: str = field(repr=False)  # may hold a password
+    prefix: str = DEFAULT_REDIS_PREFIX
+    timeout: float = DEFAULT_REDIS_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,8 @@ class Settings:
     introspection: bool = True
     #: Browser origins allowed to call the gateway (CORS); empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
+    #: Shared state for every process and replica (None: this process alone, in memory).
+    redis: RedisSettings | None = None
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -217,6 +234,24 @@ def _pair(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, ...] | N
     return None
 
 
+def _redis(env: Mapping[str, str]) -> RedisSettings | None:
+    url = env.get("REDIS_URL", "").strip()
+    prefix = env.get("GATEWAY_REDIS_PREFIX", "")
+    if prefix and (len(prefix) > 64 or not prefix.isprintable() or " " in prefix):
+        raise ConfigError("GATEWAY_REDIS_PREFIX", "at most 64 printable characters, no spaces")
+    timeout = _number(env, "REDIS_TIMEOUT_SECONDS", DEFAULT_REDIS_TIMEOUT, float, minimum=0.01)
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in REDIS_SCHEMES or not (parts.netloc or parts.path):
+        # Never echo the URL: it may carry a password.
+        raise ConfigError(
+            "REDIS_URL",
+            "a Redis URL such as redis://redis:6379/0 (schemes: " + ", ".join(REDIS_SCHEMES) + ")",
+        )
+    return RedisSettings(url, prefix or DEFAULT_REDIS_PREFIX, timeout)
+
+
 def _resilience(env: Mapping[str, str]) -> Resilience:
     def optional(name: str) -> float | None:
         return _number(env, name, None, float, minimum=0.01)
@@ -232,6 +267,7 @@ def _resilience(env: Mapping[str, str]) -> Resilience:
         breaker_cooldown=_number(env, "UPSTREAM_BREAKER_COOLDOWN_SECONDS", 30.0, float, minimum=0),
         mews_rate_limit=_number(env, "MEWS_RATE_LIMIT", 200, int, minimum=0),
         mews_rate_window=_number(env, "MEWS_RATE_WINDOW_SECONDS", 30.0, float, minimum=0.01),
+        mews_rate_margin=_number(env, "MEWS_RATE_MARGIN_SECONDS", 0.5, float, minimum=0),
         stale_grace=_number(env, "CACHE_STALE_GRACE_SECONDS", 300.0, float, minimum=0),
     )
 
@@ -274,6 +310,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         max_batch_items=_number(env, "GATEWAY_MAX_BATCH_ITEMS", 5000, int, minimum=1),
         introspection=_flag(env, "GATEWAY_INTROSPECTION", default=True),
         cors_origins=_origins(env, "GATEWAY_CORS_ORIGINS"),
+        redis=_redis(env),
     )
     if demo or (fw_creds is None and mews_creds is None):
         # The sandboxes stand in for both; *_DISABLED still switches one off, to try how

@@ -38,6 +38,8 @@ NON_NUMERIC = {
     "GATEWAY_DEMO": "maybe",
     "GATEWAY_ALLOW_ANONYMOUS": "maybe",
     "GATEWAY_INTROSPECTION": "maybe",
+    "REDIS_URL": "http://redis:6379",
+    "GATEWAY_REDIS_PREFIX": "has space:",
 }
 
 

@@ -20,7 +20,7 @@ async def customer_for_mews(
     With `path`, a Fullwhere failure does not fail the caller: the customer comes from Mews
     alone and the error is reported at `path`.
     """
-    fullwhere_id = context.upstreams.links.get(str(mews["Id"]))
+    fullwhere_id = await context.upstreams.links.get(str(mews["Id"]))
     if fullwhere_id is not None:
         try:
             record = await context.loaders.fullwhere.load(fullwhere_id)
@@ -37,7 +37,7 @@ async def customer_for_mews(
 async def customer_by_mews_id(
     mews_id: str, context: RequestContext, path: list[str | int]
 ) -> Customer | None:
-    fullwhere_id = context.upstreams.links.get(mews_id)
+    fullwhere_id = await context.upstreams.links.get(mews_id)
     if fullwhere_id is None:
         mews = await context.loaders.mews.load(mews_id)
         return None if mews is None else Customer.from_mews(mews)

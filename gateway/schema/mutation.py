@@ -249,7 +249,7 @@ async def _write_guest(
         if not email:
             raise
         raise _duplicate_email(exc, email, hint) from None
-    remember_mews_write(context, record)
+    await remember_mews_write(context, record)
     return record
 
 
@@ -283,7 +283,7 @@ class Mutation:
 
         async def work() -> ImportCustomerPayload:
             record = dict(await context.upstreams.fullwhere.import_customer(body))
-            remember_fullwhere_import(context, record)
+            await remember_fullwhere_import(context, record)
             return ImportCustomerPayload(customer=Customer.from_fullwhere(record))
 
         return await _once(info, "importCustomer", idempotency_key, body, work)
@@ -346,7 +346,7 @@ class Mutation:
                         )
                     )
             finally:
-                forget_fullwhere_lists(context)
+                await forget_fullwhere_lists(context)
             imported = [i for c, s in zip(done, chunks, strict=True) if not c.error for i in s]
             failed = [i for c, s in zip(done, chunks, strict=True) if c.error for i in s]
             return ImportCustomersPayload(
@@ -484,7 +484,7 @@ class Mutation:
                 # 404 is a wrong path for Mews: the deprecated operation is gone.
                 await mews.merge_accounts(source_mews, target_mews)
                 via = MergeMethod.ACCOUNTS_MERGE
-            forget_mews(context, [source_mews, target_mews])
+            await forget_mews(context, [source_mews, target_mews])
             remaining = await context.loaders.mews.load(target_mews)
             return MergeCustomersPayload(
                 source_id=source_id,
@@ -558,7 +558,7 @@ async def _import_added_guest(
 ) -> FullwhereImportOutcome:
     """The Fullwhere half of `addCustomer(alsoImportToFullwhere: true)`."""
     mews_id = str(record["Id"])
-    linked = context.upstreams.links.get(mews_id)
+    linked = await context.upstreams.links.get(mews_id)
     if linked is not None:
         return FullwhereImportOutcome(
             status=FullwhereImportStatus.ALREADY_LINKED,
@@ -590,7 +590,7 @@ async def _import_added_guest(
             ),
             error=error,
         )
-    remember_fullwhere_import(context, imported)
+    await remember_fullwhere_import(context, imported)
     return FullwhereImportOutcome(
         status=FullwhereImportStatus.IMPORTED,
         mews_id=mews_id,
