@@ -93,6 +93,7 @@ class ReadCache(Generic[K, V]):
         self._unsent: set[K] = set()
         self._unsent_namespaces: set[Hashable] = set()
         self._unsent_overflow = False
+        self._resending: asyncio.Task[None] | None = None
         self.stale_grace = max(stale_grace, 0.0)
         self._stale_if = stale_if
         self._clock = clock
@@ -179,8 +180,20 @@ class ReadCache(Generic[K, V]):
             return
         self._unsent.update(keys)
         self._unsent_namespaces.update(namespaces)
-        with contextlib.suppress(StoreUnavailable):
+        try:
             await self._send_unsent()
+        except StoreUnavailable:
+            # Other processes read Redis as soon as it is back: send the drops then, without
+            # waiting for this process's next read.
+            if self._resending is None or self._resending.done():
+                self._resending = asyncio.create_task(self._resend_until_sent())
+
+    async def _resend_until_sent(self) -> None:
+        assert self.shared is not None
+        while self._unsent or self._unsent_namespaces or self._unsent_overflow:
+            await asyncio.sleep(self.shared.store.retry_after)
+            with contextlib.suppress(StoreUnavailable):
+                await self._send_unsent()
 
     async def _send_unsent(self) -> None:
         """Send the drops Redis has not had yet (raises StoreUnavailable if it still can't)."""

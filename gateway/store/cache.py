@@ -147,7 +147,9 @@ class RedisCacheLayer:
                     args: list[Any] = [generations.get(namespace, ""), self.ttl_ms]
                     for key, value in entries:
                         args += [_field(key), orjson.dumps(value)]
-                    self._fill_group(keys=[self._group_key(namespace)], args=args, client=pipe)
+                    await self._fill_group(
+                        keys=[self._group_key(namespace)], args=args, client=pipe
+                    )
                 await pipe.execute()
 
         await self.store.run(write)
@@ -168,7 +170,7 @@ class RedisCacheLayer:
                 for name in record_keys:
                     pipe.set(name, TOMBSTONE, px=self.tombstone_ms)
                 for name in group_keys:
-                    self._drop_group(keys=[name], args=[self.tombstone_ms], client=pipe)
+                    await self._drop_group(keys=[name], args=[self.tombstone_ms], client=pipe)
                 await pipe.execute()
 
         await self.store.run(write)
