@@ -120,8 +120,20 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers == 1:
         uvicorn.run(**options)
         return 0
-    # On Linux each worker listens on its own SO_REUSEPORT socket, so connections spread.
-    return serve_workers(options, args.workers)
+    if settings.redis is not None:
+        # On Linux each worker listens on its own SO_REUSEPORT socket, so connections spread.
+        return serve_workers(options, args.workers)
+    from gateway.store.private import private_redis
+
+    # Workers must share their state: without REDIS_URL, one Redis of their own.
+    with private_redis(args.workers) as url:
+        os.environ["REDIS_URL"] = url  # the workers read their settings from the environment
+        sys.stderr.write(
+            f"gateway: no REDIS_URL; the {args.workers} workers share a private redis-server "
+            f"({url}), stopped with them. Set REDIS_URL to share state with other replicas.\n"
+        )
+        sys.stderr.flush()
+        return serve_workers(options, args.workers)
 
 
 def export_schema(args: argparse.Namespace) -> int:
