@@ -483,7 +483,8 @@ class Service:
                 continue
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                    if b"resource_tracker" in cmdline.read():
+                    # multiprocessing's helper, and the workers' private redis-server.
+                    if re.search(rb"resource_tracker|redis-server", cmdline.read()):
                         continue
             except OSError:
                 continue

@@ -249,6 +249,10 @@ def _redis(env: Mapping[str, str]) -> RedisSettings | None:
             "REDIS_URL",
             "a Redis URL such as redis://redis:6379/0 (schemes: " + ", ".join(REDIS_SCHEMES) + ")",
         )
+    if parts.scheme.endswith("+sentinel") and not parts.path.strip("/"):
+        raise ConfigError(
+            "REDIS_URL", "the Sentinel service name: redis+sentinel://host:26379/mymaster"
+        )
     return RedisSettings(url, prefix or DEFAULT_REDIS_PREFIX, timeout)
 
 

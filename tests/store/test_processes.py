@@ -147,7 +147,7 @@ def test_mews_calls_from_both_processes_never_exceed_the_limit_in_any_window_at_
     status, arrivals = deployment.sandbox.request("GET", "/__bench/mews-arrivals")
     assert status == 200
     assert [r.get("errors") for r in results] == [None] * REQUESTS
-    assert sorted(r["data"]["customer"]["id"] for r in results) != []
+    assert all(r["data"]["customer"] is not None for r in results)
     assert deployment.calls().get("mews:customers/getAll") == REQUESTS  # one distinct call each
     assert len(arrivals) == REQUESTS  # and no retry after a 429
     assert _most_in_any_window(arrivals, WINDOW) <= LIMIT
