@@ -78,18 +78,15 @@ class RedisWindowLimiter:
     def __init__(
         self, store: RedisStore, token: str, *, limit: int, window: float, margin: float = 0.0
     ) -> None:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        self.limit = limit
-        self.window = window
-        self.margin = margin
+        #: This process's own window: the fallback while Redis is away (it checks the limit).
+        self.local = SlidingWindowLimiter(limit, window, margin=margin)
+        self.limit, self.window, self.margin = limit, window, margin
         self._store = store
         # Keys of one script share a hash tag, so they land in one Cluster slot.
         tag = "{" + store.key("rate", "mews", hashlib.sha256(token.encode()).hexdigest()[:24]) + "}"
         self._keys = [tag + ":slots", tag + ":paused"]
         self._take = store.client.register_script(_TAKE)
         self._pause = store.client.register_script(_PAUSE)
-        self.local = SlidingWindowLimiter(limit, window, margin=margin)
 
     def __repr__(self) -> str:
         return f"RedisWindowLimiter(limit={self.limit}, window={self.window}, margin={self.margin})"

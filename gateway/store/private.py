@@ -100,14 +100,20 @@ def private_redis(workers: int) -> Iterator[str]:
             time.sleep(0.02)
         yield f"unix://{path}"
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(STOP_TIMEOUT)
+        stop_process(process)
         shutil.rmtree(directory, ignore_errors=True)
 
 
-__all__ = ["private_redis"]
+def stop_process(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM, then SIGKILL if `process` is still running after `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
+
+
+__all__ = ["private_redis", "stop_process"]

@@ -10,10 +10,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from gateway.store.private import stop_process
 from tests.support.loopback import _free_port
 
 START_TIMEOUT = 10.0
-STOP_TIMEOUT = 5.0
 
 
 def redis_server_path() -> str:
@@ -67,14 +67,8 @@ class RedisServer:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
+        if process is not None:
+            stop_process(process)
 
     def __enter__(self) -> RedisServer:
         self.start()
