@@ -96,6 +96,28 @@ async def test_concurrent_repeats_over_two_processes_make_one_write(
     assert a.calls() == {"fullwhere:import": 1}
 
 
+async def test_a_repeat_that_cannot_wait_for_the_first_call_is_told_it_is_in_progress(
+    sandboxes: Sandboxes, redis_server: RedisServer
+) -> None:
+    env = {"REDIS_URL": redis_server.url}
+    sandboxes.fullwhere.control.latency = 1.0  # the first import stays in flight
+    variables = {"input": {"email": "slow@example.com"}, "key": "slow"}
+    async with (
+        gateway_with(sandboxes, env) as a,
+        gateway_with(sandboxes, {**env, "REQUEST_DEADLINE_SECONDS": "0.3"}) as b,
+    ):
+        first = asyncio.ensure_future(a.data(IMPORT, variables))
+        await asyncio.sleep(0.1)  # A holds the key
+        repeat = await b.post(IMPORT, variables)
+        done = await first
+    (error,) = repeat["errors"]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["extensions"]["retryAfterSeconds"] > 0
+    assert "still running" in error["message"]
+    assert done["importCustomer"]["replayed"] is False
+    assert a.calls() == {"fullwhere:import": 1}
+
+
 async def test_every_key_in_redis_has_a_ttl(
     pair: tuple[Gateway, Gateway], world: World, redis_server: RedisServer
 ) -> None:
