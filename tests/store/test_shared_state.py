@@ -261,3 +261,15 @@ async def test_a_wait_past_the_deadline_is_refused_without_taking_a_slot(
         await store.aclose()
     assert not refused.granted and 29 < refused.wait <= 30
     assert count == 1
+
+
+async def test_a_429_in_one_process_holds_back_the_others(redis_server: RedisServer) -> None:
+    stores = [connect(redis_server.url), connect(redis_server.url)]
+    first, second = (RedisWindowLimiter(s, "token", limit=100, window=30.0) for s in stores)
+    try:
+        await first.hold(5.0)  # Mews answered 429 with Retry-After: 5 to the first process
+        slot = await second.acquire()
+    finally:
+        for store in stores:
+            await store.aclose()
+    assert slot.granted and 4 < slot.wait <= 5
