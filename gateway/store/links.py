@@ -43,6 +43,7 @@ class Links:
         self.ttl_ms = max(round(ttl * 1000), 1)
         self.local: LRUCache[str, str] = LRUCache(maxsize=maxsize)
         self._queued: dict[str, asyncio.Future[str | None]] = {}
+        self._lookups: set[asyncio.Task[None]] = set()  # held: the loop keeps weak references
 
     def __len__(self) -> int:
         return len(self.local)
@@ -61,11 +62,14 @@ class Links:
         if future is None:
             loop = asyncio.get_running_loop()
             if not self._queued:
-                loop.call_soon(lambda: asyncio.ensure_future(self._lookup()))
+                task = loop.create_task(self._lookup())
+                self._lookups.add(task)
+                task.add_done_callback(self._lookups.discard)
             future = self._queued[mews_id] = loop.create_future()
         return await asyncio.shield(future)
 
     async def _lookup(self) -> None:
+        await asyncio.sleep(0)  # the other lookups of this tick
         queued, self._queued = self._queued, {}
         ids = list(queued)
         store = self.store
@@ -76,6 +80,11 @@ class Links:
             )
         except StoreUnavailable:
             found = [None] * len(ids)
+        except BaseException as exc:  # never leave a caller waiting
+            for future in queued.values():
+                future.set_exception(exc)
+                future.exception()  # retrieved: a caller may have gone
+            raise
         for mews_id, raw in zip(ids, found, strict=True):
             value = raw.decode() if raw is not None else None
             if value is not None:

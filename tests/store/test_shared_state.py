@@ -16,6 +16,7 @@ from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs
 from gateway.store import connect
 from gateway.store.limiter import RedisWindowLimiter
+from gateway.store.links import Links
 from gateway.store.redis import DEFAULT_RETRY_AFTER
 from tests.conftest import Gateway, gateway_with
 from tests.support.redis_server import RedisServer
@@ -273,3 +274,20 @@ async def test_a_429_in_one_process_holds_back_the_others(redis_server: RedisSer
         for store in stores:
             await store.aclose()
     assert slot.granted and 4 < slot.wait <= 5
+
+
+async def test_links_asked_in_one_tick_cost_one_round_trip(redis_server: RedisServer) -> None:
+    learner, asker = connect(redis_server.url), connect(redis_server.url)
+    try:
+        await Links(learner).learn([(f"m-{i}", f"f-{i}") for i in range(5)])
+        await asker.client.config_resetstat()
+        found = await asyncio.gather(*(Links(asker).get(f"m-{i}") for i in range(6)))
+        links = Links(asker)
+        batched = await asyncio.gather(*(links.get(f"m-{i}") for i in range(6)))
+        stats = await asker.client.info("commandstats")
+    finally:
+        await learner.aclose()
+        await asker.aclose()
+    assert found == batched == [f"f-{i}" for i in range(5)] + [None]
+    # Six separate Links objects asked six times; one asked once for all six.
+    assert stats["cmdstat_mget"]["calls"] == 6 + 1
