@@ -198,14 +198,16 @@ class ReadCache(Generic[K, V]):
     async def _send_unsent(self) -> None:
         """Send the drops Redis has not had yet (raises StoreUnavailable if it still can't)."""
         assert self.shared is not None
-        if self._unsent_overflow or len(self._unsent) > MAX_UNSENT_INVALIDATIONS:
+        # What is sent now; drops added meanwhile stay for the next send.
+        keys, namespaces = set(self._unsent), set(self._unsent_namespaces)
+        if self._unsent_overflow or len(keys) > MAX_UNSENT_INVALIDATIONS:
             self._unsent_overflow = True
             await self.shared.clear()
             self._unsent_overflow = False
         else:
-            await self.shared.drop(list(self._unsent), list(self._unsent_namespaces))
-        self._unsent.clear()
-        self._unsent_namespaces.clear()
+            await self.shared.drop(keys, namespaces)
+        self._unsent -= keys
+        self._unsent_namespaces -= namespaces
 
     async def _shared_get(self, keys: list[K]) -> tuple[dict[K, Any], dict[str, str], bool]:
         """Values Redis has for `keys`, the namespaces' generations, and whether Redis
