@@ -27,7 +27,7 @@ MEWS_OPEN_ITEMS = "mews-open-items"
 FULLWHERE_PAGE = "fullwhere-page"
 MEWS_PAGE = "mews-page"
 MEWS_SEARCH = "mews-search"
-GROUPED = (MEWS_EMAIL, FULLWHERE_PAGE, MEWS_PAGE, MEWS_SEARCH)
+GROUPED = (MEWS_EMAIL, MEWS_OPEN_ITEMS, FULLWHERE_PAGE, MEWS_PAGE, MEWS_SEARCH)
 
 
 class UpstreamDisabled(GatewayError):
@@ -93,7 +93,7 @@ class Upstreams:
 
     async def forget_mews(self, customer_ids: Iterable[str]) -> None:
         """Drop everything that may hold these Mews customers' old data, everywhere."""
-        keys: list[tuple[Hashable, ...]] = []
-        for customer_id in customer_ids:
-            keys += [(MEWS, customer_id), (MEWS_OPEN_ITEMS, customer_id)]
-        await self.cache.forget(keys, [MEWS_PAGE, MEWS_EMAIL, MEWS_SEARCH])
+        # Open items go as a whole: one write drops them for every guest (they are rarely
+        # read, and a drop is one call to Redis whatever their keys hold).
+        keys: list[tuple[Hashable, ...]] = [(MEWS, customer_id) for customer_id in customer_ids]
+        await self.cache.forget(keys, [MEWS_PAGE, MEWS_EMAIL, MEWS_SEARCH, MEWS_OPEN_ITEMS])
