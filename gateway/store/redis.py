@@ -27,7 +27,7 @@ T = TypeVar("T")
 Clock = Callable[[], float]
 
 DEFAULT_PREFIX: Final = "cgw:"
-DEFAULT_TIMEOUT: Final = 0.5
+DEFAULT_TIMEOUT: Final = 1.0
 #: Seconds the store stays marked down after a failure before it is tried again.
 DEFAULT_RETRY_AFTER: Final = 1.0
 

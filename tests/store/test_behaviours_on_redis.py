@@ -47,6 +47,7 @@ __all__ = [
 
 @pytest.fixture
 async def gateway(sandboxes: Sandboxes, redis_server: RedisServer) -> AsyncIterator[Gateway]:
-    async with gateway_with(sandboxes, {"REDIS_URL": redis_server.url}) as gateway:
+    env = {"REDIS_URL": redis_server.url, "REDIS_TIMEOUT_SECONDS": "5"}  # a busy machine
+    async with gateway_with(sandboxes, env) as gateway:
         assert gateway.app.state.store is not None
         yield gateway

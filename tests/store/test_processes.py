@@ -69,6 +69,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         env = gateway_env(
             sandbox,
             REDIS_URL=redis.url,
+            REDIS_TIMEOUT_SECONDS="5",  # a busy machine must not make Redis look slow
             MEWS_RATE_LIMIT=str(LIMIT),
             MEWS_RATE_WINDOW_SECONDS=str(WINDOW),
         )
