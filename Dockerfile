@@ -3,6 +3,10 @@
 #   docker build -t customer-gateway .
 #   docker run --rm -p 8000:8000 customer-gateway            # demo mode (no credentials)
 #   docker run --rm -p 8000:8000 --env-file gateway.env customer-gateway
+#   docker run --rm -p 8000:8000 --env-file gateway.env -e REDIS_URL=redis://redis:6379/0 \
+#     customer-gateway gateway serve --host 0.0.0.0 --workers 4
+# Several workers or replicas share their state through REDIS_URL (docs/scaling.md); the image
+# has no redis-server, so `--workers` 2 or more without REDIS_URL refuses to start.
 
 ARG PYTHON_IMAGE=python:3.12-slim-bookworm
 

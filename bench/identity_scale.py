@@ -1,8 +1,8 @@
 """The identity index at scale: `./dev bench-identity [--people N]`.
 
 Generates N Fullwhere customers and N Mews guests (1,000,000 each by default) straight into
-a private `redis-server` (not through the sandboxes: at the real rate limits that would take
-hours), then prints:
+a private `redis-server` on a Unix socket (not through the sandboxes: at the real rate limits
+that would take hours), then prints:
 
 - the index's memory in Redis (`used_memory` after, less before) and per person;
 - the latency of lookups (by email, phone, name prefix, a Mews id's link, a page of the
@@ -13,7 +13,7 @@ hours), then prints:
   `SYNC_MEWS_BUDGET` of 200 calls per 30 s.
 
 A quarter of the Fullwhere customers link a guest by `mewsId` and a twentieth by metadata,
-roughly as in the demo world. Everything runs on loopback and stops when done.
+roughly as in the demo world. Nothing leaves the machine; the server stops when done.
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ import argparse
 import asyncio
 import math
 import random
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -39,6 +36,7 @@ from gateway.identity.index import FullwhereEntry, Lookup, MewsEntry  # noqa: E4
 from gateway.identity.keys import name_keys  # noqa: E402
 from gateway.identity.redis import RedisIdentityIndex  # noqa: E402
 from gateway.identity.sync import DEFAULT_MEWS_BUDGET, FULLWHERE_PAGE, MEWS_PAGE  # noqa: E402
+from gateway.store.private import private_redis  # noqa: E402
 from gateway.store.redis import connect  # noqa: E402
 
 FIRST = ["Ann", "Ben", "Chloé", "David", "Élodie", "Farid", "Grace", "Hugo", "Inès", "Jules"]
@@ -46,15 +44,6 @@ LAST = ["Martin", "Bernard", "Dubois", "Lee", "Smith", "Walker", "Blanc", "Roux"
 MEWS_LIMIT, MEWS_WINDOW = 200, 30.0
 #: Mews `UpdatedUtc` windows of 3 months since 2012: what a first sync walks at least.
 MEWS_WINDOWS = math.ceil((2027 - 2012) * 4)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _person(rng: random.Random, n: int) -> tuple[str, str, str, str]:
@@ -113,7 +102,8 @@ async def run(args: argparse.Namespace, url: str) -> None:
     people = len(customers) + len(guests)
     print(f"# Identity index at scale: {len(customers):,} Fullwhere + {len(guests):,} Mews")
     print()
-    print(f"Redis memory: {(after - before) / 2**20:,.0f} MiB, {(after - before) / people:.0f} B per record")
+    grown = after - before
+    print(f"Redis memory: {grown / 2**20:,.0f} MiB, {grown / people:.0f} B per record")
     print(
         f"Index writes: {len(guests) / MEWS_PAGE:,.0f} Mews pages in {mews_s:.1f} s "
         f"({1000 * mews_s / (len(guests) / MEWS_PAGE):.1f} ms a page of {MEWS_PAGE}); "
@@ -166,23 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fullwhere-page-ms", type=float, default=300.0)
     parser.add_argument("--mews-call-ms", type=float, default=500.0)
     args = parser.parse_args(argv)
-    server = shutil.which("redis-server")
-    if server is None:
-        print("redis-server is not installed (Debian package redis-server)", file=sys.stderr)
-        return 1
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as folder:
-        process = subprocess.Popen(
-            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-             "no", "--dir", folder],  # fmt: skip
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            time.sleep(0.5)
-            asyncio.run(run(args, f"redis://127.0.0.1:{port}/0"))
-        finally:
-            process.terminate()
-            process.wait(10)
+    with private_redis(1) as url:  # a redis-server of its own, on a Unix socket
+        asyncio.run(run(args, url))
     return 0
 
 

@@ -483,7 +483,8 @@ class Service:
                 continue
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                    if b"resource_tracker" in cmdline.read():
+                    # multiprocessing's helper, and the workers' private redis-server.
+                    if re.search(rb"resource_tracker|redis-server", cmdline.read()):
                         continue
             except OSError:
                 continue
@@ -1104,8 +1105,10 @@ def gateway_env(sandbox_url: str, *, cold: bool) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_"))
+        if not key.startswith(("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_", "REDIS_"))
     }
+    if REDIS_URL:
+        env["REDIS_URL"] = REDIS_URL[0]
     env.update(
         FULLWHERE_BASE_URL=f"{sandbox_url}/fullwhere",
         FULLWHERE_API_KEY="demo-key",
@@ -1123,6 +1126,35 @@ def gateway_env(sandbox_url: str, *, cold: bool) -> dict[str, str]:
     if cold:
         env["CACHE_TTL_SECONDS"] = "0"
     return env
+
+
+#: The Redis every gateway of the run shares (`--redis`), once started.
+REDIS_URL: list[str] = []
+
+
+@contextlib.contextmanager
+def redis_server(log_dir: Path) -> Iterator[str]:
+    """A redis-server on a free loopback port for the run (`--redis`); yields its URL."""
+    server = shutil.which("redis-server")
+    if server is None:
+        raise RuntimeError("--redis needs redis-server (apt-get install redis-server)")
+    port = free_port()
+    argv = [server, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+            "--dir", str(log_dir)]  # fmt: skip
+    service = Service("redis", argv, dict(os.environ), log_dir, port)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection((HOST, port), 1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+            if time.monotonic() > deadline or service.popen.poll() is not None:
+                raise RuntimeError(f"redis-server did not start:\n{service.log_tail()}")
+            time.sleep(0.05)
+        yield f"redis://{HOST}:{port}/0"
+    finally:
+        service.stop()
 
 
 def start_gateway(sandbox_url: str, workers: int, cold: bool, log_dir: Path) -> Service:
@@ -1317,6 +1349,15 @@ def render(
         f"workers {','.join(map(str, w_list))}; run {started}"
     )
     lines.append(
+        "shared state: "
+        + (
+            "REDIS_URL, a redis-server on loopback TCP shared by every process (--redis)"
+            if args.redis
+            else "in-process with 1 worker; 2+ workers share a private redis-server "
+            "(Unix socket), counted in the gateway's CPU and memory"
+        )
+    )
+    lines.append(
         "gateway: production mode against the sandbox server (own process, loopback); "
         "scenarios 1-4 with CACHE_TTL_SECONDS=0 (nothing cached across requests; single-flight "
         "and batching within a request still apply), scenario 5 with the default TTL after one "
@@ -1491,6 +1532,7 @@ def as_json(
             "duration_s": args.duration,
             "concurrency": args.concurrency,
             "workers": args.workers,
+            "redis": args.redis,
             "load_tool": tool,
             "fullwhere_concurrency": FULLWHERE_CONCURRENCY,
         },
@@ -1582,6 +1624,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--rounds", type=int, default=3, help="interleaved runs per side with --peer (default 3)"
     )
+    p.add_argument(
+        "--redis",
+        action="store_true",
+        help="start a redis-server on loopback and give every gateway its REDIS_URL",
+    )
     args = p.parse_args(argv)
     if args.concurrency is None:
         args.concurrency = 10 if args.peer else 32
@@ -1661,9 +1708,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         http_post(f"{sandbox_url}/__bench/reset")
         log("floors: " + ", ".join(f"{k} {r.floor_ms:.1f} ms" for k, r in results.items()))
-        for workers in args.workers:
-            for cold in (True, False):
-                measure_gateway(args, results, sandbox, sandbox_url, workers, cold, log_dir)
+        with contextlib.ExitStack() as stack:
+            if args.redis:
+                REDIS_URL.append(stack.enter_context(redis_server(log_dir)))
+                log(f"redis-server at {REDIS_URL[0]}, shared by every gateway process")
+            for workers in args.workers:
+                for cold in (True, False):
+                    measure_gateway(args, results, sandbox, sandbox_url, workers, cold, log_dir)
     except KeyboardInterrupt:
         log("interrupted")
         return 130

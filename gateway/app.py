@@ -31,15 +31,22 @@ from gateway.http.jwks import JwksCache
 from gateway.http.persisted import TrustedDocuments
 from gateway.http.request_id import RequestId
 from gateway.http.tokens import JwtVerifier
+from gateway.identity.index import MemoryIdentityIndex
 from gateway.identity.lock import MemorySyncLock
+from gateway.identity.redis import RedisIdentityIndex, RedisSyncLock
 from gateway.identity.sync import IdentitySync
 from gateway.logs import install_redaction, secrets_of
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
-from gateway.resolvers.idempotency import IdempotencyStore
-from gateway.resolvers.upstreams import Upstreams
+from gateway.resolvers.idempotency import Idempotency, IdempotencyStore, check_same
+from gateway.resolvers.upstreams import GROUPED, Upstreams
 from gateway.sandbox.demo import Sandboxes
 from gateway.schema import build_schema
+from gateway.store import RedisStore, connect
+from gateway.store.cache import RedisCacheLayer
+from gateway.store.idempotency import RedisIdempotencyStore
+from gateway.store.limiter import RedisWindowLimiter
+from gateway.store.links import Links
 from gateway.upstream.errors import Source
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.mews import MewsClient, MewsCredentials
@@ -48,6 +55,7 @@ from gateway.upstream.resilience import (
     CircuitBreaker,
     Deadline,
     Guard,
+    RateLimiter,
     RetryPolicy,
     SlidingWindowLimiter,
     is_upstream_failure,
@@ -113,15 +121,35 @@ def _http_client(
     )
 
 
-def build_guard(source: Source, settings: Settings) -> Guard:
-    """Timeouts, retries, breaker (and for Mews the AccessToken's rate limit) of `source`."""
+#: Seconds a request may run when REQUEST_DEADLINE_SECONDS sets no limit, for what must
+#: outlive any request (a dropped cache key's tombstone, an idempotency claim).
+UNBOUNDED_REQUEST_SECONDS = 60.0
+
+
+def _longest_request(settings: Settings) -> float:
+    return settings.resilience.request_deadline or UNBOUNDED_REQUEST_SECONDS
+
+
+def build_guard(source: Source, settings: Settings, store: RedisStore | None = None) -> Guard:
+    """Timeouts, retries, breaker (and for Mews the AccessToken's rate limit, shared by
+    every process on `store`) of `source`. Breakers stay per process."""
     r = settings.resilience
     read = (r.fullwhere_timeout if source == "fullwhere" else r.mews_timeout) or (
         settings.timeouts.read
     )
-    limiter = None
-    if source == "mews" and r.mews_rate_limit > 0:
-        limiter = SlidingWindowLimiter(r.mews_rate_limit, r.mews_rate_window)
+    limiter: RateLimiter | None = None
+    if source == "mews" and r.mews_rate_limit > 0 and settings.mews is not None:
+        window, margin = r.mews_rate_window, r.mews_rate_margin
+        if store is not None:
+            limiter = RedisWindowLimiter(
+                store,
+                settings.mews.access_token,
+                limit=r.mews_rate_limit,
+                window=window,
+                margin=margin,
+            )
+        else:
+            limiter = SlidingWindowLimiter(r.mews_rate_limit, window, margin=margin)
     return Guard(
         source,
         retry=RetryPolicy(retries=r.retries, backoff=Backoff(r.backoff_base, r.backoff_cap)),
@@ -140,6 +168,7 @@ def build_upstreams(
     *,
     fullwhere_transport: httpx.AsyncBaseTransport | None = None,
     mews_transport: httpx.AsyncBaseTransport | None = None,
+    store: RedisStore | None = None,
 ) -> tuple[Upstreams, list[httpx.AsyncClient]]:
     clients: list[httpx.AsyncClient] = []
     fullwhere = mews = None
@@ -149,7 +178,7 @@ def build_upstreams(
         fullwhere = FullwhereClient(
             http,
             FullwhereCredentials(settings.fullwhere.api_key, settings.fullwhere.api_secret),
-            guard=build_guard("fullwhere", settings),
+            guard=build_guard("fullwhere", settings, store),
         )
     if settings.mews is not None:
         http = _http_client(settings.mews.base_url, settings, mews_transport)
@@ -159,7 +188,7 @@ def build_upstreams(
             MewsCredentials(
                 settings.mews.client_token, settings.mews.access_token, settings.mews.client
             ),
-            guard=build_guard("mews", settings),
+            guard=build_guard("mews", settings, store),
         )
     upstreams = Upstreams(
         fullwhere_client=fullwhere,
@@ -169,8 +198,20 @@ def build_upstreams(
             maxsize=settings.cache_max_entries,
             stale_grace=settings.resilience.stale_grace,
             stale_if=is_upstream_failure,
+            shared=(
+                RedisCacheLayer(
+                    store,
+                    ttl=settings.cache_ttl,
+                    grouped=GROUPED,
+                    tombstone_ttl=_longest_request(settings),
+                )
+                if store is not None
+                else None
+            ),
         ),
         fullwhere_concurrency=settings.fullwhere_concurrency,
+        links=Links(store),
+        identity=RedisIdentityIndex(store) if store is not None else MemoryIdentityIndex(),
     )
     return upstreams, clients
 
@@ -189,8 +230,18 @@ def build_verifier(settings: Settings) -> tuple[JwtVerifier | None, list[httpx.A
     return verifier, [http]
 
 
-def build_sync(settings: Settings, upstreams: Upstreams) -> IdentitySync:
-    """The identity sync over `upstreams.identity`, within the Mews budget of `settings`."""
+def build_store(settings: Settings) -> RedisStore | None:
+    """The shared store of `settings` (None without REDIS_URL); nothing is sent yet."""
+    if settings.redis is None:
+        return None
+    return connect(settings.redis.url, prefix=settings.redis.prefix, timeout=settings.redis.timeout)
+
+
+def build_sync(
+    settings: Settings, upstreams: Upstreams, store: RedisStore | None = None
+) -> IdentitySync:
+    """The identity sync over `upstreams.identity`, within the Mews budget of `settings`;
+    with `store`, one process of all that share it runs at a time."""
     r = settings.resilience
     return IdentitySync(
         upstreams.identity,
@@ -199,7 +250,7 @@ def build_sync(settings: Settings, upstreams: Upstreams) -> IdentitySync:
         settings=settings.sync,
         mews_limit=r.mews_rate_limit,
         mews_window=r.mews_rate_window,
-        lock=MemorySyncLock(),
+        lock=RedisSyncLock(store) if store is not None else MemorySyncLock(),
     )
 
 
@@ -217,15 +268,28 @@ def create_app(
             app=sandboxes.fullwhere.app
         )
         mews_transport = mews_transport or httpx.ASGITransport(app=sandboxes.mews.app)
+    store = build_store(settings)
     upstreams, clients = build_upstreams(
-        settings, fullwhere_transport=fullwhere_transport, mews_transport=mews_transport
+        settings,
+        fullwhere_transport=fullwhere_transport,
+        mews_transport=mews_transport,
+        store=store,
     )
     tokens, token_clients = build_verifier(settings)
     clients += token_clients
     install_redaction(secrets_of(settings))
     schema = build_schema(settings=settings)
-    idempotency = IdempotencyStore(
-        ttl=settings.idempotency_ttl, maxsize=settings.idempotency_max_entries
+    idempotency: Idempotency = (
+        RedisIdempotencyStore(
+            store,
+            ttl=settings.idempotency_ttl,
+            lease=_longest_request(settings) + 10.0,
+            check=check_same,
+        )
+        if store is not None
+        else IdempotencyStore(
+            ttl=settings.idempotency_ttl, maxsize=settings.idempotency_max_entries
+        )
     )
 
     def context_for(request: Request, request_id: str) -> RequestContext:
@@ -239,7 +303,7 @@ def create_app(
             deadline=Deadline.after(seconds) if seconds > 0 else None,
         )
 
-    sync = build_sync(settings, upstreams)
+    sync = build_sync(settings, upstreams, store)
 
     async def identity_section() -> dict[str, Any]:
         return (await upstreams.identity.state()).summary(time.time())
@@ -259,6 +323,7 @@ def create_app(
         },
         demo=settings.demo,
         sections={"identityIndex": identity_section},
+        shared={"redis": store.ping} if store is not None else None,
     )
 
     routes: list[BaseRoute] = [
@@ -301,10 +366,13 @@ def create_app(
             for client in clients:
                 await client.aclose()
             await upstreams.identity.aclose()
+            if store is not None:
+                await store.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.upstreams = upstreams
+    app.state.store = store
     app.state.sandboxes = sandboxes
     app.state.schema = schema
     app.state.readiness = readiness

@@ -125,8 +125,20 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers == 1:
         uvicorn.run(**options)
         return 0
-    # On Linux each worker listens on its own SO_REUSEPORT socket, so connections spread.
-    return serve_workers(options, args.workers)
+    if settings.redis is not None:
+        # On Linux each worker listens on its own SO_REUSEPORT socket, so connections spread.
+        return serve_workers(options, args.workers)
+    from gateway.store.private import private_redis
+
+    # Workers must share their state: without REDIS_URL, one Redis of their own.
+    with private_redis(args.workers) as url:
+        os.environ["REDIS_URL"] = url  # the workers read their settings from the environment
+        sys.stderr.write(
+            f"gateway: no REDIS_URL; the {args.workers} workers share a private redis-server "
+            f"({url}), stopped with them. Set REDIS_URL to share state with other replicas.\n"
+        )
+        sys.stderr.flush()
+        return serve_workers(options, args.workers)
 
 
 #: Seconds of graceful shutdown when requests have no deadline (REQUEST_DEADLINE_SECONDS=0).
@@ -149,7 +161,8 @@ def sync(args: argparse.Namespace) -> int:
     import json
     import time
 
-    from gateway.app import build_sync, build_upstreams
+    from gateway.app import build_store, build_sync, build_upstreams
+    from gateway.errors import GatewayError
     from gateway.identity.progress import ProgressPrinter
     from gateway.sandbox.demo import Sandboxes
     from gateway.upstream.errors import UpstreamError
@@ -166,16 +179,22 @@ def sync(args: argparse.Namespace) -> int:
         }
 
     async def run() -> int:
-        upstreams, clients = build_upstreams(settings, **transports)
+        store = build_store(settings)
+        upstreams, clients = build_upstreams(settings, store=store, **transports)
         try:
             if args.status:
+                if store is None:
+                    sys.stderr.write(
+                        "gateway sync: without REDIS_URL the index lives in each serving "
+                        "process; this one has none\n"
+                    )
                 state = await upstreams.identity.state()
                 sys.stdout.write(json.dumps(state.summary(time.time()), indent=2) + "\n")
                 return 0
             printer = ProgressPrinter(sys.stdout, tty=sys.stdout.isatty())
             try:
-                done = await build_sync(settings, upstreams).run_once(printer)
-            except UpstreamError as exc:
+                done = await build_sync(settings, upstreams, store).run_once(printer)
+            except (UpstreamError, GatewayError) as exc:
                 printer.finish()
                 sys.stderr.write(f"gateway sync: failed: {exc.code}: {exc}\n")
                 return 1
@@ -192,6 +211,8 @@ def sync(args: argparse.Namespace) -> int:
             for client in clients:
                 await client.aclose()
             await upstreams.identity.aclose()
+            if store is not None:
+                await store.aclose()
 
     return asyncio.run(run())
 

@@ -18,6 +18,9 @@ from urllib.parse import urlsplit
 from gateway import __version__
 from gateway.http.persisted import read_documents
 from gateway.identity.sync import SyncSettings
+from gateway.store.redis import DEFAULT_PREFIX as DEFAULT_REDIS_PREFIX
+from gateway.store.redis import DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT
+from gateway.store.redis import SCHEMES as REDIS_SCHEMES
 
 # Mews's public demo tokens (UPSTREAMS.md), which the Mews sandbox accepts.
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
@@ -62,6 +65,9 @@ class Resilience:
     #: Mews calls allowed per AccessToken in a sliding window (0: no client-side limit).
     mews_rate_limit: int = 200
     mews_rate_window: float = 30.0
+    #: Extra spacing between the slots of the window: a call reaches Mews up to this long
+    #: after its slot, and Mews counts calls as they arrive.
+    mews_rate_margin: float = 0.5
     #: Seconds past its TTL a cached read may still be served when the upstream fails.
     stale_grace: float = 300.0
 
@@ -96,6 +102,15 @@ class MewsSettings:
     client_token: str = field(repr=False)
     access_token: str = field(repr=False)
     client: str
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """Where the shared state lives (`REDIS_URL`) and how long a call to it may take."""
+
+    url: str = field(repr=False)  # may hold a password
+    prefix: str = DEFAULT_REDIS_PREFIX
+    timeout: float = DEFAULT_REDIS_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -141,6 +156,8 @@ class Settings:
     require_persisted: bool = False
     #: The identity index's sync: interval, share of the Mews budget, start of history.
     sync: SyncSettings = field(default_factory=SyncSettings)
+    #: Shared state for every process and replica (None: this process alone, in memory).
+    redis: RedisSettings | None = None
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -316,6 +333,28 @@ def _sync(env: Mapping[str, str], *, demo: bool) -> SyncSettings:
     )
 
 
+def _redis(env: Mapping[str, str]) -> RedisSettings | None:
+    url = env.get("REDIS_URL", "").strip()
+    prefix = env.get("GATEWAY_REDIS_PREFIX", "")
+    if prefix and (len(prefix) > 64 or not prefix.isprintable() or " " in prefix):
+        raise ConfigError("GATEWAY_REDIS_PREFIX", "at most 64 printable characters, no spaces")
+    timeout = _number(env, "REDIS_TIMEOUT_SECONDS", DEFAULT_REDIS_TIMEOUT, float, minimum=0.01)
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in REDIS_SCHEMES or not (parts.netloc or parts.path):
+        # Never echo the URL: it may carry a password.
+        raise ConfigError(
+            "REDIS_URL",
+            "a Redis URL such as redis://redis:6379/0 (schemes: " + ", ".join(REDIS_SCHEMES) + ")",
+        )
+    if parts.scheme.endswith("+sentinel") and not parts.path.strip("/"):
+        raise ConfigError(
+            "REDIS_URL", "the Sentinel service name: redis+sentinel://host:26379/mymaster"
+        )
+    return RedisSettings(url, prefix or DEFAULT_REDIS_PREFIX, timeout)
+
+
 def _resilience(env: Mapping[str, str]) -> Resilience:
     def optional(name: str) -> float | None:
         return _number(env, name, None, float, minimum=0.01)
@@ -331,6 +370,7 @@ def _resilience(env: Mapping[str, str]) -> Resilience:
         breaker_cooldown=_number(env, "UPSTREAM_BREAKER_COOLDOWN_SECONDS", 30.0, float, minimum=0),
         mews_rate_limit=_number(env, "MEWS_RATE_LIMIT", 200, int, minimum=0),
         mews_rate_window=_number(env, "MEWS_RATE_WINDOW_SECONDS", 30.0, float, minimum=0.01),
+        mews_rate_margin=_number(env, "MEWS_RATE_MARGIN_SECONDS", 0.5, float, minimum=0),
         stale_grace=_number(env, "CACHE_STALE_GRACE_SECONDS", 300.0, float, minimum=0),
     )
 
@@ -375,6 +415,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         cors_origins=_origins(env, "GATEWAY_CORS_ORIGINS"),
         jwt=_jwt(env),
         sync=_sync(env, demo=demo or (fw_creds is None and mews_creds is None)),
+        redis=_redis(env),
     )
     common["persisted_documents"], common["require_persisted"] = _documents(env)
     if demo or (fw_creds is None and mews_creds is None):

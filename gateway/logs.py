@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from gateway.config import Settings
 from gateway.redaction import MIN_SECRET_LENGTH, REDACTED, REDACTOR, SecretRedactor
@@ -26,12 +27,15 @@ request_id_var: ContextVar[str] = ContextVar("gateway_request_id", default="-")
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """Every credential in `settings`: upstream ones and the gateway's own API keys."""
+    """Every credential in `settings`: upstream ones, the gateway's own API keys and the
+    Redis password."""
     values = list(settings.api_keys)
     if settings.fullwhere is not None:
         values += [settings.fullwhere.api_key, settings.fullwhere.api_secret]
     if settings.mews is not None:
         values += [settings.mews.client_token, settings.mews.access_token]
+    if settings.redis is not None and (password := urlsplit(settings.redis.url).password):
+        values.append(unquote(password))
     return values
 
 

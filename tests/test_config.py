@@ -45,6 +45,8 @@ NON_NUMERIC = {
     "GATEWAY_REQUIRE_PERSISTED": "maybe",
     "SYNC_MEWS_SINCE": "yesterday",
     "SYNC_MEWS_BUDGET": "1.5",  # a share of the Mews limit: 0.01 to 1
+    "REDIS_URL": "http://redis:6379",
+    "GATEWAY_REDIS_PREFIX": "has space:",
 }
 
 

@@ -2,6 +2,9 @@
 answers), for load balancers, orchestrators and people.
 
 `/readyz` makes the cheapest read each API has, both upstreams at once, each bounded in time.
+With shared state it also pings Redis: a failing Redis makes the report `degraded` (still 200,
+so that a Redis outage does not take every replica out of the load balancer while reads go
+on) and names it under `shared`.
 Its report is kept for a few seconds and concurrent probes share one round: /readyz needs no
 credentials, so a flood of it must not spend the upstreams' rate limits (Mews allows 200
 calls per AccessToken per 30 s).
@@ -21,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from gateway import __version__
+from gateway.errors import GatewayError
 from gateway.upstream.errors import UpstreamError
 
 logger = logging.getLogger("gateway.health")
@@ -44,11 +48,14 @@ class Readiness:
         *,
         demo: bool,
         sections: Mapping[str, Section] | None = None,
+        shared: Mapping[str, Probe] | None = None,
         timeout: float = PROBE_TIMEOUT_SECONDS,
         ttl: float = REPORT_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.probes = dict(probes)
+        #: Shared state (Redis): reported, and `degraded` when failing, never `unavailable`.
+        self.shared = dict(shared or {})
         self.demo = demo
         self.sections = dict(sections or {})
         self.timeout = timeout
@@ -70,33 +77,43 @@ class Readiness:
 
     async def _probe_all(self) -> dict[str, Any]:
         names = list(self.probes)
-        results = await asyncio.gather(*(self._probe(name) for name in names))
-        upstreams = dict(zip(names, results, strict=True))
-        ready = all(result["status"] in ("ok", "disabled") for result in results)
+        shared_names = list(self.shared)
+        results = await asyncio.gather(
+            *(self._probe(name, self.probes[name]) for name in names),
+            *(self._probe(name, self.shared[name]) for name in shared_names),
+        )
+        upstreams = dict(zip(names, results[: len(names)], strict=True))
+        shared = dict(zip(shared_names, results[len(names) :], strict=True))
+        ready = all(result["status"] in ("ok", "disabled") for result in upstreams.values())
+        status = "ready" if ready else "unavailable"
+        if ready and any(result["status"] != "ok" for result in shared.values()):
+            status = "degraded"
         report: dict[str, Any] = {
-            "status": "ready" if ready else "unavailable",
+            "status": status,
             "mode": "demo" if self.demo else "production",
             "version": __version__,
             "upstreams": upstreams,
         }
         for name, section in self.sections.items():
             report[name] = await section()
+        if shared:
+            report["shared"] = shared
         if self.demo:
             report["notice"] = DEMO_NOTICE
         return report
 
-    async def _probe(self, name: str) -> dict[str, Any]:
-        probe = self.probes[name]
+    async def _probe(self, name: str, probe: Probe | None) -> dict[str, Any]:
         if probe is None:
             return {"status": "disabled"}
         try:
             await asyncio.wait_for(probe(), timeout=self.timeout)
-        except UpstreamError as exc:
+        except (UpstreamError, GatewayError) as exc:
             # /readyz is anonymous: the code and status only; the upstream's words go to the log.
             logger.warning("readiness probe of %s failed: %s", name, exc)
             report: dict[str, Any] = {"status": "unavailable", "code": exc.code}
-            if exc.status is not None:
-                report["upstreamStatus"] = exc.status
+            status = getattr(exc, "status", None)
+            if status is not None:
+                report["upstreamStatus"] = status
             return report
         except TimeoutError:
             return {
@@ -133,7 +150,7 @@ def health_routes(readiness: Readiness) -> list[BaseRoute]:
 
     async def readyz(request: Request) -> Response:
         report = await readiness.report()
-        return _json(report, 200 if report["status"] == "ready" else 503)
+        return _json(report, 503 if report["status"] == "unavailable" else 200)
 
     return [
         Route("/healthz", healthz, methods=["GET"]),

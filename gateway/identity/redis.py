@@ -24,7 +24,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 import orjson
-from gateway.store.redis import RedisStore
 
 from gateway.identity.index import (
     FULLWHERE_PREFIX,
@@ -40,6 +39,7 @@ from gateway.identity.index import (
     link_order,
 )
 from gateway.identity.lock import SyncLock
+from gateway.store.redis import RedisStore
 
 #: Index keys outlive several missed sync runs, then expire.
 DEFAULT_INDEX_TTL: Final = 7 * 24 * 3600
@@ -230,14 +230,17 @@ class RedisIdentityIndex(IdentityIndex):
                 people.add(FULLWHERE_PREFIX + linked[0] if linked else MEWS_PREFIX + raw)
         return people
 
+    async def _members(self, key: str) -> set[bytes]:
+        members: set[bytes] = await self.store.run(lambda client: client.smembers(key))
+        return members
+
     async def _candidates(self, lookup: Lookup) -> set[str] | None:
         """People matching the key criteria; None when there are none (links only)."""
         found: set[str] | None = None
         for kind, value in (("email", lookup.email), ("phone", lookup.phone)):
             if value is not None:
-                refs = await self.store.run(
-                    lambda client, k=kind, v=value: client.smembers(self._k(k, v))
-                )
+                key = self._k(kind, value)
+                refs = await self._members(key)
                 people = await self._persons(r.decode() for r in refs)
                 found = people if found is None else found & people
         if lookup.name is not None:

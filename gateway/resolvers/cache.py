@@ -6,6 +6,11 @@ for the same key instead of starting another one, so 50 concurrent requests for 
 record cost one upstream call. Records that arrive in bulk (a list page, a getAll page) are
 put in with `prime`, so a later read by id is free.
 
+Shared: with a `RedisCacheLayer` (`REDIS_URL`), every process reads and fills the same
+entries in Redis, and `forget` drops keys there before it returns, so a write is seen by the
+next read in any process. The in-process entries then serve only while Redis is unreachable
+(and as stale copies); invalidations Redis missed meanwhile are sent before it is read again.
+
 Stale-if-error: with `stale_grace`, an entry is kept that much longer than its TTL, and a
 read whose fetch fails (as `stale_if` judges) is answered from it instead; each such answer
 is reported to the sink of `collect_stale`, so the response can say which data is stale.
@@ -14,6 +19,7 @@ is reported to the sink of `collect_stale`, so the response can say which data i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,10 +29,16 @@ from typing import Any, Generic, TypeVar
 
 from cachetools import TTLCache
 
+from gateway.store.cache import RedisCacheLayer
+from gateway.store.redis import StoreUnavailable
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 _MISSING: Any = object()
+
+#: Invalidations kept for Redis while it is away; past this many, all of its entries go.
+MAX_UNSENT_INVALIDATIONS = 10_000
 
 FetchMany = Callable[[list[K]], Awaitable[Mapping[K, V]]]
 
@@ -73,8 +85,15 @@ class ReadCache(Generic[K, V]):
         stale_grace: float = 0.0,
         stale_if: Callable[[BaseException], bool] = _never,
         clock: Callable[[], float] = time.monotonic,
+        shared: RedisCacheLayer | None = None,
     ) -> None:
         self.ttl = ttl
+        self.shared = shared if ttl > 0 else None
+        # Keys and namespaces dropped here while Redis was away: dropped there on its return.
+        self._unsent: set[K] = set()
+        self._unsent_namespaces: set[Hashable] = set()
+        self._unsent_overflow = False
+        self._resending: asyncio.Task[None] | None = None
         self.stale_grace = max(stale_grace, 0.0)
         self._stale_if = stale_if
         self._clock = clock
@@ -88,13 +107,23 @@ class ReadCache(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def _sharing(self) -> bool:
+        return self.shared is not None and self.shared.store.available
+
     def get(self, key: K, default: Any = _MISSING) -> Any:
-        """The fresh value for `key`, else `default`."""
-        if self.ttl <= 0:
+        """The fresh value for `key` in this process, else `default` (always `default` while
+        the cache is shared: Redis has the answer, `load` asks it)."""
+        if self.ttl <= 0 or self._sharing():
             return default
         entry = self._entries.get(key)
         if entry is None or self._clock() - entry[1] >= self.ttl:
             return default
+        return entry[0]
+
+    def _get_local(self, key: K) -> Any:
+        entry = self._entries.get(key)
+        if entry is None or self._clock() - entry[1] >= self.ttl:
+            return _MISSING
         return entry[0]
 
     def get_stale(self, key: K) -> tuple[V | None, float] | None:
@@ -128,6 +157,71 @@ class ReadCache(Generic[K, V]):
         self._entries.clear()
         self._generation += 1
 
+    async def put_many(self, items: Iterable[tuple[K, V | None]], *, replace: bool = False) -> None:
+        """`prime` for each item, and in Redis: `replace` for a write's own answer, else
+        only where no entry (nor a recent drop) is."""
+        entries = dict(items)
+        for key, value in entries.items():
+            self.prime(key, value)
+        if entries and self._sharing():
+            assert self.shared is not None
+            with contextlib.suppress(StoreUnavailable):
+                await self.shared.fill(entries, {}, replace=replace)
+
+    async def forget(self, keys: Iterable[K], namespaces: Iterable[Hashable] = ()) -> None:
+        """Drop `keys` and every key of `namespaces`, here and (shared) in Redis, before
+        returning. Redis missing the drop keeps it to send before its next read."""
+        keys, namespaces = list(keys), set(namespaces)
+        for key in keys:
+            self.invalidate(key)
+        if namespaces:
+            self.invalidate_where(lambda key: key[0] in namespaces)  # type: ignore[index]
+        if self.shared is None:
+            return
+        self._unsent.update(keys)
+        self._unsent_namespaces.update(namespaces)
+        try:
+            await self._send_unsent()
+        except StoreUnavailable:
+            # Other processes read Redis as soon as it is back: send the drops then, without
+            # waiting for this process's next read.
+            if self._resending is None or self._resending.done():
+                self._resending = asyncio.create_task(self._resend_until_sent())
+
+    async def _resend_until_sent(self) -> None:
+        assert self.shared is not None
+        while self._unsent or self._unsent_namespaces or self._unsent_overflow:
+            await asyncio.sleep(self.shared.store.retry_after)
+            with contextlib.suppress(StoreUnavailable):
+                await self._send_unsent()
+
+    async def _send_unsent(self) -> None:
+        """Send the drops Redis has not had yet (raises StoreUnavailable if it still can't)."""
+        assert self.shared is not None
+        # What is sent now; drops added meanwhile stay for the next send.
+        keys, namespaces = set(self._unsent), set(self._unsent_namespaces)
+        if self._unsent_overflow or len(keys) > MAX_UNSENT_INVALIDATIONS:
+            self._unsent_overflow = True
+            await self.shared.clear()
+            self._unsent_overflow = False
+        else:
+            await self.shared.drop(keys, namespaces)
+        self._unsent -= keys
+        self._unsent_namespaces -= namespaces
+
+    async def _shared_get(self, keys: list[K]) -> tuple[dict[K, Any], dict[str, str], bool]:
+        """Values Redis has for `keys`, the namespaces' generations, and whether Redis
+        answered; without it, the fresh entries of this process."""
+        assert self.shared is not None
+        try:
+            if self._unsent or self._unsent_namespaces or self._unsent_overflow:
+                await self._send_unsent()
+            found, generations = await self.shared.get_many(keys)
+        except StoreUnavailable:
+            local = {key: self._get_local(key) for key in keys}
+            return {k: v for k, v in local.items() if v is not _MISSING}, {}, False
+        return found, generations, True
+
     async def load(self, key: K, fetch: Callable[[], Awaitable[V | None]]) -> V | None:
         """The cached value for `key`, else the result of one shared `fetch()`."""
 
@@ -146,10 +240,11 @@ class ReadCache(Generic[K, V]):
         waiting: dict[K, asyncio.Future[V | None]] = {}
         missing: list[K] = []
         loop = asyncio.get_running_loop()
+        sharing = self._sharing()
         for key in keys:
             if key in found or key in waiting:
                 continue
-            value = self.get(key)
+            value = _MISSING if sharing else self.get(key)
             if value is not _MISSING:
                 found[key] = value
             elif (future := self._inflight.get(key)) is not None:
@@ -159,7 +254,7 @@ class ReadCache(Generic[K, V]):
                 missing.append(key)
         if missing:
             try:
-                await self._fetch_into(missing, fetch_many, found)
+                await self._fetch_into(missing, fetch_many, found, shared=sharing)
             except Exception as exc:
                 if not self._serve_stale(missing, exc, found):
                     raise
@@ -187,21 +282,40 @@ class ReadCache(Generic[K, V]):
         return True
 
     async def _fetch_into(
-        self, missing: list[K], fetch_many: FetchMany[K, V | None], found: dict[K, V | None]
+        self,
+        missing: list[K],
+        fetch_many: FetchMany[K, V | None],
+        found: dict[K, V | None],
+        *,
+        shared: bool = False,
     ) -> None:
         generation = self._generation
+        pending = list(missing)
+        generations: dict[str, str] = {}
+        shared_ok = False
         try:
-            fetched = await fetch_many(missing)
+            if shared:
+                hits, generations, shared_ok = await self._shared_get(pending)
+                for key, value in hits.items():
+                    found[key] = value
+                    self.prime(key, value)
+                    self._inflight.pop(key).set_result(value)
+                pending = [key for key in pending if key not in hits]
+            fetched = await fetch_many(pending) if pending else {}
         except BaseException as exc:
-            for key in missing:
+            for key in pending:
                 future = self._inflight.pop(key)
                 future.set_exception(exc)
                 future.exception()  # marks it retrieved: nobody else may be waiting
             raise
         keep = generation == self._generation
-        for key in missing:
+        for key in pending:
             value = fetched.get(key)
             found[key] = value
             if keep:
                 self.prime(key, value)
             self._inflight.pop(key).set_result(value)
+        if keep and shared_ok and pending:
+            assert self.shared is not None
+            with contextlib.suppress(StoreUnavailable):
+                await self.shared.fill({key: found[key] for key in pending}, generations)

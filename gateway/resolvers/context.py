@@ -10,7 +10,7 @@ from graphql import GraphQLError
 from gateway.config import Settings
 from gateway.errors import error_extensions, public_message
 from gateway.resolvers.cache import StaleRead
-from gateway.resolvers.idempotency import IdempotencyStore
+from gateway.resolvers.idempotency import Idempotency
 from gateway.resolvers.loaders import Loaders
 from gateway.resolvers.upstreams import Upstreams
 from gateway.upstream.resilience import Deadline
@@ -22,7 +22,7 @@ class RequestContext:
     loaders: Loaders
     #: The app's settings and its store of idempotency keys (both live as long as the app).
     settings: Settings
-    idempotency: IdempotencyStore
+    idempotency: Idempotency
     request_id: str = ""
     #: Errors of fields that still returned what they could (e.g. `sources` without the
     #: profile of a failing upstream); added to the response's `errors`.

@@ -10,6 +10,9 @@ A mutation called with `idempotencyKey` runs through `IdempotencyStore.run`:
   result, or its error;
 - the key with a different input is refused with BAD_USER_INPUT.
 
+With `REDIS_URL`, `gateway.store.idempotency.RedisIdempotencyStore` keeps the keys instead,
+for every process (`Idempotency` is what both offer).
+
 Only successes are remembered: a write that failed may be retried with the same key. The
 input is compared by fingerprint (SHA-256 of the mutation name and its canonical input), and
 keys are scoped to the caller (its API key, or its token's issuer, subject and client) so
@@ -23,7 +26,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 import orjson
 from cachetools import TTLCache
@@ -43,6 +46,14 @@ MAX_KEY_LENGTH: Final = 255
 class _Done(Generic[T]):
     fingerprint: str
     result: T
+
+
+class Idempotency(Protocol):
+    """A store of keyed writes' results (in memory here, or in Redis)."""
+
+    async def run(
+        self, key: Hashable, fingerprint: str, work: Callable[[], Awaitable[T]]
+    ) -> tuple[T, bool]: ...
 
 
 class IdempotencyStore:
@@ -67,12 +78,12 @@ class IdempotencyStore:
         while True:
             done = self._done.get(key) if self.ttl > 0 else None
             if done is not None:
-                _check_same(done.fingerprint, fingerprint)
+                check_same(done.fingerprint, fingerprint)
                 return done.result, True
             inflight = self._inflight.get(key)
             if inflight is None:
                 return await self._lead(key, fingerprint, work), False
-            _check_same(inflight[0], fingerprint)
+            check_same(inflight[0], fingerprint)
             future = inflight[1]
             try:
                 return await asyncio.shield(future), True
@@ -104,7 +115,8 @@ class IdempotencyStore:
             self._inflight.pop(key, None)
 
 
-def _check_same(stored: str, given: str) -> None:
+def check_same(stored: str, given: str) -> None:
+    """BAD_USER_INPUT unless a key's stored fingerprint is the one given."""
     if stored != given:
         raise BadUserInput(
             "idempotencyKey: this key was already used with a different input; use a new key "
@@ -153,4 +165,12 @@ async def idempotent(
     return await context.idempotency.run(slot, fingerprint(field, material), work)
 
 
-__all__ = ["MAX_KEY_LENGTH", "IdempotencyStore", "check_key", "fingerprint", "idempotent"]
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "Idempotency",
+    "IdempotencyStore",
+    "check_key",
+    "check_same",
+    "fingerprint",
+    "idempotent",
+]

@@ -98,7 +98,8 @@ class Loaders:
                     record = await self.upstreams.fullwhere.get_customer(customer_id)
                 except UpstreamNotFound:
                     return None
-            self.upstreams.remember_fullwhere([dict(record)])
+            # The cache keeps the record itself (`load`); learn its link.
+            await self.upstreams.remember_fullwhere([dict(record)], prime=False)
             return dict(record)
 
         return fetch
@@ -116,7 +117,7 @@ class Loaders:
                 dict(c)
                 for c in await self.upstreams.mews.get_by_emails([str(key[1]) for key in keys])
             ]
-            self.upstreams.remember_mews(customers)
+            await self.upstreams.remember_mews(customers)
             found: dict[Key, list[Record]] = {key: [] for key in keys}
             for customer in customers:
                 email = customer.get("Email")

@@ -10,17 +10,17 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cachetools import LRUCache
-
 from gateway.errors import GatewayError
 from gateway.identity.index import IdentityIndex, MemoryIdentityIndex, linked_mews_id
 from gateway.resolvers.cache import ReadCache
+from gateway.store.links import Links
 from gateway.upstream.fullwhere import FullwhereClient
 from gateway.upstream.mews import MewsClient
 
 Record = dict[str, Any]
 
-# Cache namespaces (first item of every key).
+# Cache namespaces (first item of every key). The ones that embed records are dropped as a
+# whole by writes (`GROUPED`).
 FULLWHERE = "fullwhere"
 MEWS = "mews"
 MEWS_EMAIL = "mews-email"
@@ -28,6 +28,7 @@ MEWS_OPEN_ITEMS = "mews-open-items"
 FULLWHERE_PAGE = "fullwhere-page"
 MEWS_PAGE = "mews-page"
 MEWS_SEARCH = "mews-search"
+GROUPED = (MEWS_EMAIL, MEWS_OPEN_ITEMS, FULLWHERE_PAGE, MEWS_PAGE, MEWS_SEARCH)
 
 
 class UpstreamDisabled(GatewayError):
@@ -42,9 +43,8 @@ class Upstreams:
     mews_client: MewsClient | None
     cache: ReadCache[tuple[Hashable, ...], Any]
     fullwhere_concurrency: int = 16
-    #: Mews id -> Fullwhere id, learned from every Fullwhere record seen. Bounded. Answers
-    #: what the identity index does not know yet (before its first sync, between syncs).
-    links: LRUCache[str, str] = field(default_factory=lambda: LRUCache(maxsize=200_000))
+    #: Mews id -> Fullwhere id, learned from every Fullwhere record seen. Bounded.
+    links: Links = field(default_factory=Links)
     #: Who is who across both systems, built by the identity sync.
     identity: IdentityIndex = field(default_factory=MemoryIdentityIndex)
 
@@ -60,36 +60,30 @@ class Upstreams:
             raise UpstreamDisabled("Mews is disabled on this gateway", source="mews")
         return self.mews_client
 
-    def remember_fullwhere(self, records: Iterable[Record]) -> None:
-        """Prime the per-id cache with Fullwhere records and learn their Mews links."""
-        for record in records:
-            customer_id = record.get("id")
-            if not isinstance(customer_id, str):
-                continue
-            self.cache.prime((FULLWHERE, customer_id), record)
-            mews_id, _ = linked_mews_id(record)
-            if mews_id:
-                self.links[mews_id] = customer_id
+    async def remember_fullwhere(
+        self, records: Iterable[Record], *, replace: bool = False, prime: bool = True
+    ) -> None:
+        """Prime the per-id cache with Fullwhere records (`replace`: a write's own answer;
+        `prime=False`: the caller caches them) and learn their Mews links."""
+        known = [r for r in records if isinstance(r.get("id"), str)]
+        if prime:
+            await self.cache.put_many((((FULLWHERE, r["id"]), r) for r in known), replace=replace)
+        pairs = [(mews_id, r["id"]) for r in known if (mews_id := linked_mews_id(r)[0])]
+        await self.links.learn(pairs)
 
-    def remember_mews(self, records: Iterable[Record]) -> None:
+    async def remember_mews(self, records: Iterable[Record], *, replace: bool = False) -> None:
         """Prime the per-id cache with Mews customers (from a page, a search, a write)."""
-        for record in records:
-            customer_id = record.get("Id")
-            if isinstance(customer_id, str):
-                self.cache.prime((MEWS, customer_id), record)
-
-    def forget_fullwhere_lists(self) -> None:
-        self.cache.invalidate_where(lambda key: key[0] == FULLWHERE_PAGE)
-
-    def forget_mews(self, customer_ids: Iterable[str]) -> None:
-        """Drop everything that may hold these Mews customers' old data."""
-        ids = set(customer_ids)
-        for customer_id in ids:
-            self.cache.invalidate((MEWS, customer_id))
-        # Open items are kept per (id, currency).
-        self.cache.invalidate_where(
-            lambda key: (
-                key[0] in (MEWS_PAGE, MEWS_EMAIL, MEWS_SEARCH)
-                or (key[0] == MEWS_OPEN_ITEMS and key[1] in ids)
-            )
+        await self.cache.put_many(
+            (((MEWS, r["Id"]), r) for r in records if isinstance(r.get("Id"), str)),
+            replace=replace,
         )
+
+    async def forget_fullwhere_lists(self) -> None:
+        await self.cache.forget((), [FULLWHERE_PAGE])
+
+    async def forget_mews(self, customer_ids: Iterable[str]) -> None:
+        """Drop everything that may hold these Mews customers' old data, everywhere."""
+        # Open items go as a whole: one write drops them for every guest (they are rarely
+        # read, and a drop is one call to Redis whatever their keys hold).
+        keys: list[tuple[Hashable, ...]] = [(MEWS, customer_id) for customer_id in customer_ids]
+        await self.cache.forget(keys, [MEWS_PAGE, MEWS_EMAIL, MEWS_SEARCH, MEWS_OPEN_ITEMS])

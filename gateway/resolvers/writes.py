@@ -96,35 +96,35 @@ def error_fields(exc: BaseException) -> dict[str, Any]:
 
 
 async def remember_fullwhere_import(context: RequestContext, record: Record) -> None:
-    """A customer Fullwhere just created: readable by id at once, its link and keys in the
-    identity index, and no list page cached from before may hide it."""
+    """A customer Fullwhere just created: readable by id at once (in every process), its
+    link and keys in the identity index, and no list page cached from before may hide it."""
     upstreams = context.upstreams
-    upstreams.remember_fullwhere([record])
+    await upstreams.remember_fullwhere([record], replace=True)
     await upstreams.identity.put_fullwhere([FullwhereEntry.from_record(record)])
-    upstreams.forget_fullwhere_lists()
+    await upstreams.forget_fullwhere_lists()
     customer_id = str(record["id"])
     context.loaders.fullwhere.clear(customer_id).prime(customer_id, record)
 
 
-def forget_fullwhere_lists(context: RequestContext) -> None:
+async def forget_fullwhere_lists(context: RequestContext) -> None:
     """After a batch import (Fullwhere answers no records): drop the cached list pages."""
-    context.upstreams.forget_fullwhere_lists()
+    await context.upstreams.forget_fullwhere_lists()
 
 
 async def remember_mews_write(context: RequestContext, record: Record) -> None:
-    """A Mews guest as `customers/add` or `customers/update` returned it (its keys in the
-    identity index too)."""
+    """A Mews guest as `customers/add` or `customers/update` returned it."""
     customer_id = str(record["Id"])
-    forget_mews(context, [customer_id])
-    context.upstreams.remember_mews([record])
+    await forget_mews(context, [customer_id])
+    await context.upstreams.remember_mews([record], replace=True)
     await context.upstreams.identity.put_mews([MewsEntry.from_record(record)])
     context.loaders.mews.prime(customer_id, record)
 
 
-def forget_mews(context: RequestContext, customer_ids: Iterable[str]) -> None:
-    """Drop every cached view of these Mews guests, shared and in this request."""
+async def forget_mews(context: RequestContext, customer_ids: Iterable[str]) -> None:
+    """Drop every cached view of these Mews guests, shared (in every process) and in this
+    request, before returning."""
     ids = list(customer_ids)
-    context.upstreams.forget_mews(ids)
+    await context.upstreams.forget_mews(ids)
     for customer_id in ids:
         context.loaders.mews.clear(customer_id)
         context.loaders.forget_open_items(customer_id)

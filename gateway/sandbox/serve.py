@@ -6,9 +6,12 @@ page of 1000 guests exists) with an added latency per upstream call:
 
 - `/fullwhere/...`: the Fullwhere Partner API sandbox (`X-API-KEY: demo-key`, `demo-secret`);
 - `/mews/...`: the Mews Connector API sandbox (the public Mews demo tokens), its rate limit
-  lifted so load runs measure the gateway, not the limiter;
+  lifted so load runs measure the gateway, not the limiter (`--mews-rate-limit N
+  --mews-rate-window S` enforce one, as Mews does);
 - `GET /__bench/calls`: upstream calls so far, `{"fullwhere:get": 1, ...}`;
-- `POST /__bench/reset`: set the counters to zero;
+- `GET /__bench/mews-arrivals`: when each Mews call arrived (seconds on this server's
+  monotonic clock, the last 10 000), to check a rate limit as the upstream counts it;
+- `POST /__bench/reset`: set the counters to zero (and forget the arrivals);
 - `GET /__bench/healthz`: `{"status": "ok"}` once serving.
 
 The `/__bench` routes exist only here, never on the gateway. It binds to loopback by default.
@@ -17,6 +20,8 @@ The `/__bench` routes exist only here, never on the gateway. It binds to loopbac
 from __future__ import annotations
 
 import argparse
+import time
+from collections import deque
 from collections.abc import Sequence
 
 import orjson
@@ -24,12 +29,30 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, DEFAULT_SEED, build_world
 
 #: Mews guests in the benchmark's world: enough for one `getAll` page of 1000 active guests.
 BENCH_MEWS_COUNT = 1200
+#: The Mews limit when none is asked for: none that a load run could reach.
+UNLIMITED = 10**9
+#: Arrival times kept for `/__bench/mews-arrivals`.
+MAX_ARRIVALS = 10_000
+
+
+class ArrivalLog:
+    """Pure ASGI middleware: note when each HTTP request arrives, before anything else."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.times: deque[float] = deque(maxlen=MAX_ARRIVALS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.times.append(time.monotonic())
+        await self.app(scope, receive, send)
 
 
 def bench_sandboxes(
@@ -38,11 +61,15 @@ def bench_sandboxes(
     seed: int = DEFAULT_SEED,
     fullwhere_count: int = DEFAULT_FULLWHERE_COUNT,
     mews_count: int = BENCH_MEWS_COUNT,
+    mews_rate_limit: int = UNLIMITED,
+    mews_rate_window: float = 1.0,
 ) -> Sandboxes:
-    """Seeded sandboxes with `latency` seconds added to every call and no Mews rate limit."""
+    """Seeded sandboxes with `latency` seconds added to every call and (by default) no Mews
+    rate limit. (The default window of one second keeps the limiter's memory small.)"""
     world = build_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
-    # A window of one second keeps the limiter's memory small under load.
-    return Sandboxes.from_world(world, latency=latency, rate_limit=10**9, rate_window=1.0)
+    return Sandboxes.from_world(
+        world, latency=latency, rate_limit=mews_rate_limit, rate_window=mews_rate_window
+    )
 
 
 def _json(data: object) -> Response:
@@ -52,6 +79,7 @@ def _json(data: object) -> Response:
 def create_bench_app(sandboxes: Sandboxes) -> Starlette:
     """Both sandboxes mounted side by side, plus the `/__bench` counters."""
     controls = {"fullwhere": sandboxes.fullwhere.control, "mews": sandboxes.mews.control}
+    mews = ArrivalLog(sandboxes.mews.app)
 
     async def calls(request: Request) -> Response:
         return _json(
@@ -66,7 +94,11 @@ def create_bench_app(sandboxes: Sandboxes) -> Starlette:
     async def reset(request: Request) -> Response:
         for control in controls.values():
             control.reset_calls()
+        mews.times.clear()
         return _json({"status": "reset"})
+
+    async def mews_arrivals(request: Request) -> Response:
+        return _json(list(mews.times))
 
     async def healthz(request: Request) -> Response:
         return _json({"status": "ok"})
@@ -76,8 +108,9 @@ def create_bench_app(sandboxes: Sandboxes) -> Starlette:
             Route("/__bench/calls", calls, methods=["GET"]),
             Route("/__bench/reset", reset, methods=["POST"]),
             Route("/__bench/healthz", healthz, methods=["GET"]),
+            Route("/__bench/mews-arrivals", mews_arrivals, methods=["GET"]),
             Mount("/fullwhere", app=sandboxes.fullwhere.app),
-            Mount("/mews", app=sandboxes.mews.app),
+            Mount("/mews", app=mews),
         ]
     )
 
@@ -95,6 +128,13 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--seed", type=int, default=DEFAULT_SEED)
     root.add_argument("--fullwhere-count", type=int, default=DEFAULT_FULLWHERE_COUNT)
     root.add_argument("--mews-count", type=int, default=BENCH_MEWS_COUNT)
+    root.add_argument(
+        "--mews-rate-limit",
+        type=int,
+        default=UNLIMITED,
+        help="Mews calls per AccessToken per window (default: no limit)",
+    )
+    root.add_argument("--mews-rate-window", type=float, default=1.0, help="seconds (default 1)")
     root.add_argument("--log-level", default="warning")
     return root
 
@@ -110,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         seed=args.seed,
         fullwhere_count=args.fullwhere_count,
         mews_count=args.mews_count,
+        mews_rate_limit=args.mews_rate_limit,
+        mews_rate_window=args.mews_rate_window,
     )
     uvicorn.run(
         create_bench_app(sandboxes),

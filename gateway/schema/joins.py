@@ -22,7 +22,7 @@ async def linked_fullwhere_id(mews_id: str, context: RequestContext) -> str | No
         linked = await context.loaders.identity.load(mews_id.lower())
     except GatewayError:  # the shared store is away: what this process learned still holds
         linked = []
-    return linked[0] if linked else context.upstreams.links.get(mews_id)
+    return linked[0] if linked else await context.upstreams.links.get(mews_id)
 
 
 async def customer_for_mews(

@@ -354,7 +354,7 @@ class Mutation:
                         )
                     )
             finally:
-                forget_fullwhere_lists(context)
+                await forget_fullwhere_lists(context)
             imported = [i for c, s in zip(done, chunks, strict=True) if not c.error for i in s]
             failed = [i for c, s in zip(done, chunks, strict=True) if c.error for i in s]
             return ImportCustomersPayload(
@@ -492,7 +492,7 @@ class Mutation:
                 # 404 is a wrong path for Mews: the deprecated operation is gone.
                 await mews.merge_accounts(source_mews, target_mews)
                 via = MergeMethod.ACCOUNTS_MERGE
-            forget_mews(context, [source_mews, target_mews])
+            await forget_mews(context, [source_mews, target_mews])
             remaining = await context.loaders.mews.load(target_mews)
             return MergeCustomersPayload(
                 source_id=source_id,
@@ -574,7 +574,7 @@ async def _import_added_guest(
 ) -> FullwhereImportOutcome:
     """The Fullwhere half of `addCustomer(alsoImportToFullwhere: true)`."""
     mews_id = str(record["Id"])
-    linked = context.upstreams.links.get(mews_id)
+    linked = await context.upstreams.links.get(mews_id)
     if linked is not None:
         return FullwhereImportOutcome(
             status=FullwhereImportStatus.ALREADY_LINKED,

@@ -73,7 +73,7 @@ async def _fullwhere_page(context: RequestContext, page: int, limit: int) -> dic
         result: dict[str, Any] = dict(
             await upstreams.fullwhere.list_customers(page=page, limit=limit)
         )
-        upstreams.remember_fullwhere(result["items"])
+        await upstreams.remember_fullwhere(result["items"])
         return result
 
     page_result: dict[str, Any] | None = await upstreams.cache.load(
@@ -288,7 +288,7 @@ class Query:
                     cast(MewsCustomerFilters, filters), count=count, cursor=cursor
                 )
             )
-            upstreams.remember_mews(page.get("Customers") or [])
+            await upstreams.remember_mews(page.get("Customers") or [])
             return page
 
         page = await upstreams.cache.load(key, fetch)
@@ -327,7 +327,7 @@ class Query:
         async def fetch() -> list[Record]:
             found = await upstreams.mews.search(name=name, resource_id=resource)
             results: list[Record] = [dict(r) for r in found]
-            upstreams.remember_mews(r["Customer"] for r in results)
+            await upstreams.remember_mews(r["Customer"] for r in results)
             return results
 
         results = await upstreams.cache.load((MEWS_SEARCH, name, resource), fetch) or []

@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 import httpx
 
@@ -276,18 +276,64 @@ class CircuitBreaker:
 # -- rate limiter ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Slot:
+    """A limiter's answer: the call may go after `wait` seconds (`granted`), or, refused,
+    the next slot is free in `wait` seconds."""
+
+    granted: bool
+    wait: float
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What is left of the rate limit now: calls that may start at once, and the seconds
+    until the next slot is free (0 when one is free now)."""
+
+    remaining: int
+    next_free_in: float
+
+
+class RateLimiter(Protocol):
+    """What the guard (and anyone planning calls, like a batcher) asks of a limiter.
+
+    `SlidingWindowLimiter` keeps the window in this process; `gateway.store.limiter`'s
+    `RedisWindowLimiter` shares it with every process on one Redis.
+    """
+
+    limit: int
+    window: float
+
+    async def acquire(self, *, max_wait: float | None = None) -> Slot:
+        """Take the next free slot, unless its wait would reach `max_wait` seconds."""
+        ...
+
+    async def hold(self, seconds: float) -> None:
+        """Start no call for `seconds` (the upstream answered 429 with `Retry-After`)."""
+        ...
+
+    async def budget(self) -> Budget:
+        """How much may be sent now, without taking anything."""
+        ...
+
+
 class SlidingWindowLimiter:
     """At most `limit` calls in any `window` seconds (a sliding window, as Mews counts).
 
     Callers reserve the next free slot and wait for it, so a burst is spread out instead of
-    collecting 429s. `pause` holds every call back (after a 429 with `Retry-After`).
+    collecting 429s. `pause` holds every call back (after a 429 with `Retry-After`). Slots
+    are spaced `window + margin` apart: a call reaches the upstream up to `margin` after its
+    slot, and the upstream counts arrivals.
     """
 
-    def __init__(self, limit: int, window: float, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, window: float, *, margin: float = 0.0, clock: Clock = time.monotonic
+    ) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         self.limit = limit
         self.window = window
+        self.margin = margin
         self._clock = clock
         # Start times of the last `limit` calls, reserved ones included; never decreasing.
         self._starts: deque[float] = deque(maxlen=limit)
@@ -303,7 +349,7 @@ class SlidingWindowLimiter:
     def _next_start(self) -> float:
         start = max(self._clock(), self._paused_until)
         if len(self._starts) == self.limit:
-            start = max(start, self._starts[0] + self.window)
+            start = max(start, self._starts[0] + self.window + self.margin)
         return start
 
     def reserve(self, *, max_wait: float | None = None) -> float | None:
@@ -319,6 +365,20 @@ class SlidingWindowLimiter:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
+    async def acquire(self, *, max_wait: float | None = None) -> Slot:
+        wait = self.reserve(max_wait=max_wait)
+        return Slot(granted=False, wait=self.next_wait()) if wait is None else Slot(True, wait)
+
+    async def hold(self, seconds: float) -> None:
+        self.pause(seconds)
+
+    async def budget(self) -> Budget:
+        now = self._clock()
+        spacing = self.window + self.margin
+        recent = sum(1 for start in self._starts if start > now - spacing)
+        free = 0 if self._paused_until > now else self.limit - recent
+        return Budget(remaining=max(free, 0), next_free_in=max(self.next_wait(), 0.0))
+
 
 # -- the guard -------------------------------------------------------------------------------
 
@@ -332,7 +392,7 @@ class Guard:
         *,
         retry: RetryPolicy = NO_RETRY,
         breaker: CircuitBreaker | None = None,
-        limiter: SlidingWindowLimiter | None = None,
+        limiter: RateLimiter | None = None,
         timeout: httpx.Timeout | None = None,
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
@@ -363,7 +423,7 @@ class Guard:
             except UpstreamError as exc:
                 error = _explained(exc, write=write)
             if self.limiter is not None:
-                self._hold_back(self.limiter, error)
+                await self._hold_back(self.limiter, error)
             if retries_done >= self.retry.retries or not self.retry.retryable(error, write=write):
                 raise error
             wait = self.retry.delay(error, retries_done, self._rand)
@@ -374,10 +434,10 @@ class Guard:
             await self._sleep(wait)
 
     @staticmethod
-    def _hold_back(limiter: SlidingWindowLimiter, error: UpstreamError) -> None:
+    async def _hold_back(limiter: RateLimiter, error: UpstreamError) -> None:
         # The upstream's limit counts per token: after its 429, every call waits, not just one.
         if isinstance(error, UpstreamRateLimited) and error.status == 429 and error.retry_after:
-            limiter.pause(error.retry_after)
+            await limiter.hold(error.retry_after)
 
     async def _once(self, attempt: Attempt[T], *, write: bool) -> T:
         remaining = _remaining()
@@ -414,18 +474,18 @@ class Guard:
             breaker.record_success()
         return result
 
-    async def _wait_for_slot(self, limiter: SlidingWindowLimiter, remaining: float | None) -> None:
-        wait = limiter.reserve(max_wait=remaining)
-        if wait is None:
+    async def _wait_for_slot(self, limiter: RateLimiter, remaining: float | None) -> None:
+        slot = await limiter.acquire(max_wait=remaining)
+        if not slot.granted:
             raise UpstreamRateLimited(
                 self.source,
                 "the gateway's own rate limit for this upstream would hold the call past the "
                 "request's deadline",
-                retry_after=round(limiter.next_wait(), 1),
+                retry_after=round(slot.wait, 1),
                 status=None,
             )
-        if wait > 0:
-            await self._sleep(wait)
+        if slot.wait > 0:
+            await self._sleep(slot.wait)
 
     def _timeout_for(self, remaining: float | None) -> tuple[httpx.Timeout | None, bool]:
         """The attempt's timeouts, capped by the deadline; and whether the cap bit."""
@@ -486,12 +546,15 @@ def mark_write(exc: UpstreamError, *, applied: bool) -> UpstreamError:
 __all__ = [
     "NO_RETRY",
     "Backoff",
+    "Budget",
     "CircuitBreaker",
     "Deadline",
     "Guard",
+    "RateLimiter",
     "RetryPolicy",
     "SentWrites",
     "SlidingWindowLimiter",
+    "Slot",
     "UpstreamCircuitOpen",
     "current_deadline",
     "deadline_scope",

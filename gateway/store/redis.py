@@ -1,0 +1,190 @@
+"""The Redis connection every shared part uses: `RedisStore`.
+
+Every call is bounded by the client's socket timeouts. After a failure the store reports
+itself down for `retry_after` seconds without trying, so that while Redis is away each request
+pays one cheap check instead of a timeout; the first call after that tries again, and a
+success is all it takes to share state again (no restart).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
+from urllib.parse import unquote, urlsplit
+
+import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.sentinel import Sentinel
+from redis.exceptions import RedisError
+
+from gateway.errors import GatewayError
+
+logger = logging.getLogger("gateway.store")
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+
+DEFAULT_PREFIX: Final = "cgw:"
+DEFAULT_TIMEOUT: Final = 1.0
+#: Seconds the store stays marked down after a failure before it is tried again.
+DEFAULT_RETRY_AFTER: Final = 1.0
+
+#: What `connect` understands (the scheme of `REDIS_URL`).
+SCHEMES: Final = (
+    "redis",
+    "rediss",
+    "unix",
+    "redis+sentinel",
+    "rediss+sentinel",
+    "redis+cluster",
+    "rediss+cluster",
+)
+
+
+class StoreUnavailable(GatewayError):
+    """Redis could not be reached (or is paused after a failure): nothing was done there."""
+
+    code = "UPSTREAM_UNAVAILABLE"
+
+    def __init__(self, message: str, *, retry_after: float = DEFAULT_RETRY_AFTER) -> None:
+        super().__init__(message, retryAfterSeconds=round(retry_after, 1), mayHaveBeenApplied=False)
+
+
+class RedisStore:
+    """A Redis client with a key prefix and a memory of its last failure.
+
+    Args:
+        client: a `redis.asyncio` client (standalone, Sentinel master or Cluster).
+        prefix: put before every key (`GATEWAY_REDIS_PREFIX`).
+        retry_after: seconds to skip Redis after a failure.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        retry_after: float = DEFAULT_RETRY_AFTER,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.retry_after = retry_after
+        self._clock = clock
+        self._down_until = float("-inf")
+        self._down = False
+
+    def __repr__(self) -> str:
+        return f"RedisStore(prefix={self.prefix!r}, available={self.available})"
+
+    def key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    @property
+    def available(self) -> bool:
+        """False while the store pauses after a failure (calls fail at once then)."""
+        return self._clock() >= self._down_until
+
+    async def run(self, operation: Callable[[Any], Awaitable[T]]) -> T:
+        """`operation(client)`'s result.
+
+        Raises:
+            StoreUnavailable: Redis failed or timed out now, or did a moment ago.
+        """
+        if not self.available:
+            raise StoreUnavailable("Redis is unreachable", retry_after=self.retry_after)
+        try:
+            result = await operation(self.client)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._down_until = self._clock() + self.retry_after
+            if not self._down:
+                self._down = True
+                # The exception's text may hold the host, never the password (not in it).
+                logger.warning(
+                    "Redis is unreachable (%s); serving from this process alone until it is back",
+                    type(exc).__name__,
+                )
+            raise StoreUnavailable("Redis is unreachable", retry_after=self.retry_after) from None
+        if self._down:
+            self._down = False
+            logger.warning("Redis is reachable again; sharing state with the other processes")
+        return result
+
+    async def ping(self) -> None:
+        """Raises StoreUnavailable unless Redis answers now (the readiness probe)."""
+        self._down_until = float("-inf")  # a probe always tries
+        await self.run(lambda client: client.ping())
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def connect(
+    url: str,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RedisStore:
+    """A store for `url` (nothing is sent until the first call).
+
+    `redis://`, `rediss://` and `unix://` go to `redis.asyncio.from_url`;
+    `redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]` asks the
+    Sentinels for the master of `service`; `redis+cluster://host:port` (or `rediss+cluster`)
+    opens a Cluster client from that seed node.
+    """
+    options: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        # Fail fast: the caller has a fallback for every call.
+        "retry_on_timeout": False,
+        "health_check_interval": 30,
+    }
+    scheme, _, rest = url.partition("://")
+    if scheme.endswith("+cluster"):
+        base = scheme.removesuffix("+cluster")
+        client: Any = RedisCluster.from_url(
+            f"{base}://{rest}",
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
+    elif scheme.endswith("+sentinel"):
+        client = _sentinel_master(url, options)
+    else:
+        client = aioredis.from_url(url, **options)
+    return RedisStore(client, prefix=prefix)
+
+
+def _sentinel_master(url: str, options: dict[str, Any]) -> Any:
+    parts = urlsplit(url)
+    hosts = parts.netloc.rpartition("@")[2]
+    sentinels = []
+    for host in hosts.split(","):
+        name, _, port = host.rpartition(":") if ":" in host else (host, "", "26379")
+        sentinels.append((name, int(port or 26379)))
+    path = [segment for segment in parts.path.split("/") if segment]
+    if not path:
+        raise ValueError("a Sentinel URL names its service: redis+sentinel://host:26379/mymaster")
+    service = path[0]
+    db = int(path[1]) if len(path) > 1 else 0
+    auth: dict[str, Any] = {"ssl": parts.scheme.startswith("rediss"), "db": db}
+    if parts.password is not None:
+        auth["password"] = unquote(parts.password)
+    if parts.username:
+        auth["username"] = unquote(parts.username)
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        sentinels, sentinel_kwargs={"socket_timeout": options["socket_timeout"]}, **options
+    )
+    return sentinel.master_for(service, **auth)
+
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "DEFAULT_RETRY_AFTER",
+    "DEFAULT_TIMEOUT",
+    "SCHEMES",
+    "RedisStore",
+    "StoreUnavailable",
+    "connect",
+]
