@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import Settings
+from gateway.errors import GatewayError
 from gateway.http.auth import BearerAuth
 from gateway.http.body_limit import BodyLimit
 from gateway.http.cors import CORSMiddleware, cors_options
@@ -306,7 +307,10 @@ def create_app(
     sync = build_sync(settings, upstreams, store)
 
     async def identity_section() -> dict[str, Any]:
-        return (await upstreams.identity.state()).summary(time.time())
+        try:
+            return (await upstreams.identity.state()).summary(time.time())
+        except GatewayError as exc:  # the shared store is away; the section says so
+            return {"status": "unavailable", "code": exc.code}
 
     readiness = Readiness(
         {

@@ -212,9 +212,22 @@ class IdentitySync:
         if self.budget is not None and (wait := self.budget.reserve()):
             await self._sleep(wait)
 
+    async def due_in(self) -> float:
+        """Seconds until the next run is due: none while the last finished run is younger
+        than the interval (another process, or a previous life of this one, made it)."""
+        state = await self.index.state()
+        if state.phase != "done" or state.finished_at is None:
+            return 0.0
+        return max(0.0, state.finished_at + self.settings.interval - time.time())
+
     async def run_forever(self) -> None:
-        """Run now, then every `interval` seconds; after a failure, sooner (with backoff)."""
+        """Run when due, then every `interval` seconds; after a failure, sooner (backoff).
+
+        A process that starts next to a fresh shared index does not sync it again."""
         failures = 0
+        with contextlib.suppress(GatewayError):  # the store is away: run, the lock decides
+            if (wait := await self.due_in()) > 0:
+                await self._sleep(wait)
         while True:
             try:
                 await self.run_once()

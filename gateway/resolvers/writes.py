@@ -9,15 +9,18 @@ that may embed the old one (list pages, getAll pages, email lookups, searches) i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any, Final
 
 import orjson
 
-from gateway.errors import BadUserInput, error_extensions, public_message
+from gateway.errors import BadUserInput, GatewayError, error_extensions, public_message
 from gateway.identity.index import FullwhereEntry, MewsEntry, linked_mews_id
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.upstreams import Record
+
+logger = logging.getLogger("gateway.writes")
 
 #: Express' default JSON body limit ("100kb"), which the Fullwhere API answers 413 beyond.
 FULLWHERE_MAX_BODY_BYTES: Final = 100 * 1024
@@ -95,12 +98,21 @@ def error_fields(exc: BaseException) -> dict[str, Any]:
 # --- cache upkeep -----------------------------------------------------------------------------
 
 
+async def _indexed(update: Awaitable[None]) -> None:
+    """Put a written record in the identity index. The write is done upstream whatever
+    happens here: with the shared store away, the next sync run indexes the record."""
+    try:
+        await update
+    except GatewayError as exc:
+        logger.warning("identity index not updated after a write (%s); the sync will", exc.code)
+
+
 async def remember_fullwhere_import(context: RequestContext, record: Record) -> None:
     """A customer Fullwhere just created: readable by id at once (in every process), its
     link and keys in the identity index, and no list page cached from before may hide it."""
     upstreams = context.upstreams
     await upstreams.remember_fullwhere([record], replace=True)
-    await upstreams.identity.put_fullwhere([FullwhereEntry.from_record(record)])
+    await _indexed(upstreams.identity.put_fullwhere([FullwhereEntry.from_record(record)]))
     await upstreams.forget_fullwhere_lists()
     customer_id = str(record["id"])
     context.loaders.fullwhere.clear(customer_id).prime(customer_id, record)
@@ -116,7 +128,7 @@ async def remember_mews_write(context: RequestContext, record: Record) -> None:
     customer_id = str(record["Id"])
     await forget_mews(context, [customer_id])
     await context.upstreams.remember_mews([record], replace=True)
-    await context.upstreams.identity.put_mews([MewsEntry.from_record(record)])
+    await _indexed(context.upstreams.identity.put_mews([MewsEntry.from_record(record)]))
     context.loaders.mews.prime(customer_id, record)
 
 

@@ -97,7 +97,7 @@ async def test_lookups_find_people_in_either_system() -> None:
 )
 def test_lookup_refuses_values_that_have_no_key(criteria: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        Lookup.of(**criteria)  # type: ignore[arg-type]
+        Lookup.of(**criteria)
 
 
 async def test_pages_follow_each_other_without_gaps_or_duplicates() -> None:

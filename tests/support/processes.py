@@ -101,7 +101,8 @@ def sandbox_server(directory: Path, *options: str) -> Iterator[Process]:
 
 
 def gateway_env(sandbox: Process, **extra: str) -> dict[str, str]:
-    """Production settings pointing at `sandbox`, with `extra` on top."""
+    """Production settings pointing at `sandbox`, with `extra` on top. No identity sync
+    unless `extra` asks for one: its calls would blur the counts other tests make."""
     base = f"http://127.0.0.1:{sandbox.port}"
     return clean_env(
         FULLWHERE_BASE_URL=f"{base}/fullwhere",
@@ -111,7 +112,7 @@ def gateway_env(sandbox: Process, **extra: str) -> dict[str, str]:
         MEWS_CLIENT_TOKEN=DEMO_CLIENT_TOKEN,
         MEWS_ACCESS_TOKEN=DEMO_ACCESS_TOKEN,
         GATEWAY_ALLOW_ANONYMOUS="true",
-        **extra,
+        **{"SYNC_INTERVAL_SECONDS": "0", **extra},
     )
 
 

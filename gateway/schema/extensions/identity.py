@@ -18,13 +18,18 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
+from gateway.errors import GatewayError
+
 
 class IdentityIndexStatus(SchemaExtension):
     async def get_results(self) -> dict[str, Any]:
         context = self.execution_context.context
         if not getattr(context, "identity_consulted", False):
             return {}
-        state = await context.upstreams.identity.state()
+        try:
+            state = await context.upstreams.identity.state()
+        except GatewayError as exc:  # the shared store is away: links came from this process
+            return {"identityIndex": {"complete": False, "status": "unavailable", "code": exc.code}}
         if state.complete:
             return {}
         return {"identityIndex": state.summary(time.time())}
