@@ -14,6 +14,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from gateway import __version__
+from gateway.domain.unify import DEFAULT_PRECEDENCE, Precedence
 
 # Mews's public demo tokens (UPSTREAMS.md), which the Mews sandbox accepts.
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
@@ -112,6 +113,8 @@ class Settings:
     introspection: bool = True
     #: Browser origins allowed to call the gateway (CORS); empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
+    #: Which source a unified `Customer` field prefers: the record updated last, or a fixed one.
+    unified_precedence: Precedence = DEFAULT_PRECEDENCE
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -217,6 +220,17 @@ def _pair(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, ...] | N
     return None
 
 
+def _precedence(env: Mapping[str, str], name: str) -> Precedence:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return DEFAULT_PRECEDENCE
+    try:
+        return Precedence(raw)
+    except ValueError:
+        choices = "|".join(p.value for p in Precedence)
+        raise ConfigError(name, f"one of {choices}, got {raw!r}") from None
+
+
 def _resilience(env: Mapping[str, str]) -> Resilience:
     def optional(name: str) -> float | None:
         return _number(env, name, None, float, minimum=0.01)
@@ -274,6 +288,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         max_batch_items=_number(env, "GATEWAY_MAX_BATCH_ITEMS", 5000, int, minimum=1),
         introspection=_flag(env, "GATEWAY_INTROSPECTION", default=True),
         cors_origins=_origins(env, "GATEWAY_CORS_ORIGINS"),
+        unified_precedence=_precedence(env, "UNIFIED_PRECEDENCE"),
     )
     if demo or (fw_creds is None and mews_creds is None):
         # The sandboxes stand in for both; *_DISABLED still switches one off, to try how

@@ -38,6 +38,7 @@ NON_NUMERIC = {
     "GATEWAY_DEMO": "maybe",
     "GATEWAY_ALLOW_ANONYMOUS": "maybe",
     "GATEWAY_INTROSPECTION": "maybe",
+    "UNIFIED_PRECEDENCE": "newest",
 }
 
 
@@ -213,3 +214,10 @@ def test_settings_repr_hides_credentials() -> None:
     shown = repr(settings)
     for secret in ("fw-key", "fw-secret", "mews-client-token", "mews-access-token", "client-key"):
         assert secret not in shown
+
+
+@pytest.mark.parametrize("raw", ["latest", "fullwhere", "MEWS", " mews "])
+def test_unified_precedence_takes_each_order(raw: str) -> None:
+    settings = load_settings({"UNIFIED_PRECEDENCE": raw})
+    assert settings.unified_precedence.value == raw.strip().lower()
+    assert load_settings({}).unified_precedence.value == "latest"

@@ -18,6 +18,7 @@ from typing import Any
 import strawberry
 
 from gateway.schema.base import JSON, Date, DateTime, enum_list, enum_or_none
+from gateway.schema.node import NODE_ID_DESCRIPTION, Node
 
 __all__ = [
     "MewsActivityState",
@@ -369,8 +370,12 @@ async def _open_items(root: Upstream, info: strawberry.Info) -> MewsCustomerItem
     return await info.context.loaders.mews_open_items.load(root["Id"])  # type: ignore[no-any-return]
 
 
+def _node_id(root: Upstream) -> strawberry.ID:
+    return strawberry.ID(f"mews:{root['Id']}")
+
+
 @strawberry.type(description="A customer profile in Mews, the hotel PMS.")
-class MewsProfile:
+class MewsProfile(Node):
     @classmethod
     def is_type_of(cls, obj: object, _info: object) -> bool:
         """Mews customer dicts use capitalised keys (`Id`); Fullwhere's use `id`."""
@@ -378,7 +383,13 @@ class MewsProfile:
             return True
         return isinstance(obj, dict) and any(key in obj for key in ("Id", "ChainId", "LastName"))
 
-    Id: strawberry.ID = strawberry.field(description="Unique identifier of the customer.")
+    id: strawberry.ID = strawberry.field(
+        resolver=_node_id, description=f"`mews:<Id>`, the person's id. {NODE_ID_DESCRIPTION}"
+    )
+    Id: strawberry.ID = strawberry.field(
+        name="mewsId",
+        description="Unique identifier of the customer in Mews (`Id`, a UUID).",
+    )
     ChainId: strawberry.ID | None = strawberry.field(description="Unique identifier of the chain.")
     Number: str | None = strawberry.field(
         description="Unique number of the customer (max 19 digits)."
