@@ -232,6 +232,37 @@ def needs_mews(field: str, fullwhere: Record | None, precedence: Precedence) -> 
     return rule.fullwhere is None or rule.normalise(rule.fullwhere(fullwhere)) is None
 
 
+def value(field: str, fullwhere: Record | None, mews: Record | None, order: Order) -> Any:
+    """The chosen value of `field` alone: what `choose(...).value` is, without the
+    provenance (the hot path of a page of customers)."""
+    if field == "displayName":
+        own = _preferred_display_name(fullwhere, mews, order)
+        if own is not None:
+            return own
+        first = value("firstName", fullwhere, mews, order)
+        return _join_names(first, value("lastName", fullwhere, mews, order))
+    rule = FIELDS[field]
+    for source in order.sources:
+        record, get = (
+            (fullwhere, rule.fullwhere) if source is Source.FULLWHERE else (mews, rule.mews)
+        )
+        if record is not None and get is not None:
+            raw = get(record)
+            if _present(raw) and (normalised := rule.normalise(raw)) is not None:
+                return normalised
+    return None
+
+
+def _preferred_display_name(
+    fullwhere: Record | None, mews: Record | None, order: Order
+) -> str | None:
+    """Fullwhere's display name, when Fullwhere is the preferred source (or the only one)."""
+    if fullwhere is None or (mews is not None and order.sources[0] is not Source.FULLWHERE):
+        return None
+    own = fullwhere.get("displayName")
+    return _text(own) if _present(own) else None
+
+
 def _values(field: str, fullwhere: Record | None, mews: Record | None) -> list[SourceValue]:
     rule = FIELDS[field]
     values = []
@@ -280,17 +311,10 @@ def _display_name(
     order: Order,
     conflict: bool,
 ) -> Choice:
-    fullwhere_name = next((v for v in values if v.source is Source.FULLWHERE), None)
-    preferred = order.sources[0] if mews is not None and fullwhere is not None else None
-    if (
-        fullwhere_name is not None
-        and fullwhere_name.value is not None
-        and (preferred in (None, Source.FULLWHERE))
-    ):
-        reason = order.reason if preferred is not None else Reason.ONLY_SOURCE
-        return Choice(
-            "displayName", fullwhere_name.value, Source.FULLWHERE, reason, tuple(values), conflict
-        )
+    own = _preferred_display_name(fullwhere, mews, order)
+    if own is not None:
+        reason = order.reason if mews is not None else Reason.ONLY_SOURCE
+        return Choice("displayName", own, Source.FULLWHERE, reason, tuple(values), conflict)
     first = choose("firstName", fullwhere, mews, order)
     last = choose("lastName", fullwhere, mews, order)
     derived = _join_names(first.value, last.value)

@@ -183,6 +183,8 @@ class Customer(Node):
     mews_pending: strawberry.Private[asyncio.Future[Record | None] | None] = None
     #: True once the Mews id was looked up (the profile may not exist).
     mews_id_checked: strawberry.Private[bool] = False
+    #: The source order of the unified fields, and the Mews profile (or None) it compared.
+    source_order: strawberry.Private[tuple[Record | None, unify.Order] | None] = None
 
     @classmethod
     def from_fullwhere(cls, record: Record) -> Customer:
@@ -436,11 +438,22 @@ class Customer(Node):
         return later()
 
     def order(self, mews: Record | None, context: RequestContext) -> unify.Order:
-        return unify.source_order(self.fullwhere_record, mews, context.settings.unified_precedence)
+        """Which source the unified fields prefer; computed once per customer and profile."""
+        known = self.source_order
+        if known is None or known[0] is not mews:
+            precedence = context.settings.unified_precedence
+            known = (mews, unify.source_order(self.fullwhere_record, mews, precedence))
+            self.source_order = known
+        return known[1]
 
     def choose(self, name: str, mews: Record | None, context: RequestContext) -> unify.Choice:
-        """The unified field `name`, given the Mews profile (None: none, or not needed)."""
+        """The unified field `name` with its provenance, given the Mews profile (None: none,
+        or not needed)."""
         return unify.choose(name, self.fullwhere_record, mews, self.order(mews, context))
+
+    def value(self, name: str, mews: Record | None, context: RequestContext) -> Any:
+        """The unified field `name`'s value alone."""
+        return unify.value(name, self.fullwhere_record, mews, self.order(mews, context))
 
     def pick(self, name: str, info: Info[RequestContext, None]) -> Any:
         """The value of the unified field `name`, now or (when Mews is needed) once loaded.
@@ -449,10 +462,10 @@ class Customer(Node):
         failure is reported at this field: the value may not be the latest."""
         context = info.context
         if not unify.needs_mews(name, self.fullwhere_record, context.settings.unified_precedence):
-            return self.choose(name, self.mews_record, context).value
+            return self.value(name, self.mews_record, context)
         try:
             if self.mews_known():
-                return self.choose(name, self.mews_record, context).value
+                return self.value(name, self.mews_record, context)
         except UpstreamError as exc:
             return self.without_mews(name, exc, info)
 
@@ -461,10 +474,10 @@ class Customer(Node):
                 mews = await self.load_mews(context)
             except UpstreamError as exc:
                 return self.without_mews(name, exc, info)
-            return self.choose(name, mews, context).value
+            return self.value(name, mews, context)
 
         return later()
 
     def without_mews(self, name: str, exc: UpstreamError, info: Info[RequestContext, None]) -> Any:
         info.context.add_partial_error(exc, list(info.path.as_list()))
-        return self.choose(name, None, info.context).value
+        return self.value(name, None, info.context)

@@ -8,6 +8,7 @@ import pytest
 
 from gateway.domain import unify
 from gateway.domain.unify import Civility, Precedence, Reason, Source
+from gateway.sandbox.world import World, linked_pairs
 
 OLD = "2026-01-01T10:00:00.000Z"
 NEW = "2026-06-01T10:00:00Z"
@@ -136,3 +137,18 @@ def test_an_address_is_one_source_whole() -> None:
         "FR",
         Source.FULLWHERE,
     )
+
+
+@pytest.mark.parametrize("precedence", list(Precedence))
+def test_the_value_alone_is_the_chosen_value_on_every_demo_pair(
+    seeded_world: World, precedence: Precedence
+) -> None:
+    pairs = linked_pairs(seeded_world)
+    assert pairs
+    for fw, mews in pairs:
+        for records in ((fw, mews), (fw, None), (None, mews)):
+            order = unify.source_order(*records, precedence)
+            for field in unify.FIELDS:
+                assert unify.value(field, *records, order) == (
+                    unify.choose(field, *records, order).value
+                ), (field, fw["id"])
