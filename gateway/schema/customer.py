@@ -325,8 +325,9 @@ class Customer(Node):
 
     @strawberry.field(
         description=(
-            "Fullwhere `civility` or Mews `Title` in one vocabulary; null when the chosen "
-            "source's value is not one `Civility` knows (see `fieldSources` for raw values)."
+            "Fullwhere `civility` or Mews `Title` in one vocabulary. A value `Civility` does "
+            "not know counts as none (the other source's is used); the raw values are in "
+            "`fieldSources`."
         )
     )
     def civility(self, info: Info[RequestContext, None]) -> unify.Civility | None:
