@@ -33,6 +33,7 @@ from gateway.schema.filters import MewsCustomerFilter, to_mews_filters
 from gateway.schema.joins import customer_by_mews_id, customer_for_mews, prefetch_mews
 from gateway.schema.mews import MewsProfile, MewsReservation
 from gateway.schema.node import Node
+from gateway.upstream.errors import UpstreamError
 from gateway.upstream.mews_types import MewsCustomerFilters
 
 Ctx = Info[RequestContext, None]
@@ -141,7 +142,8 @@ class Query:
     @strawberry.field(
         description=(
             f"`node(id:)` for each of `ids` (at most {MAX_NODE_IDS}), in the same order; null "
-            "where an id names no one."
+            "where an id names no one, or where its upstream failed (the error is reported "
+            "at that position)."
         )
     )
     async def nodes(self, info: Ctx, ids: list[strawberry.ID]) -> list[Node | None]:
@@ -157,9 +159,20 @@ class Query:
                 raise BadUserInput(f"ids[{index}]: {exc.message}", argument="ids") from None
         base = info.path.as_list()
         found = await asyncio.gather(
-            *(_customer(info, kind, raw, [*base, i]) for i, (kind, raw) in enumerate(parsed))
+            *(_customer(info, kind, raw, [*base, i]) for i, (kind, raw) in enumerate(parsed)),
+            return_exceptions=True,
         )
-        return list(found)
+        nodes: list[Node | None] = []
+        for index, result in enumerate(found):
+            if isinstance(result, UpstreamError):
+                # One id's failing upstream does not blank the others: null, error beside it.
+                info.context.add_partial_error(result, [*base, index])
+                nodes.append(None)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                nodes.append(result)
+        return nodes
 
     @strawberry.field(
         description=(

@@ -11,6 +11,7 @@ from gateway.domain import unify
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, fullwhere_only, linked_pairs, mews_only
 from tests.conftest import Gateway, gateway_with
+from tests.resilience.conftest import FAST, errors_by_path
 
 UNIFIED = """
   id firstName lastName displayName civility language
@@ -242,3 +243,20 @@ async def test_nodes_refuses_a_malformed_id_before_any_call(gateway: Gateway) ->
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["message"].startswith("ids[1]: ")
     assert gateway.calls() == {}
+
+
+async def test_nodes_keep_what_resolves_when_one_upstream_fails(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    record = fullwhere_only(world)[0]
+    guest = next(m for m in mews_only(world) if m.get("IsActive"))
+    sandboxes.fullwhere.control.fail_next("get", 1000, status=503)
+    async with gateway_with(sandboxes, FAST) as gateway:
+        result = await gateway.post(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            {"ids": [f"fullwhere:{record['id']}", f"mews:{guest['Id']}"]},
+        )
+    assert result["data"]["nodes"] == [None, {"id": f"mews:{guest['Id']}"}]
+    error = errors_by_path(result)[("nodes", 0)]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["extensions"]["source"] == "fullwhere"
