@@ -27,6 +27,8 @@ from gateway.schema.mews import MewsProfile
 from gateway.schema.node import NODE_ID_DESCRIPTION, Node
 from gateway.upstream.errors import UpstreamError
 
+# The domain's enums as GraphQL enums: `strawberry.enum` marks the classes themselves, so
+# fields annotate with `unify.Source`, `unify.Civility` and `unify.Reason`.
 CustomerSourceName = strawberry.enum(
     unify.Source, name="CustomerSourceName", description="The upstream system a value comes from."
 )
