@@ -11,7 +11,8 @@ from graphql import BreakingChange, GraphQLSchema, build_schema, find_breaking_c
 ROOT = Path(__file__).parents[2]
 #: The schema of the last release (0.1.0): breaking changes are counted from it.
 RELEASED = Path(__file__).with_name("schema-0.1.0.graphql")
-_COORDINATE = re.compile(r"`([A-Za-z_]\w*(?:\.\w+)?)`")
+#: `Type.field`, `Type` or `Type.*` (every field or value of a type) in backticks.
+_COORDINATE = re.compile(r"`([A-Za-z_]\w*(?:\.(?:\w+|\*))?)`")
 _DOTTED = re.compile(r"\b[A-Za-z_]\w*\.\w+\b")
 
 
@@ -35,7 +36,7 @@ def _schema(path: Path) -> GraphQLSchema:
 def _has(schema: GraphQLSchema, coordinate: str) -> bool:
     type_name, _, field = coordinate.partition(".")
     graphql_type = schema.type_map.get(type_name)
-    if graphql_type is None or not field:
+    if graphql_type is None or field in ("", "*"):
         return graphql_type is not None
     members = getattr(graphql_type, "fields", None) or getattr(graphql_type, "values", {})
     return field in members
@@ -44,7 +45,8 @@ def _has(schema: GraphQLSchema, coordinate: str) -> bool:
 def _listed(change: BreakingChange, coordinates: set[str]) -> bool:
     dotted = _DOTTED.findall(change.description)
     names = dotted or re.findall(r"\b[A-Z]\w*\b", change.description)
-    return any(name in coordinates for name in names)
+    wildcards = {f"{name.partition('.')[0]}.*" for name in dotted}
+    return any(name in coordinates for name in [*names, *wildcards])
 
 
 def test_the_changelog_says_the_project_is_pre_1_0() -> None:
