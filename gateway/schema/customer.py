@@ -71,7 +71,7 @@ class LinkMethod(Enum):
 
 @strawberry.type(description="How this customer's two records were joined.")
 class CustomerLink:
-    method: LinkMethod
+    method: LinkMethod = strawberry.field(description="How the records were joined.")
     mews_id: strawberry.ID | None = strawberry.field(
         description="The Mews guest id the link points at."
     )
@@ -79,7 +79,7 @@ class CustomerLink:
 
 @strawberry.type(description="One source's value for a unified field, exactly as it sent it.")
 class SourcedValue:
-    source: unify.Source
+    source: unify.Source = strawberry.field(description="The source holding the value.")
     value: str | None = strawberry.field(
         description="The upstream's raw value as text (e.g. `Mister`, `fr-FR`); null if none."
     )
@@ -107,7 +107,9 @@ class UnifiedField:
     reason: unify.Reason | None = strawberry.field(
         description="Why `value` came from `source`; null when no source has one."
     )
-    values: list[SourcedValue]
+    values: list[SourcedValue] = strawberry.field(
+        description="Every source's raw value, Fullwhere first."
+    )
     conflict: bool = strawberry.field(
         description=(
             "Both sources hold a value and they mean different things: compared "
