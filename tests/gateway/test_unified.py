@@ -10,6 +10,7 @@ from typing import Any
 from gateway.domain import unify
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, fullwhere_only, linked_pairs, mews_only
+from gateway.schema.query import MAX_NODE_IDS
 from tests.conftest import Gateway, gateway_with
 from tests.resilience.conftest import FAST, errors_by_path
 
@@ -260,3 +261,12 @@ async def test_nodes_keep_what_resolves_when_one_upstream_fails(
     error = errors_by_path(result)[("nodes", 0)]
     assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
     assert error["extensions"]["source"] == "fullwhere"
+
+
+async def test_nodes_refuses_more_ids_than_its_limit(gateway: Gateway) -> None:
+    ids = [f"fullwhere:c{i}" for i in range(MAX_NODE_IDS + 1)]
+    result = await gateway.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert str(MAX_NODE_IDS) in error["message"]
+    assert gateway.calls() == {}
