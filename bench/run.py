@@ -235,7 +235,7 @@ def build_scenarios() -> list[Scenario]:
         if problem := _no_errors(result):
             return problem
         customer = result["data"].get("customer") or {}
-        if (customer.get("mews") or {}).get("id") != single_mews["Id"]:
+        if (customer.get("mews") or {}).get("id") != f"mews:{single_mews['Id']}":
             return "customer is not joined to its Mews profile"
         return None
 
@@ -254,7 +254,7 @@ def build_scenarios() -> list[Scenario]:
             return problem
         data = result["data"]
         for index, (_fw, mews) in enumerate(fifty):
-            if ((data.get(f"c{index}") or {}).get("mews") or {}).get("id") != mews["Id"]:
+            if ((data.get(f"c{index}") or {}).get("mews") or {}).get("id") != f"mews:{mews['Id']}":
                 return f"c{index} is not joined to its Mews profile"
         return None
 

@@ -16,6 +16,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from gateway import __version__
+from gateway.domain.unify import DEFAULT_PRECEDENCE, Precedence
 from gateway.http.persisted import read_documents
 from gateway.identity.sync import SyncSettings
 from gateway.store.redis import DEFAULT_PREFIX as DEFAULT_REDIS_PREFIX
@@ -158,6 +159,8 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     #: Shared state for every process and replica (None: this process alone, in memory).
     redis: RedisSettings | None = None
+    #: Which source a unified `Customer` field prefers: the record updated last, or a fixed one.
+    unified_precedence: Precedence = DEFAULT_PRECEDENCE
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -355,6 +358,17 @@ def _redis(env: Mapping[str, str]) -> RedisSettings | None:
     return RedisSettings(url, prefix or DEFAULT_REDIS_PREFIX, timeout)
 
 
+def _precedence(env: Mapping[str, str], name: str) -> Precedence:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return DEFAULT_PRECEDENCE
+    try:
+        return Precedence(raw)
+    except ValueError:
+        choices = "|".join(p.value for p in Precedence)
+        raise ConfigError(name, f"one of {choices}, got {raw!r}") from None
+
+
 def _resilience(env: Mapping[str, str]) -> Resilience:
     def optional(name: str) -> float | None:
         return _number(env, name, None, float, minimum=0.01)
@@ -416,6 +430,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         jwt=_jwt(env),
         sync=_sync(env, demo=demo or (fw_creds is None and mews_creds is None)),
         redis=_redis(env),
+        unified_precedence=_precedence(env, "UNIFIED_PRECEDENCE"),
     )
     common["persisted_documents"], common["require_persisted"] = _documents(env)
     if demo or (fw_creds is None and mews_creds is None):

@@ -47,6 +47,7 @@ NON_NUMERIC = {
     "SYNC_MEWS_BUDGET": "1.5",  # a share of the Mews limit: 0.01 to 1
     "REDIS_URL": "http://redis:6379",
     "GATEWAY_REDIS_PREFIX": "has space:",
+    "UNIFIED_PRECEDENCE": "newest",
 }
 
 
@@ -222,3 +223,10 @@ def test_settings_repr_hides_credentials() -> None:
     shown = repr(settings)
     for secret in ("fw-key", "fw-secret", "mews-client-token", "mews-access-token", "client-key"):
         assert secret not in shown
+
+
+@pytest.mark.parametrize("raw", ["latest", "fullwhere", "MEWS", " mews "])
+def test_unified_precedence_takes_each_order(raw: str) -> None:
+    settings = load_settings({"UNIFIED_PRECEDENCE": raw})
+    assert settings.unified_precedence.value == raw.strip().lower()
+    assert load_settings({}).unified_precedence.value == "latest"

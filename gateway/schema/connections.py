@@ -17,16 +17,32 @@ from gateway.schema.joins import customer_for_mews
 from gateway.schema.mews import MewsProfile
 
 
-@strawberry.type(description="Relay page information.")
+@strawberry.type(
+    description=(
+        "Relay page information. The connections page forward only (`first`, `after`); "
+        "there is no `last` or `before`."
+    )
+)
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
-    has_previous_page: bool = strawberry.field(description="Whether items come before this page.")
+    has_next_page: bool = strawberry.field(
+        description="Whether items follow this page: pass `endCursor` as `after` to read them."
+    )
     start_cursor: str | None = strawberry.field(
-        description="Cursor of the first item of the page; null on an empty page."
+        description="Cursor of the first edge; null when the page is empty."
     )
     end_cursor: str | None = strawberry.field(
-        description="Cursor of the last item of the page: pass it as `after` for the next page."
+        description="Cursor of the last edge; null when the page is empty."
     )
+
+    @strawberry.field(
+        description=(
+            "Always false: these connections page forward only, and Relay's cursor "
+            "connection spec lets a forward-only connection answer false. Keep the cursors "
+            "of earlier pages to go back."
+        )
+    )
+    def has_previous_page(self) -> bool:
+        return False
 
 
 @strawberry.type(description="A customer in a `CustomerConnection`.")
@@ -66,8 +82,10 @@ class MewsCustomerEdge:
 
 @strawberry.type(
     description=(
-        "Mews guests from customers/getAll, newest first. Mews gives no total; "
-        "`hasNextPage` is true when the page came back full."
+        "Mews guests from customers/getAll, newest first. Mews gives no total, so there is "
+        "no `totalCount`. `hasNextPage` is exact for `first` below 1000 (the gateway asks "
+        "Mews for one guest more than the page); for `first: 1000`, Mews's maximum, it is "
+        "true whenever the page came back full, and the last page may then be empty."
     )
 )
 class MewsCustomerConnection:

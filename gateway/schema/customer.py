@@ -1,9 +1,8 @@
 """`Customer`: one person, joined from a Fullwhere record and a Mews guest profile.
 
-Precedence for the unified person fields is one rule: **Fullwhere first**. Fullwhere is the
-customer data platform (the consolidated record); Mews fills what Fullwhere lacks. So a
-field Fullwhere has costs no Mews call; `fieldSources` and `conflicts` show both values
-when a client needs to see where each came from.
+The unified person fields follow `gateway.domain.unify`: per field the record updated last
+wins (or the fixed order of `UNIFIED_PRECEDENCE`), values in one vocabulary, and
+`fieldSources` / `conflicts` show every source's value and why one was chosen.
 
 `Customer` is a hot type: graphql-core calls its argument-free resolvers directly
 (`gateway.schema.fast_fields`), so they may use only `info.context` and `info.path`.
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import re
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated, Any, TypeVar, cast
@@ -21,19 +19,43 @@ from typing import Annotated, Any, TypeVar, cast
 import strawberry
 from strawberry.types import Info
 
+from gateway.domain import unify
 from gateway.identity.index import linked_mews_id
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.upstreams import Record
 from gateway.schema.base import Date
 from gateway.schema.fullwhere import CustomerMetadata, FullwhereProfile, metadata_entries
-from gateway.schema.mews import MewsAddress, MewsProfile
+from gateway.schema.mews import MewsProfile
+from gateway.schema.node import NODE_ID_DESCRIPTION, Node
 from gateway.upstream.errors import UpstreamError
 
+# The domain's enums as GraphQL enums: `strawberry.enum` marks the classes themselves, so
+# fields annotate with `unify.Source`, `unify.Civility` and `unify.Reason`.
+CustomerSourceName = strawberry.enum(
+    unify.Source, name="CustomerSourceName", description="The upstream system a value comes from."
+)
 
-@strawberry.enum(description="The upstream system a value or record comes from.")
-class CustomerSourceName(Enum):
-    FULLWHERE = "fullwhere"
-    MEWS = "mews"
+Civility = strawberry.enum(
+    unify.Civility,
+    description=(
+        "A person's civility, one vocabulary for both sources: `MR` (Fullwhere `Mr.`, Mews "
+        "`Mister`), `MS` (`Ms.`, `Miss`), `MRS` (`Mrs.`, `Misses`). The raw values stay in "
+        "`fullwhere.civility` and `mews.titleRaw`."
+    ),
+)
+
+FieldSourceReason = strawberry.enum(
+    unify.Reason,
+    name="FieldSourceReason",
+    description=(
+        "Why a unified field holds its value. `MORE_RECENT`: both sources have one and this "
+        "source's record was updated last (Fullwhere `updatedAt` against Mews `UpdatedUtc`). "
+        "`ONLY_SOURCE`: no other source has a value. `CONFIGURED_ORDER`: `UNIFIED_PRECEDENCE` "
+        "fixes which source comes first. `DEFAULT_ORDER`: an update time is missing or both "
+        "are equal, so Fullwhere comes first. `DERIVED`: `displayName` made from the chosen "
+        "first and last names."
+    ),
+)
 
 
 @strawberry.enum(description="How a Fullwhere customer is linked to its Mews guest profile.")
@@ -52,7 +74,9 @@ class LinkMethod(Enum):
 @strawberry.type(description="How this customer's two records were joined.")
 class CustomerLink:
     method: LinkMethod = strawberry.field(description="How the records were joined.")
-    mews_id: str | None = strawberry.field(description="The Mews guest id the link points at.")
+    mews_id: strawberry.ID | None = strawberry.field(
+        description="The Mews guest id the link points at."
+    )
     fullwhere_id: strawberry.Private[str | None] = None
 
     @strawberry.field(
@@ -73,95 +97,91 @@ class CustomerLink:
         return [strawberry.ID(f"fullwhere:{fw}") for fw in linked if fw != self.fullwhere_id]
 
 
-@strawberry.type(description="One source's value for a unified field.")
+@strawberry.type(description="One source's value for a unified field, exactly as it sent it.")
 class SourcedValue:
-    source: CustomerSourceName = strawberry.field(description="The source holding the value.")
-    value: str | None = strawberry.field(description="The value; null when the source has none.")
+    source: unify.Source = strawberry.field(description="The source holding the value.")
+    value: str | None = strawberry.field(
+        description="The upstream's raw value as text (e.g. `Mister`, `fr-FR`); null if none."
+    )
 
 
 @strawberry.type(
     description=(
         "A unified person field with its provenance: the chosen value, the source it came "
-        "from (Fullwhere first, then Mews), and every source's value."
+        "from and why, and every source's raw value."
     )
 )
 class UnifiedField:
     field: str = strawberry.field(description="The `Customer` field name, e.g. `email`.")
-    value: str | None = strawberry.field(description="The value the `Customer` field shows.")
-    source: CustomerSourceName | None = strawberry.field(
+    value: str | None = strawberry.field(
+        description=(
+            "The chosen value as text, in the unified vocabulary of the `Customer` field: "
+            "`civility` a `Civility` name (`MR`), `language` an ISO 639-1 code (`fr`), "
+            "`birthDate` an ISO 8601 date, `displayName` possibly derived; every other field "
+            "the source's text. Null when no source has one."
+        )
+    )
+    source: unify.Source | None = strawberry.field(
         description="Where `value` came from; null when no source has one."
     )
-    values: list[SourcedValue] = strawberry.field(description="Every source's value.")
+    reason: unify.Reason | None = strawberry.field(
+        description="Why `value` came from `source`; null when no source has one."
+    )
+    values: list[SourcedValue] = strawberry.field(
+        description="Every source's raw value, Fullwhere first."
+    )
     conflict: bool = strawberry.field(
         description=(
             "Both sources hold a value and they mean different things: compared "
-            "case-insensitively, phones by their digits, languages by their language part "
-            "(`fr` = `fr-FR`), civilities by meaning (`Mr.` = `Mister`)."
+            "case-insensitively, phones by their digits, languages and civilities in the "
+            "unified vocabulary (`fr` = `fr-FR`, `Mr.` = `Mister`)."
         )
     )
+
+    @classmethod
+    def of(cls, choice: unify.Choice) -> UnifiedField:
+        return cls(
+            field=choice.field,
+            value=_text(choice.value),
+            source=choice.source,
+            reason=choice.reason,
+            values=[SourcedValue(source=v.source, value=_text(v.raw)) for v in choice.values],
+            conflict=choice.conflict,
+        )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.value if isinstance(value, Enum) else str(value)
+
+
+@strawberry.type(
+    description=(
+        "A postal address in the gateway's own shape: from Mews's address of the guest, or "
+        "from the address a Fullwhere metadata block holds (zenchef, theFork, experience, "
+        "oracle, first found), whichever source the customer's fields prefer. One source's "
+        "address whole, never a mix."
+    )
+)
+class Address:
+    line1: str | None = strawberry.field(description="First line: street and number.")
+    line2: str | None = strawberry.field(description="Second line.")
+    city: str | None = strawberry.field(description="City.")
+    postal_code: str | None = strawberry.field(description="Postal code.")
+    country_code: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+    country_subdivision_code: str | None = strawberry.field(
+        description="ISO 3166-2 subdivision code, e.g. GB-ENG (Mews only)."
+    )
+    latitude: float | None = strawberry.field(description="Latitude (Mews only).")
+    longitude: float | None = strawberry.field(description="Longitude (Mews only).")
+    source: unify.Source = strawberry.field(description="The system this address comes from.")
 
 
 CustomerSource = Annotated[
     FullwhereProfile | MewsProfile,
     strawberry.union("CustomerSource", description="A customer's record in one upstream system."),
 ]
-
-
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value).lstrip("0")
-
-
-# Civilities as people write them, mapped to Mews's Title values (Miss is "Ms.", Misses "Mrs.").
-_TITLES = {
-    **dict.fromkeys(("mister", "mr", "m", "monsieur", "herr", "sr", "signor"), "Mister"),
-    **dict.fromkeys(("miss", "ms", "mlle", "mademoiselle"), "Miss"),
-    **dict.fromkeys(("misses", "mrs", "mme", "madame", "frau", "sra", "signora"), "Misses"),
-}
-
-
-def _title(value: str) -> str:
-    key = value.strip().rstrip(".").casefold()
-    return _TITLES.get(key, key)
-
-
-def _same(field: str, a: str, b: str) -> bool:
-    """Whether two sources' values mean the same (so they are not a conflict)."""
-    if field == "phone":
-        return _digits(a) == _digits(b)
-    if field == "language":  # Fullwhere `fr` and Mews `fr-FR` agree on the language
-        return a.split("-")[0].casefold() == b.split("-")[0].casefold()
-    if field == "civility":
-        return _title(a) == _title(b)
-    return a.strip().casefold() == b.strip().casefold()
-
-
-def _mews_display_name(mews: Record) -> str | None:
-    parts = [mews.get("FirstName"), mews.get("LastName")]
-    return " ".join(p for p in parts if p) or None
-
-
-# field -> (Fullwhere getter, Mews getter); the order is the order of `fieldSources`.
-Getter = Callable[[Record], Any]
-UNIFIED_FIELDS: dict[str, tuple[Getter | None, Getter | None]] = {
-    "firstName": (lambda f: f.get("firstName"), lambda m: m.get("FirstName")),
-    "lastName": (lambda f: f.get("lastName"), lambda m: m.get("LastName")),
-    "displayName": (lambda f: f.get("displayName"), _mews_display_name),
-    "email": (lambda f: f.get("email"), lambda m: m.get("Email")),
-    "phone": (lambda f: f.get("phoneNumber"), lambda m: m.get("Phone")),
-    "language": (
-        lambda f: f.get("language"),
-        lambda m: m.get("PreferredLanguageCode") or m.get("LanguageCode"),
-    ),
-    "civility": (lambda f: f.get("civility"), lambda m: m.get("Title")),
-    "company": (lambda f: f.get("company"), None),
-    "birthDate": (None, lambda m: m.get("BirthDate")),
-    "nationalityCode": (None, lambda m: m.get("NationalityCode")),
-    "loyaltyCode": (None, lambda m: m.get("LoyaltyCode")),
-}
-
-
-def _present(value: Any) -> bool:
-    return value is not None and value != ""
 
 
 #: GraphQL fields of `Customer` that always need the Mews profile when there is a link.
@@ -171,12 +191,14 @@ T = TypeVar("T")
 
 @strawberry.type(
     description=(
-        "One person across Fullwhere (customer data platform) and Mews (hotel PMS). "
-        "Unified fields take Fullwhere's value first and Mews's when Fullwhere has none; "
-        "`fieldSources` and `conflicts` show where each value came from."
+        "One person across Fullwhere (customer data platform) and Mews (hotel PMS). Each "
+        "unified field takes the value of the record updated last (Fullwhere `updatedAt`, "
+        "Mews `UpdatedUtc`; `UNIFIED_PRECEDENCE` can fix the order instead), falling back to "
+        "the other source when that record has none; `fieldSources` and `conflicts` show "
+        "where each value came from and why."
     )
 )
-class Customer:
+class Customer(Node):
     fullwhere_record: strawberry.Private[Record | None]
     mews_id_hint: strawberry.Private[str | None]
     link_method: strawberry.Private[LinkMethod]
@@ -185,6 +207,8 @@ class Customer:
     mews_pending: strawberry.Private[asyncio.Future[Record | None] | None] = None
     #: True once the Mews id was looked up (the profile may not exist).
     mews_id_checked: strawberry.Private[bool] = False
+    #: The source order of the unified fields, and the Mews profile (or None) it compared.
+    source_order: strawberry.Private[tuple[Record | None, unify.Order] | None] = None
 
     @classmethod
     def from_fullwhere(cls, record: Record) -> Customer:
@@ -209,7 +233,10 @@ class Customer:
         )
 
     @strawberry.field(
-        description="`fullwhere:<id>` when the person has a Fullwhere record, else `mews:<id>`."
+        description=(
+            f"`fullwhere:<id>` when the person has a Fullwhere record, else `mews:<id>`. "
+            f"{NODE_ID_DESCRIPTION}"
+        )
     )
     def id(self) -> strawberry.ID:
         if self.fullwhere_record is not None:
@@ -217,18 +244,22 @@ class Customer:
         return strawberry.ID(f"mews:{self.mews_id_hint}")
 
     @strawberry.field(description="The Fullwhere customer id, when there is a Fullwhere record.")
-    def fullwhere_id(self) -> str | None:
-        return None if self.fullwhere_record is None else str(self.fullwhere_record["id"])
+    def fullwhere_id(self) -> strawberry.ID | None:
+        record = self.fullwhere_record
+        return None if record is None else strawberry.ID(str(record["id"]))
 
     @strawberry.field(description="The linked Mews guest id, when there is one.")
-    def mews_id(self) -> str | None:
-        return self.mews_id_hint
+    def mews_id(self) -> strawberry.ID | None:
+        return None if self.mews_id_hint is None else strawberry.ID(self.mews_id_hint)
 
     @strawberry.field(description="How the Fullwhere record and the Mews profile were joined.")
     def link(self) -> CustomerLink:
+        hint = self.mews_id_hint
         fullwhere_id = None if self.fullwhere_record is None else str(self.fullwhere_record["id"])
         return CustomerLink(
-            method=self.link_method, mews_id=self.mews_id_hint, fullwhere_id=fullwhere_id
+            method=self.link_method,
+            mews_id=None if hint is None else strawberry.ID(hint),
+            fullwhere_id=fullwhere_id,
         )
 
     @strawberry.field(description="The Fullwhere record, as Fullwhere returns it.")
@@ -289,70 +320,92 @@ class Customer:
 
     @strawberry.field(description="First name (`fieldSources` says which source gave it).")
     def first_name(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("firstName", info.context)  # type: ignore[return-value]
+        return self.pick("firstName", info)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Last name (`fieldSources` says which source gave it).")
     def last_name(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("lastName", info.context)  # type: ignore[return-value]
+        return self.pick("lastName", info)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Fullwhere's display name, else Mews's first and last name.")
+    @strawberry.field(
+        description=(
+            "Fullwhere's display name when Fullwhere is the preferred source and has one, else "
+            "the chosen `firstName` and `lastName` joined: it never contradicts them."
+        )
+    )
     def display_name(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("displayName", info.context)  # type: ignore[return-value]
+        return self.pick("displayName", info)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Email address (`fieldSources` says which source gave it).")
     def email(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("email", info.context)  # type: ignore[return-value]
+        return self.pick("email", info)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Fullwhere `phoneNumber`, else Mews `Phone`.")
+    @strawberry.field(
+        description="Fullwhere `phoneNumber` or Mews `Phone`, as the source wrote it."
+    )
     def phone(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("phone", info.context)  # type: ignore[return-value]
+        return self.pick("phone", info)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description=(
-            "Fullwhere's ISO 639-1 code (`fr`), else Mews's preferred language and culture "
-            "code (`fr-FR`)."
+            "Preferred language as an ISO 639-1 code in lower case (`fr`), a BCP 47 primary "
+            "language subtag: Fullwhere's `language`, or the language part of Mews's "
+            "preferred (else derived) language and culture code (`fr-FR` gives `fr`)."
         )
     )
     def language(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("language", info.context)  # type: ignore[return-value]
-
-    @strawberry.field(description="Fullwhere `civility`, else Mews `Title` (Mister, Miss, Misses).")
-    def civility(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("civility", info.context)  # type: ignore[return-value]
-
-    @strawberry.field(description="Company name (Fullwhere only; Mews holds a company id).")
-    def company(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("company", info.context)  # type: ignore[return-value]
-
-    @strawberry.field(description="Date of birth, ISO 8601 (Mews).")
-    def birth_date(self, info: Info[RequestContext, None]) -> Date | None:
-        return self.pick("birthDate", info.context)  # type: ignore[return-value]
-
-    @strawberry.field(description="ISO 3166-1 nationality code (Mews).")
-    def nationality_code(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("nationalityCode", info.context)  # type: ignore[return-value]
-
-    @strawberry.field(description="Loyalty code (Mews).")
-    def loyalty_code(self, info: Info[RequestContext, None]) -> str | None:
-        return self.pick("loyaltyCode", info.context)  # type: ignore[return-value]
-
-    @strawberry.field(description="Postal address (Mews).")
-    def address(self, info: Info[RequestContext, None]) -> MewsAddress | None:
-        return self.with_mews(  # type: ignore[return-value]
-            info.context, lambda mews: None if mews is None else mews.get("Address")
-        )
+        return self.pick("language", info)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description=(
-            "Every unified field with the value of each source and where the chosen value "
-            "came from. Loads the Mews profile; when Mews fails, Fullwhere's values only, "
+            "Fullwhere `civility` or Mews `Title` in one vocabulary. A value `Civility` does "
+            "not know counts as none (the other source's is used); the raw values are in "
+            "`fieldSources`."
+        )
+    )
+    def civility(self, info: Info[RequestContext, None]) -> unify.Civility | None:
+        return self.pick("civility", info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Company name (Fullwhere only; Mews holds a company id).")
+    def company(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("company", info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Date of birth, ISO 8601 (Mews).")
+    def birth_date(self, info: Info[RequestContext, None]) -> Date | None:
+        return self.pick("birthDate", info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="ISO 3166-1 nationality code (Mews).")
+    def nationality_code(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("nationalityCode", info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Loyalty code (Mews).")
+    def loyalty_code(self, info: Info[RequestContext, None]) -> str | None:
+        return self.pick("loyaltyCode", info)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Postal address from the preferred source that has one: Mews's guest address, or "
+            "the address in Fullwhere's metadata blocks. Loads the Mews profile."
+        )
+    )
+    def address(self, info: Info[RequestContext, None]) -> Address | None:
+        def build(mews: Record | None) -> Address | None:
+            found = unify.address(self.fullwhere_record, mews, self.order(mews, info.context))
+            return None if found is None else Address(**found)
+
+        return self.with_mews(info.context, build)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "Every unified field with the value of each source, where the chosen value came "
+            "from and why. Loads the Mews profile; when Mews fails, Fullwhere's values only, "
             "with the failure in `errors` at this path."
         )
     )
     def field_sources(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
-        return self.with_available_mews(  # type: ignore[return-value]
-            info, lambda mews: [self.unified_field(name, mews) for name in UNIFIED_FIELDS]
-        )
+        def fields(mews: Record | None) -> list[UnifiedField]:
+            return [UnifiedField.of(self.choose(name, mews, info.context)) for name in unify.FIELDS]
+
+        return self.with_available_mews(info, fields)  # type: ignore[return-value]
 
     @strawberry.field(
         description=(
@@ -363,8 +416,8 @@ class Customer:
     )
     def conflicts(self, info: Info[RequestContext, None]) -> list[UnifiedField]:
         def disagreeing(mews: Record | None) -> list[UnifiedField]:
-            fields = (self.unified_field(name, mews) for name in UNIFIED_FIELDS)
-            return [field for field in fields if field.conflict]
+            choices = (self.choose(name, mews, info.context) for name in unify.FIELDS)
+            return [UnifiedField.of(choice) for choice in choices if choice.conflict]
 
         return self.with_available_mews(info, disagreeing)  # type: ignore[return-value]
 
@@ -388,20 +441,16 @@ class Customer:
         if self.mews_pending is None and not self.mews_known():
             self.mews_pending = context.loaders.mews.load(str(self.mews_id_hint))
 
-    def wants_mews(self, names: set[str]) -> bool:
+    def wants_mews(self, names: set[str], precedence: unify.Precedence) -> bool:
         """Whether resolving the GraphQL fields `names` of this customer needs Mews."""
         if self.mews_known() or self.mews_pending is not None:
             return False
         if not names.isdisjoint(MEWS_FIELDS):
             return True
         record = self.fullwhere_record
-        for name in names.intersection(UNIFIED_FIELDS):
-            fw_get, mews_get = UNIFIED_FIELDS[name]
-            if mews_get is not None and (
-                record is None or fw_get is None or not _present(fw_get(record))
-            ):
-                return True
-        return False
+        return any(
+            unify.needs_mews(name, record, precedence) for name in names.intersection(unify.FIELDS)
+        )
 
     async def load_mews(self, context: RequestContext) -> Record | None:
         if not self.mews_known():
@@ -449,46 +498,47 @@ class Customer:
 
         return later()
 
-    def pick(self, name: str, context: RequestContext) -> str | Awaitable[str | None] | None:
-        fw_get, mews_get = UNIFIED_FIELDS[name]
-        if self.fullwhere_record is not None and fw_get is not None:
-            value = fw_get(self.fullwhere_record)
-            if _present(value):
-                return str(value)
-        if mews_get is None or not self.mews_id_hint:
-            return None
+    def order(self, mews: Record | None, context: RequestContext) -> unify.Order:
+        """Which source the unified fields prefer; computed once per customer and profile."""
+        known = self.source_order
+        if known is None or known[0] is not mews:
+            precedence = context.settings.unified_precedence
+            known = (mews, unify.source_order(self.fullwhere_record, mews, precedence))
+            self.source_order = known
+        return known[1]
 
-        def from_mews(mews: Record | None) -> str | None:
-            value = None if mews is None else mews_get(mews)
-            return str(value) if _present(value) else None
+    def choose(self, name: str, mews: Record | None, context: RequestContext) -> unify.Choice:
+        """The unified field `name` with its provenance, given the Mews profile (None: none,
+        or not needed)."""
+        return unify.choose(name, self.fullwhere_record, mews, self.order(mews, context))
 
-        return self.with_mews(context, from_mews)
+    def value(self, name: str, mews: Record | None, context: RequestContext) -> Any:
+        """The unified field `name`'s value alone."""
+        return unify.value(name, self.fullwhere_record, mews, self.order(mews, context))
 
-    def unified_field(self, name: str, mews: Record | None) -> UnifiedField:
-        fw_get, mews_get = UNIFIED_FIELDS[name]
-        values: list[SourcedValue] = []
-        if self.fullwhere_record is not None and fw_get is not None:
-            value = fw_get(self.fullwhere_record)
-            values.append(
-                SourcedValue(
-                    source=CustomerSourceName.FULLWHERE,
-                    value=str(value) if _present(value) else None,
-                )
-            )
-        if mews is not None and mews_get is not None:
-            value = mews_get(mews)
-            values.append(
-                SourcedValue(
-                    source=CustomerSourceName.MEWS, value=str(value) if _present(value) else None
-                )
-            )
-        chosen = next((v for v in values if v.value is not None), None)
-        present = [v.value for v in values if v.value is not None]
-        conflict = len(present) == 2 and not _same(name, present[0], present[1])
-        return UnifiedField(
-            field=name,
-            value=chosen.value if chosen else None,
-            source=chosen.source if chosen else None,
-            values=values,
-            conflict=conflict,
-        )
+    def pick(self, name: str, info: Info[RequestContext, None]) -> Any:
+        """The value of the unified field `name`, now or (when Mews is needed) once loaded.
+
+        If the Mews profile cannot be read, the value comes from Fullwhere alone and the
+        failure is reported at this field: the value may not be the latest."""
+        context = info.context
+        if not unify.needs_mews(name, self.fullwhere_record, context.settings.unified_precedence):
+            return self.value(name, self.mews_record, context)
+        try:
+            if self.mews_known():
+                return self.value(name, self.mews_record, context)
+        except UpstreamError as exc:
+            return self.without_mews(name, exc, info)
+
+        async def later() -> Any:
+            try:
+                mews = await self.load_mews(context)
+            except UpstreamError as exc:
+                return self.without_mews(name, exc, info)
+            return self.value(name, mews, context)
+
+        return later()
+
+    def without_mews(self, name: str, exc: UpstreamError, info: Info[RequestContext, None]) -> Any:
+        info.context.add_partial_error(exc, list(info.path.as_list()))
+        return self.value(name, None, info.context)

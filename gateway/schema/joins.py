@@ -81,8 +81,9 @@ def prefetch_mews(
     Awaiting the result waits for them (failures stay in each customer's load, to be
     reported on its fields): the fields of these customers then resolve at once, without
     a task each."""
+    precedence = context.settings.unified_precedence
     for customer in customers:
-        if customer.wants_mews(names):
+        if customer.wants_mews(names, precedence):
             customer.prefetch_mews(context)
     pending = [c.mews_pending for c in customers if c.mews_pending is not None]
     return asyncio.gather(*pending, return_exceptions=True)

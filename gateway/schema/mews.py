@@ -21,6 +21,7 @@ import strawberry
 
 from gateway.errors import BadUserInput
 from gateway.schema.base import enum_list, enum_or_none
+from gateway.schema.node import NODE_ID_DESCRIPTION, Node
 from gateway.schema.shapes import RAW_NOTE, upstream_type
 from gateway.upstream import mews_types as mt
 
@@ -268,13 +269,17 @@ async def _open_items(
     return await loader.load(root["Id"])  # type: ignore[no-any-return]
 
 
+def _node_id(root: Upstream) -> strawberry.ID:
+    return strawberry.ID(f"mews:{root['Id']}")
+
+
 @upstream_type(
     mt.MewsCustomer,
     name="MewsProfile",
     description="A customer profile in Mews, the hotel PMS.",
     raw=("Title", "Sex", "ActivityState"),
 )
-class MewsProfile:
+class MewsProfile(Node):
     @classmethod
     def is_type_of(cls, obj: object, _info: object) -> bool:
         """Mews customer dicts use capitalised keys (`Id`); Fullwhere's use `id`."""
@@ -282,6 +287,13 @@ class MewsProfile:
             return True
         return isinstance(obj, dict) and any(key in obj for key in ("Id", "ChainId", "LastName"))
 
+    id: strawberry.ID = strawberry.field(
+        resolver=_node_id, description=f"`mews:<Id>`, the person's id. {NODE_ID_DESCRIPTION}"
+    )
+    Id: strawberry.ID = strawberry.field(
+        name="mewsId",
+        description="Unique identifier of the customer in Mews (`Id`, a UUID).",
+    )
     title: MewsTitle | None = strawberry.field(
         resolver=_title,
         description=f"Title of the customer; {_UNKNOWN_NOTE} (see `titleRaw`).",

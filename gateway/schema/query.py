@@ -33,12 +33,15 @@ from gateway.schema.customer import Customer, LinkMethod
 from gateway.schema.filters import MewsCustomerFilter, to_mews_filters
 from gateway.schema.joins import customer_by_mews_id, customer_for_mews, prefetch_mews
 from gateway.schema.mews import MewsProfile, MewsReservation
+from gateway.schema.node import Node
 from gateway.upstream.errors import UpstreamError
 from gateway.upstream.mews_types import MewsCustomerFilters
 
 Ctx = Info[RequestContext, None]
 
 FULLWHERE_MAX_PAGE = 100
+#: Ids one `nodes(ids:)` call may ask for: each costs a Fullwhere read.
+MAX_NODE_IDS = 100
 MEWS_MAX_PAGE = 1000
 _FULLWHERE_ID = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -186,12 +189,27 @@ async def _indexed_customers(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next,
-            has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=encode_cursor("person", page.ids[-1]) if page.ids else None,
         ),
         total_count=page.total,
     )
+
+
+async def _customer(info: Ctx, kind: str, raw: str, path: list[str | int]) -> Customer | None:
+    """The unified customer of a parsed `Customer.id`, its Mews read queued up front."""
+    if kind == "mews":
+        return await customer_by_mews_id(raw, info.context, path)
+    context = info.context
+    # Until this customer's Mews read is queued, Mews batches of the request wait.
+    with context.loaders.settle.busy():
+        record = await context.loaders.fullwhere_record(raw)
+        if record is None:
+            return None
+        customer = Customer.from_fullwhere(record)
+        loading = prefetch_mews([customer], selected_names(info), context)
+    await loading
+    return customer
 
 
 @strawberry.type(description="Read customers across Fullwhere and Mews.")
@@ -205,18 +223,53 @@ class Query:
     )
     async def customer(self, info: Ctx, id: strawberry.ID) -> Customer | None:
         kind, raw = parse_customer_id(str(id))
-        if kind == "mews":
-            return await customer_by_mews_id(raw, info.context, info.path.as_list())
-        context = info.context
-        # Until this customer's Mews read is queued, Mews batches of the request wait.
-        with context.loaders.settle.busy():
-            record = await context.loaders.fullwhere_record(raw)
-            if record is None:
-                return None
-            customer = Customer.from_fullwhere(record)
-            loading = prefetch_mews([customer], selected_names(info), context)
-        await loading
-        return customer
+        return await _customer(info, kind, raw, info.path.as_list())
+
+    @strawberry.field(
+        description=(
+            "Relay object identification: the object with this global id. Every id names a "
+            "person, so the answer is the unified `Customer`, exactly what `customer(id:)` "
+            "gives (for a `MewsProfile`'s id too: the profile is that customer's `mews`)."
+        )
+    )
+    async def node(self, info: Ctx, id: strawberry.ID) -> Node | None:
+        kind, raw = parse_customer_id(str(id))
+        return await _customer(info, kind, raw, info.path.as_list())
+
+    @strawberry.field(
+        description=(
+            f"`node(id:)` for each of `ids` (at most {MAX_NODE_IDS}), in the same order; null "
+            "where an id names no one, or where its upstream failed (the error is reported "
+            "at that position)."
+        )
+    )
+    async def nodes(self, info: Ctx, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODE_IDS:
+            raise BadUserInput(
+                f"ids: {len(ids)} ids exceed the limit of {MAX_NODE_IDS} per call", argument="ids"
+            )
+        parsed = []
+        for index, value in enumerate(ids):
+            try:
+                parsed.append(parse_customer_id(str(value)))
+            except BadUserInput as exc:
+                raise BadUserInput(f"ids[{index}]: {exc.message}", argument="ids") from None
+        base = info.path.as_list()
+        found = await asyncio.gather(
+            *(_customer(info, kind, raw, [*base, i]) for i, (kind, raw) in enumerate(parsed)),
+            return_exceptions=True,
+        )
+        nodes: list[Node | None] = []
+        for index, result in enumerate(found):
+            if isinstance(result, UpstreamError):
+                # One id's failing upstream does not blank the others: null, error beside it.
+                info.context.add_partial_error(result, [*base, index])
+                nodes.append(None)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                nodes.append(result)
+        return nodes
 
     @strawberry.field(
         description=(
@@ -256,7 +309,6 @@ class Query:
             edges=edges,
             page_info=PageInfo(
                 has_next_page=offset + len(items) < total,
-                has_previous_page=offset > 0,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
@@ -280,12 +332,15 @@ class Query:
         filters = to_mews_filters(filter)
         cursor = decode_cursor("mews", after) if after is not None else None
         upstreams = info.context.upstreams
-        key = (MEWS_PAGE, repr(sorted(filters.items())), cursor, count)
+        # One guest more than the page tells whether another page follows, without a call
+        # that comes back empty; Mews's maximum page leaves no room for it.
+        asked = min(count + 1, MEWS_MAX_PAGE)
+        key = (MEWS_PAGE, repr(sorted(filters.items())), cursor, asked)
 
         async def fetch() -> dict[str, Any]:
             page: dict[str, Any] = dict(
                 await upstreams.mews.get_all(
-                    cast(MewsCustomerFilters, filters), count=count, cursor=cursor
+                    cast(MewsCustomerFilters, filters), count=asked, cursor=cursor
                 )
             )
             await upstreams.remember_mews(page.get("Customers") or [])
@@ -293,19 +348,20 @@ class Query:
 
         page = await upstreams.cache.load(key, fetch)
         assert page is not None
-        customers: list[Record] = page.get("Customers") or []
+        returned: list[Record] = page.get("Customers") or []
+        customers = returned[:count]
         edges = [
             MewsCustomerEdge(cursor=encode_cursor("mews", str(c["Id"])), node=cast(MewsProfile, c))
             for c in customers
         ]
-        next_cursor = page.get("Cursor")
+        # Mews's `Cursor` is the id of the oldest guest returned: an edge's id is the same.
+        more = len(returned) > count if asked > count else len(returned) == count
         return MewsCustomerConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=bool(next_cursor) and len(customers) == count,
-                has_previous_page=cursor is not None,
+                has_next_page=more and bool(page.get("Cursor")),
                 start_cursor=edges[0].cursor if edges else None,
-                end_cursor=encode_cursor("mews", str(next_cursor)) if next_cursor else None,
+                end_cursor=edges[-1].cursor if edges else None,
             ),
         )
 

@@ -61,10 +61,11 @@ async def test_the_mews_call_follows_the_fullwhere_record_directly(
 ) -> None:
     ((fw_id, mews_id),) = _ids(world, 1)
     data = await recorded.data(
-        "query($id: ID!) { customer(id: $id) { firstName mews { id } metadata { __typename } } }",
+        """query($id: ID!) {
+            customer(id: $id) { firstName mews { mewsId } metadata { __typename } } }""",
         {"id": f"fullwhere:{fw_id}"},
     )
-    assert data["customer"]["mews"]["id"] == mews_id
+    assert data["customer"]["mews"]["mewsId"] == mews_id
     assert [(kind, source) for kind, source, _ in events] == [
         ("enter", "fullwhere"),
         ("exit", "fullwhere"),
@@ -81,11 +82,11 @@ async def test_a_slow_fullwhere_read_does_not_hold_back_another_customers_mews_c
     recorded.sandboxes.fullwhere.control.fail_next("get", kind="hang", hang_seconds=0.3)
     data = await recorded.data(
         """query($a: ID!, $b: ID!) {
-             a: customer(id: $a) { mews { id } }
-             b: customer(id: $b) { mews { id } } }""",
+             a: customer(id: $a) { mews { mewsId } }
+             b: customer(id: $b) { mews { mewsId } } }""",
         {"a": f"fullwhere:{slow}", "b": f"fullwhere:{fast}"},
     )
-    assert data["b"]["mews"]["id"] == fast_mews
+    assert data["b"]["mews"]["mewsId"] == fast_mews
     fullwhere_exits = [i for i, e in enumerate(events) if e[:2] == ("exit", "fullwhere")]
     first_mews = next(i for i, e in enumerate(events) if e[:2] == ("enter", "mews"))
     assert first_mews < fullwhere_exits[-1], events
@@ -103,9 +104,9 @@ async def test_a_known_link_reads_both_upstreams_concurrently(
     # A little latency, so that overlapping requests are visible as overlapping.
     recorded.sandboxes.fullwhere.control.latency = recorded.sandboxes.mews.control.latency = 0.05
     data = await recorded.data(
-        "query($id: ID!) { customer(id: $id) { id mews { id } } }", {"id": f"mews:{mews_id}"}
+        "query($id: ID!) { customer(id: $id) { id mews { mewsId } } }", {"id": f"mews:{mews_id}"}
     )
-    assert data["customer"] == {"id": f"fullwhere:{fw_id}", "mews": {"id": mews_id}}
+    assert data["customer"] == {"id": f"fullwhere:{fw_id}", "mews": {"mewsId": mews_id}}
     kinds = [(kind, source) for kind, source, _ in events]
     # Both requests are under way before either answers.
     assert kinds[:2] in (

@@ -79,7 +79,8 @@ async def test_import_customer_returns_the_unified_customer(gateway: Gateway) ->
     stored = gateway.sandboxes.fullwhere.customers[customer["fullwhereId"]]
     assert stored["zenchefId"] == "z-1" and stored["smsOptin"] is True
     assert stored["metadata"]["import"] == {"source": "kiosk"}
-    assert gateway.calls() == {"fullwhere:import": 1}
+    # The unified fields compare the linked guest's update time: one Mews read.
+    assert gateway.calls() == {"fullwhere:import": 1, "mews:customers/getAll": 1}
 
 
 async def test_import_then_read_serves_the_new_customer(gateway: Gateway) -> None:
@@ -242,7 +243,7 @@ mutation($input: AddCustomerInput!) {
   addCustomer(input: $input) {
     replayed
     customer { id mewsId fullwhereId firstName lastName email
-               mews { id title classifications nationalityCode birthDate address { city } } }
+               mews { mewsId title classifications nationalityCode birthDate address { city } } }
     fullwhereImport { status mewsId fullwhereId message error { code source } }
   }
 }"""
@@ -292,7 +293,7 @@ async def test_add_then_read_serves_the_new_guest(gateway: Gateway) -> None:
     assert one["customer"] == {"id": f"mews:{new_id}", "lastName": "Fresh"}
     assert gateway.calls() == {}  # primed by the write
     newest = (await gateway.data(NEWEST))["mewsCustomers"]["edges"]
-    assert newest[0]["node"]["id"] == new_id
+    assert newest[0]["node"]["id"] == f"mews:{new_id}"
     assert gateway.calls() == {"mews:customers/getAll": 1}  # the old page was dropped
 
 
@@ -384,9 +385,9 @@ async def test_add_customer_can_also_import_into_fullwhere(gateway: Gateway) -> 
     # Both ids now resolve to the one unified customer, with no further call.
     gateway.reset_calls()
     unified = await gateway.data(
-        "query($id: ID!) { customer(id: $id) { id mews { id } } }", {"id": f"mews:{mews_id}"}
+        "query($id: ID!) { customer(id: $id) { id mews { mewsId } } }", {"id": f"mews:{mews_id}"}
     )
-    assert unified["customer"] == {"id": payload["customer"]["id"], "mews": {"id": mews_id}}
+    assert unified["customer"] == {"id": payload["customer"]["id"], "mews": {"mewsId": mews_id}}
     assert gateway.calls() == {}
 
 
@@ -460,7 +461,7 @@ async def test_update_then_list_pages_and_email_lookups_are_fresh(
     new_phone = {"id": f"mews:{guest['Id']}", "phone": "+33 1 23 45 67 89"}
     await gateway.data(UPDATE, {"input": new_phone})
     fresh = (await gateway.data(page, {"e": guest["Email"]}))["mewsCustomers"]["edges"]
-    assert fresh == [{"node": {"id": guest["Id"], "phone": "+33 1 23 45 67 89"}}]
+    assert fresh == [{"node": {"id": f"mews:{guest['Id']}", "phone": "+33 1 23 45 67 89"}}]
 
 
 async def test_update_sets_and_clears_an_italian_code(gateway: Gateway, world: World) -> None:
@@ -533,7 +534,7 @@ async def test_update_to_an_email_in_use_names_the_conflict(gateway: Gateway, wo
 MERGE = """
 mutation($s: ID!, $t: ID!) {
   mergeCustomers(sourceId: $s, targetId: $t) {
-    sourceId targetId sourceMewsId targetMewsId via target { id mews { id isActive } }
+    sourceId targetId sourceMewsId targetMewsId via target { id mews { mewsId isActive } }
   }
 }"""
 
@@ -558,7 +559,7 @@ async def test_merge_customers_merges_and_reads_see_the_source_inactive(
     ]
     assert result["via"] == "CUSTOMERS_MERGE"
     assert (result["sourceMewsId"], result["targetMewsId"]) == (source, target)
-    assert result["target"]["mews"] == {"id": target, "isActive": True}
+    assert result["target"]["mews"] == {"mewsId": target, "isActive": True}
     assert gateway.calls()["mews:customers/merge"] == 1
     after = (await gateway.data(ACTIVE, {"id": f"mews:{source}"}))["customer"]["mews"]
     assert after == {"isActive": False, "mergeTargetId": target}

@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs
-from tests.conftest import Gateway
+from tests.conftest import Gateway, gateway_with
 
 PAGE_WITH_MEWS = """
 query Page($first: Int, $after: String) {
   customers(first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage endCursor }
-    edges { cursor node { id fullwhereId mewsId email mews { id lastName email } } }
+    edges { cursor node { id fullwhereId mewsId email mews { mewsId lastName email } } }
   }
 }"""
 
@@ -24,7 +25,7 @@ query One($id: ID!) {
     id fullwhereId mewsId firstName lastName email phone
     link { method mewsId }
     fullwhere { id email }
-    mews { id email lastName }
+    mews { mewsId email lastName }
   }
 }"""
 
@@ -42,7 +43,7 @@ async def test_customer_by_fullwhere_id_joins_its_mews_profile(
     assert customer["id"] == f"fullwhere:{fw['id']}"
     assert customer["mewsId"] == mews["Id"]
     assert customer["link"] == {"method": "MEWS_ID", "mewsId": mews["Id"]}
-    assert customer["mews"]["id"] == mews["Id"]
+    assert customer["mews"]["mewsId"] == mews["Id"]
     assert customer["mews"]["lastName"] == mews["LastName"]
     assert customer["fullwhere"]["email"] == fw["email"]
 
@@ -100,7 +101,7 @@ async def test_mews_id_of_a_known_link_resolves_to_the_unified_customer(
     await gateway.data(ONE, {"id": f"fullwhere:{fw['id']}"})  # the gateway learns the link
     data = await gateway.data(ONE, {"id": f"mews:{mews['Id']}"})
     assert data["customer"]["id"] == f"fullwhere:{fw['id']}"
-    assert data["customer"]["mews"]["id"] == mews["Id"]
+    assert data["customer"]["mews"]["mewsId"] == mews["Id"]
 
 
 async def test_mews_only_guest_has_a_mews_id(gateway: Gateway, world: World) -> None:
@@ -182,7 +183,7 @@ async def test_pages_follow_cursors_without_overlap(gateway: Gateway, world: Wor
         seen += [e["node"]["id"] for e in page["edges"]]
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == 28 == len(set(seen))
-    assert page["pageInfo"]["hasPreviousPage"] is True
+    assert page["pageInfo"]["hasPreviousPage"] is False  # forward-only connections
     assert page["pageInfo"]["hasNextPage"] is True
 
 
@@ -197,7 +198,7 @@ MEWS_PAGE = """
 query($filter: MewsCustomerFilter, $first: Int, $after: String) {
   mewsCustomers(filter: $filter, first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
-    edges { cursor node { id lastName email companyId createdUtc } customer { id } }
+    edges { cursor node { id mewsId lastName email companyId createdUtc } customer { id } }
   }
 }"""
 
@@ -217,13 +218,29 @@ async def test_mews_customers_walks_pages_newest_first(gateway: Gateway, world: 
     assert created == sorted(created, reverse=True)
 
 
+async def test_an_exactly_full_last_page_ends_without_an_empty_call(
+    gateway: Gateway, world: World
+) -> None:
+    active = sum(1 for m in world.mews_customers if m.get("IsActive"))
+    half = active // 2
+    first = (await gateway.data(MEWS_PAGE, {"first": active - half}))["mewsCustomers"]
+    assert first["pageInfo"]["hasNextPage"] is True
+    after = first["pageInfo"]["endCursor"]
+    assert after == first["edges"][-1]["cursor"]
+    last = (await gateway.data(MEWS_PAGE, {"first": half, "after": after}))["mewsCustomers"]
+    assert len(last["edges"]) == half
+    assert last["pageInfo"]["hasNextPage"] is False
+    assert gateway.calls() == {"mews:customers/getAll": 2}
+
+
 async def test_mews_customers_filters_by_company(gateway: Gateway, world: World) -> None:
     company = next(m["CompanyId"] for m in world.mews_customers if m.get("CompanyId"))
     page = (await gateway.data(MEWS_PAGE, {"filter": {"companyIds": [company]}}))["mewsCustomers"]
     expected = {
         m["Id"] for m in world.mews_customers if m.get("CompanyId") == company and m["IsActive"]
     }
-    assert {e["node"]["id"] for e in page["edges"]} == expected
+    assert {e["node"]["mewsId"] for e in page["edges"]} == expected
+    assert {e["node"]["id"] for e in page["edges"]} == {f"mews:{id_}" for id_ in expected}
 
 
 async def test_mews_filter_limits_are_refused_before_any_call(gateway: Gateway) -> None:
@@ -250,15 +267,15 @@ async def test_search_returns_staying_guests_with_their_reservation(
     guest = next(m for m in world.mews_customers if m["Id"] == staying["CustomerId"])
     data = await gateway.data(
         """query($name: String) { searchCustomers(name: $name) {
-            customer { id } mews { id lastName } reservation { id state } } }""",
+            customer { id } mews { mewsId lastName } reservation { id state } } }""",
         {"name": guest["LastName"]},
     )
-    hit = next(r for r in data["searchCustomers"] if r["mews"]["id"] == guest["Id"])
+    hit = next(r for r in data["searchCustomers"] if r["mews"]["mewsId"] == guest["Id"])
     assert hit["reservation"]["id"] == staying["Id"]
 
 
 async def test_search_needs_a_name_or_a_resource(gateway: Gateway) -> None:
-    result = await gateway.post("{ searchCustomers { mews { id } } }")
+    result = await gateway.post("{ searchCustomers { mews { mewsId } } }")
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert gateway.calls() == {}
 
@@ -304,7 +321,7 @@ async def test_fifty_customers_by_alias_cost_fifty_gets_and_one_getall(
     query = (
         "{ "
         + " ".join(
-            f'c{i}: customer(id: "fullwhere:{id_}") {{ id email mews {{ id lastName }} }}'
+            f'c{i}: customer(id: "fullwhere:{id_}") {{ id email mews {{ mewsId lastName }} }}'
             for i, id_ in enumerate(ids)
         )
         + " }"
@@ -314,14 +331,26 @@ async def test_fifty_customers_by_alias_cost_fifty_gets_and_one_getall(
     assert gateway.calls() == {"fullwhere:get": 50, "mews:customers/getAll": 1}
 
 
-async def test_unified_fields_fullwhere_has_cost_no_mews_call(
-    gateway: Gateway, world: World
+async def test_fixed_fullwhere_precedence_answers_without_mews(
+    sandboxes: Sandboxes, world: World
 ) -> None:
-    data = await gateway.data(
-        "{ customers(first: 100) { edges { node { id email displayName link { method } } } } }"
-    )
+    async with gateway_with(sandboxes, {"UNIFIED_PRECEDENCE": "fullwhere"}) as gateway:
+        data = await gateway.data(UNIFIED_PAGE)
     assert len(data["customers"]["edges"]) == 100
     assert gateway.calls() == {"fullwhere:list": 1}
+
+
+async def test_latest_precedence_reads_a_page_of_profiles_in_one_mews_call(
+    gateway: Gateway, world: World
+) -> None:
+    data = await gateway.data(UNIFIED_PAGE)
+    assert len(data["customers"]["edges"]) == 100
+    assert gateway.calls() == {"fullwhere:list": 1, "mews:customers/getAll": 1}
+
+
+UNIFIED_PAGE = (
+    "{ customers(first: 100) { edges { node { id email displayName link { method } } } } }"
+)
 
 
 async def test_a_mews_page_joins_fullwhere_only_when_asked(gateway: Gateway, world: World) -> None:

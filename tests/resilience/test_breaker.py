@@ -106,7 +106,7 @@ async def test_an_open_circuit_reaches_graphql_as_upstream_unavailable(
         "UPSTREAM_BREAKER_COOLDOWN_SECONDS": "60",
     }
     sandboxes.mews.control.fail_next("customers/getAll", 2, status=503)
-    query = "query($id: ID!) { customer(id: $id) { email mews { id } } }"
+    query = "query($id: ID!) { customer(id: $id) { email mews { mewsId } } }"
     async with gateway_with(sandboxes, env) as gateway:
         for fw, _ in pairs[:2]:
             await gateway.post(query, {"id": f"fullwhere:{fw['id']}"})

@@ -96,7 +96,7 @@ async def test_a_hanging_upstream_costs_a_request_no_more_than_its_deadline(
     env = {**FAST, "REQUEST_DEADLINE_SECONDS": "0.3"}
     async with gateway_with(sandboxes, env) as gateway:
         result = await gateway.post(
-            "query($id: ID!) { customer(id: $id) { id email mews { id } } }",
+            "query($id: ID!) { customer(id: $id) { id email mews { mewsId } } }",
             {"id": f"fullwhere:{fw['id']}"},
         )
     customer = result["data"]["customer"]

@@ -100,7 +100,7 @@ async def test_the_gateway_fails_fast_with_rate_limited_when_its_budget_is_spent
     sandboxes: Sandboxes,
 ) -> None:
     env = {"MEWS_RATE_LIMIT": "1", "MEWS_RATE_WINDOW_SECONDS": "60"}
-    query = "query($name: String) { searchCustomers(name: $name) { mews { id } } }"
+    query = "query($name: String) { searchCustomers(name: $name) { mews { mewsId } } }"
     async with gateway_with(sandboxes, env) as gateway:
         await gateway.data(query, {"name": "a"})
         result = await gateway.post(query, {"name": "b"})

@@ -19,7 +19,7 @@ query One($id: ID!) {
   customer(id: $id) {
     id fullwhereId mewsId email
     fullwhere { id email }
-    mews { id lastName }
+    mews { mewsId lastName }
     sources { __typename }
   }
 }"""
@@ -67,9 +67,10 @@ async def test_customer_keeps_its_fullwhere_fields_when_mews_is_down(
     assert customer["mews"] is None
     assert customer["sources"] == [{"__typename": "FullwhereProfile"}]
     errors = errors_by_path(result)
-    for path in (("customer", "mews"), ("customer", "sources")):
+    # `email` comes from Fullwhere alone: without Mews's update time it may not be the latest.
+    for path in (("customer", "mews"), ("customer", "sources"), ("customer", "email")):
         assert_unavailable(errors[path], "mews")
-    assert set(errors) == {("customer", "mews"), ("customer", "sources")}
+    assert set(errors) == {("customer", "mews"), ("customer", "sources"), ("customer", "email")}
 
 
 async def test_customers_page_keeps_every_fullwhere_field_when_mews_is_down(
@@ -79,7 +80,7 @@ async def test_customers_page_keeps_every_fullwhere_field_when_mews_is_down(
     async with gateway_with(sandboxes, FAST) as gateway:
         result = await gateway.post(
             """{ customers(first: 20) { totalCount
-                 edges { node { id email fullwhere { id } mews { id } } } } }"""
+                 edges { node { id email fullwhere { id } mews { mewsId } } } } }"""
         )
     connection = result["data"]["customers"]
     assert connection["totalCount"] == len(world.fullwhere_customers)
@@ -92,7 +93,9 @@ async def test_customers_page_keeps_every_fullwhere_field_when_mews_is_down(
     errors = errors_by_path(result)
     linked = [i for i, c in enumerate(expected) if mews_link(c)]
     assert linked, "the seeded world links some of the first customers"
-    assert set(errors) == {("customers", "edges", i, "node", "mews") for i in linked}
+    assert set(errors) == {
+        ("customers", "edges", i, "node", field) for i in linked for field in ("mews", "email")
+    }
     for error in errors.values():
         assert_unavailable(error, "mews")
 
@@ -105,11 +108,11 @@ async def test_search_keeps_mews_results_when_fullwhere_is_down(
         sandboxes,
         fw,
         """query($name: String) { searchCustomers(name: $name) {
-             customer { id mewsId } mews { id lastName } reservation { id } } }""",
+             customer { id mewsId } mews { mewsId lastName } reservation { id } } }""",
         {"name": guest["LastName"]},
     )
     hits = result["data"]["searchCustomers"]
-    index, hit = next((i, h) for i, h in enumerate(hits) if h["mews"]["id"] == guest["Id"])
+    index, hit = next((i, h) for i, h in enumerate(hits) if h["mews"]["mewsId"] == guest["Id"])
     assert hit["mews"]["lastName"] == guest["LastName"]
     assert hit["reservation"] is not None
     assert hit["customer"]["mewsId"] == guest["Id"]
@@ -128,7 +131,7 @@ async def test_mews_customers_keep_their_profiles_when_fullwhere_is_down(
         {"ids": [guest["Id"]]},
     )
     (edge,) = result["data"]["mewsCustomers"]["edges"]
-    assert edge["node"] == {"id": guest["Id"], "lastName": guest["LastName"]}
+    assert edge["node"] == {"id": f"mews:{guest['Id']}", "lastName": guest["LastName"]}
     assert edge["customer"]["mewsId"] == guest["Id"]
     errors = errors_by_path(result)
     assert_unavailable(errors[("mewsCustomers", "edges", 0, "customer")], "fullwhere")
@@ -141,7 +144,7 @@ async def test_customer_by_mews_id_keeps_the_mews_guest_when_fullwhere_is_down(
     result = await post_with_fullwhere_down(sandboxes, fw, CUSTOMER, {"id": f"mews:{guest['Id']}"})
     customer = result["data"]["customer"]
     assert customer["mewsId"] == guest["Id"]
-    assert customer["mews"] == {"id": guest["Id"], "lastName": guest["LastName"]}
+    assert customer["mews"] == {"mewsId": guest["Id"], "lastName": guest["LastName"]}
     assert customer["sources"] == [{"__typename": "MewsProfile"}]
     assert_unavailable(errors_by_path(result)[("customer",)], "fullwhere")
 

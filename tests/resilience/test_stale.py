@@ -143,7 +143,7 @@ async def test_stale_records_are_served_and_flagged_when_both_upstreams_fail(
         "CACHE_STALE_GRACE_SECONDS": "60",
         "UPSTREAM_RETRIES": "0",
     }
-    query = "query($id: ID!) { customer(id: $id) { email mews { id lastName } } }"
+    query = "query($id: ID!) { customer(id: $id) { email mews { mewsId lastName } } }"
     async with gateway_with(sandboxes, env) as gateway:
         fresh = await gateway.post(query, {"id": f"fullwhere:{fw['id']}"})
         assert "extensions" not in fresh or "stale" not in fresh["extensions"]

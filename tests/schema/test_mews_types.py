@@ -225,7 +225,7 @@ DOCUMENT_FIELDS = """
   issuingCountrySubdivisionCode issuingCity identityDocumentSupportNumber
 """
 PROFILE_FIELDS = f"""
-  id chainId number title titleRaw sex sexRaw firstName lastName secondLastName
+  id mewsId chainId number title titleRaw sex sexRaw firstName lastName secondLastName
   nationalityCode preferredLanguageCode languageCode birthDate birthCountryCode
   birthCountrySubdivisionCode birthPlace occupation email hasOtaEmail phone
   taxIdentificationNumber loyaltyCode accountingCode billingCode notes
@@ -243,7 +243,8 @@ def expected_profile(customer: dict[str, Any]) -> dict[str, Any]:
     """What the GraphQL answer must hold for `customer`, written out field by field."""
     address = customer["Address"]
     return {
-        "id": customer["Id"],
+        "id": f"mews:{customer['Id']}",
+        "mewsId": customer["Id"],
         "chainId": customer["ChainId"],
         "number": customer["Number"],
         "title": MewsTitle(customer["Title"]).name if customer["Title"] else None,
@@ -453,7 +454,11 @@ async def test_unknown_upstream_keys_are_ignored() -> None:
     data = await run("{ mewsCustomers { id lastName address { city } } }", context)
 
     assert data["mewsCustomers"] == [
-        {"id": DOCS_CUSTOMER["Id"], "lastName": "Smith", "address": {"city": "Christchurch"}}
+        {
+            "id": f"mews:{DOCS_CUSTOMER['Id']}",
+            "lastName": "Smith",
+            "address": {"city": "Christchurch"},
+        }
     ]
 
 
@@ -563,7 +568,7 @@ async def test_union_member_is_recognised_from_a_mews_dict() -> None:
 
     assert data["sources"] == [
         {"__typename": "FakeFullwhereProfile", "firstName": "Jean"},
-        {"__typename": "MewsProfile", "id": DOCS_CUSTOMER["Id"], "lastName": "Smith"},
+        {"__typename": "MewsProfile", "id": f"mews:{DOCS_CUSTOMER['Id']}", "lastName": "Smith"},
     ]
     assert MewsProfile.is_type_of({"id": "fw-1", "lastName": "Durand"}, None) is False
 
@@ -583,7 +588,7 @@ async def test_search_reservation_serves_every_documented_field() -> None:
     )
 
     r = DOCS_RESERVATION
-    assert data["search"][0]["customer"] == {"id": DOCS_CUSTOMER["Id"]}
+    assert data["search"][0]["customer"] == {"id": f"mews:{DOCS_CUSTOMER['Id']}"}
     assert data["search"][0]["reservation"] == {
         "id": r["Id"],
         "serviceId": r["ServiceId"],

@@ -1,0 +1,1 @@
+"""Rules about customers that hold whatever the transport: plain Python, no GraphQL."""
