@@ -271,6 +271,13 @@ class SlidingWindowLimiter:
         """How long a call made now would wait (without reserving anything)."""
         return self._next_start() - self._clock()
 
+    def free_slots(self) -> int:
+        """Calls that could start now without waiting: the budget left in the window."""
+        now = self._clock()
+        if self._paused_until > now:
+            return 0
+        return self.limit - sum(1 for start in self._starts if start > now - self.window)
+
     def _next_start(self) -> float:
         start = max(self._clock(), self._paused_until)
         if len(self._starts) == self.limit:
@@ -289,6 +296,17 @@ class SlidingWindowLimiter:
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+def over_budget(source: Source, limiter: SlidingWindowLimiter) -> UpstreamRateLimited:
+    """The error of a call that the limiter would hold past the request's deadline."""
+    return UpstreamRateLimited(
+        source,
+        "the gateway's own rate limit for this upstream would hold the call past the "
+        "request's deadline",
+        retry_after=round(limiter.next_wait(), 1),
+        status=None,
+    )
 
 
 # -- the guard -------------------------------------------------------------------------------
@@ -386,13 +404,7 @@ class Guard:
     async def _wait_for_slot(self, limiter: SlidingWindowLimiter, remaining: float | None) -> None:
         wait = limiter.reserve(max_wait=remaining)
         if wait is None:
-            raise UpstreamRateLimited(
-                self.source,
-                "the gateway's own rate limit for this upstream would hold the call past the "
-                "request's deadline",
-                retry_after=round(limiter.next_wait(), 1),
-                status=None,
-            )
+            raise over_budget(self.source, limiter)
         if wait > 0:
             await self._sleep(wait)
 
@@ -457,4 +469,5 @@ __all__ = [
     "deadline_scope",
     "is_upstream_failure",
     "is_upstream_fault",
+    "over_budget",
 ]
