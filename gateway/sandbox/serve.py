@@ -6,7 +6,7 @@ page of 1000 guests exists) with an added latency per upstream call:
 
 - `/fullwhere/...`: the Fullwhere Partner API sandbox (`X-API-KEY: demo-key`, `demo-secret`);
 - `/mews/...`: the Mews Connector API sandbox (the public Mews demo tokens), its rate limit
-  lifted so load runs measure the gateway, not the limiter;
+  lifted so load runs measure the gateway, not the limiter (`--mews-rate-limit` puts one on);
 - `GET /__bench/calls`: upstream calls so far, `{"fullwhere:get": 1, ...}`;
 - `POST /__bench/reset`: set the counters to zero;
 - `GET /__bench/healthz`: `{"status": "ok"}` once serving.
@@ -38,9 +38,16 @@ def bench_sandboxes(
     seed: int = DEFAULT_SEED,
     fullwhere_count: int = DEFAULT_FULLWHERE_COUNT,
     mews_count: int = BENCH_MEWS_COUNT,
+    mews_rate_limit: int = 0,
+    mews_rate_window: float = 30.0,
 ) -> Sandboxes:
-    """Seeded sandboxes with `latency` seconds added to every call and no Mews rate limit."""
+    """Seeded sandboxes with `latency` seconds added to every call and no Mews rate limit
+    (or `mews_rate_limit` calls per `mews_rate_window` seconds when above 0)."""
     world = build_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
+    if mews_rate_limit > 0:
+        return Sandboxes.from_world(
+            world, latency=latency, rate_limit=mews_rate_limit, rate_window=mews_rate_window
+        )
     # A window of one second keeps the limiter's memory small under load.
     return Sandboxes.from_world(world, latency=latency, rate_limit=10**9, rate_window=1.0)
 
@@ -95,6 +102,13 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--seed", type=int, default=DEFAULT_SEED)
     root.add_argument("--fullwhere-count", type=int, default=DEFAULT_FULLWHERE_COUNT)
     root.add_argument("--mews-count", type=int, default=BENCH_MEWS_COUNT)
+    root.add_argument(
+        "--mews-rate-limit",
+        type=int,
+        default=0,
+        help="Mews calls allowed per AccessToken per window (default 0: no limit)",
+    )
+    root.add_argument("--mews-rate-window", type=float, default=30.0, help="seconds (default 30)")
     root.add_argument("--log-level", default="warning")
     return root
 
@@ -103,13 +117,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
     args = parser().parse_args(argv)
-    if args.latency < 0:
-        raise SystemExit("--latency must not be negative")
+    if args.latency < 0 or args.mews_rate_limit < 0 or args.mews_rate_window <= 0:
+        raise SystemExit("--latency and --mews-rate-limit must not be negative, nor the window 0")
     sandboxes = bench_sandboxes(
         latency=args.latency,
         seed=args.seed,
         fullwhere_count=args.fullwhere_count,
         mews_count=args.mews_count,
+        mews_rate_limit=args.mews_rate_limit,
+        mews_rate_window=args.mews_rate_window,
     )
     uvicorn.run(
         create_bench_app(sandboxes),

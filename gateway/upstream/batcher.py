@@ -73,6 +73,7 @@ class BatchWindow:
 
 @dataclass(eq=False)
 class _Batch(Generic[V]):
+    loop: asyncio.AbstractEventLoop
     opened: float
     futures: dict[str, asyncio.Future[V | None]] = field(default_factory=dict)
     #: Earliest and latest deadline of the reads (clock time); `latest` None: one has none.
@@ -119,9 +120,6 @@ class ReadBatcher(Generic[V]):
         self._clock = clock
         self._open: _Batch[V] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Upstream calls made and ids carried, for the benchmark and the tests.
-        self.calls = 0
-        self.ids = 0
 
     async def load(self, keys: Sequence[str]) -> dict[str, V]:
         """The records of `keys` found upstream (an absent key was not found).
@@ -161,21 +159,22 @@ class ReadBatcher(Generic[V]):
 
     def _join(self, key: str, at: float | None) -> asyncio.Future[V | None]:
         batch = self._open
-        if batch is None or (
-            len(batch.futures) >= self.window.max_ids and key not in batch.futures
+        loop = asyncio.get_running_loop()
+        if (
+            batch is None
+            or batch.loop is not loop  # an app served by several loops, one after another
+            or (len(batch.futures) >= self.window.max_ids and key not in batch.futures)
         ):
             if batch is not None:
                 batch.wake.set()  # full: it goes now
-            batch = self._open = _Batch(opened=self._clock())
+            batch = self._open = _Batch(loop, opened=self._clock())
             # A context of its own: the batch serves many requests and belongs to none.
-            task = asyncio.get_running_loop().create_task(
-                self._run(batch), context=contextvars.Context()
-            )
+            task = loop.create_task(self._run(batch), context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         future = batch.futures.get(key)
         if future is None:
-            future = batch.futures[key] = asyncio.get_running_loop().create_future()
+            future = batch.futures[key] = loop.create_future()
         batch.add_deadline(at)
         return future
 
@@ -200,8 +199,6 @@ class ReadBatcher(Generic[V]):
         # The call may take as long as the most patient of its reads may wait.
         latest = batch.latest
         scope = None if latest is None else Deadline(latest, self._clock)
-        self.calls += 1
-        self.ids += len(keys)
         try:
             with deadline_scope(scope):
                 found = await self._fetch(keys)
