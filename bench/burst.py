@@ -17,8 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import sys
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -30,12 +29,13 @@ from run import (
     Service,
     _roundtrip,
     free_port,
-    gateway_env,
     http_get,
     http_post,
     log,
     machine,
     percentile,
+    start_gateway,
+    start_sandboxes,
 )
 
 from gateway.sandbox.world import DEFAULT_SEED, build_world, linked_pairs
@@ -137,46 +137,27 @@ def main(argv: list[str] | None = None) -> int:
     ]
     info = machine()
     log_dir = Path(tempfile.mkdtemp(prefix="gateway-burst-"))
-    sandbox_port, gateway_port = free_port(), free_port()
+    sandbox_port = free_port()
     sandbox_url = f"http://{HOST}:{sandbox_port}"
-    limit = ["--mews-rate-limit", str(args.mews_limit), "--mews-rate-window", str(args.mews_window)]
-    sandbox = Service(
-        "sandboxes",
-        [
-            sys.executable,
-            "-m",
-            "gateway.sandbox.serve",
-            "--host",
-            HOST,
-            "--port",
-            str(sandbox_port),
-            "--latency",
-            str(args.latency),
-            "--fullwhere-count",
-            str(fullwhere_count),
-            "--mews-count",
-            str(mews_count),
-            *limit,
-        ],
-        {**os.environ, "PYTHONUNBUFFERED": "1"},
-        log_dir,
+    limit = {
+        "MEWS_RATE_LIMIT": str(args.mews_limit),
+        "MEWS_RATE_WINDOW_SECONDS": str(args.mews_window),
+    }
+    sandbox = start_sandboxes(
         sandbox_port,
+        args.latency,
+        log_dir,
+        *("--fullwhere-count", str(fullwhere_count), "--mews-count", str(mews_count)),
+        *("--mews-rate-limit", str(args.mews_limit), "--mews-rate-window", str(args.mews_window)),
     )
     gateway: Service | None = None
     try:
         sandbox.wait_ready(f"{sandbox_url}/__bench/healthz", timeout=120.0)
-        env = gateway_env(sandbox_url, cold=True)
-        env.update(
-            MEWS_RATE_LIMIT=str(args.mews_limit), MEWS_RATE_WINDOW_SECONDS=str(args.mews_window)
-        )
-        argv_gw = [sys.executable, "-m", "gateway", "serve", "--host", HOST]
-        argv_gw += ["--port", str(gateway_port), "--workers", "1", "--log-level", "warning"]
-        gateway = Service("gateway", argv_gw, env, log_dir, gateway_port)
-        gateway.wait_ready(f"http://{HOST}:{gateway_port}/healthz")
+        gateway = start_gateway(sandbox_url, 1, True, log_dir, limit)
         http_post(f"{sandbox_url}/__bench/reset")
         log(f"{args.requests} cold joined reads at concurrency {args.concurrency}")
         started = time.perf_counter()
-        latencies, answers, bad = asyncio.run(_burst(gateway_port, bodies, args.concurrency))
+        latencies, answers, bad = asyncio.run(_burst(gateway.port, bodies, args.concurrency))
         elapsed = time.perf_counter() - started
         _, raw = http_get(f"{sandbox_url}/__bench/calls")
         calls: dict[str, int] = json.loads(raw)
@@ -184,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if gateway is not None:
             gateway.stop()
         sandbox.stop()
+        shutil.rmtree(log_dir, ignore_errors=True)
     wrong = [
         index
         for index, (_, guest) in enumerate(pairs)
