@@ -32,8 +32,15 @@ def sandbox() -> MewsSandbox:
 
 
 @pytest.fixture
-async def client(sandbox: MewsSandbox) -> AsyncIterator[MewsClient]:
-    sandbox.app = Arrivals(sandbox.app)
+def arrivals(sandbox: MewsSandbox) -> Arrivals:
+    """The Mews calls as they reach the sandbox."""
+    arrivals = Arrivals(sandbox.app)
+    sandbox.app = arrivals  # type: ignore[assignment]
+    return arrivals
+
+
+@pytest.fixture
+async def client(sandbox: MewsSandbox, arrivals: Arrivals) -> AsyncIterator[MewsClient]:
     async with mews_http(sandbox) as http:
         yield MewsClient(http, DEMO_CREDENTIALS)
 
@@ -43,7 +50,7 @@ def ids_of(sandbox: MewsSandbox) -> list[str]:
 
 
 async def test_concurrent_readers_share_one_get_all_and_each_gets_its_own_records(
-    sandbox: MewsSandbox, client: MewsClient
+    sandbox: MewsSandbox, client: MewsClient, arrivals: Arrivals
 ) -> None:
     batcher = MewsBatcher(client)
     ids = ids_of(sandbox)
@@ -52,13 +59,13 @@ async def test_concurrent_readers_share_one_get_all_and_each_gets_its_own_record
     for keys, found in zip(wanted, results, strict=True):
         assert set(found) == set(keys) - {"no-such-id"}
         assert all(found[key]["Id"] == key for key in found)
-    calls = sandbox.app.of(GET_ALL)
+    calls = arrivals.of(GET_ALL)
     assert len(calls) == 1
     assert sorted(calls[0].body["CustomerIds"]) == sorted({*ids[0:7], "no-such-id"})
 
 
 async def test_emails_and_open_items_are_batched_across_readers_too(
-    sandbox: MewsSandbox, client: MewsClient
+    sandbox: MewsSandbox, client: MewsClient, arrivals: Arrivals
 ) -> None:
     batcher = MewsBatcher(client)
     ids = ids_of(sandbox)
@@ -68,8 +75,8 @@ async def test_emails_and_open_items_are_batched_across_readers_too(
     assert [c["Id"] for c in first["guest1@example.com"]] == [ids[1]]
     assert [c["Id"] for c in second["guest2@example.com"]] == [ids[2]]
     await asyncio.gather(batcher.open_items.load([ids[0]]), batcher.open_items.load([ids[1]]))
-    assert len(sandbox.app.of(GET_ALL)) == 1
-    (open_items,) = sandbox.app.of("customers/getOpenItems")
+    assert len(arrivals.of(GET_ALL)) == 1
+    (open_items,) = arrivals.of("customers/getOpenItems")
     assert sorted(open_items.body["CustomerIds"]) == sorted(ids[0:2])
 
 
@@ -89,7 +96,7 @@ async def test_a_failed_call_fails_each_of_its_readers_with_an_error_of_its_own(
 
 
 async def test_a_cancelled_reader_leaves_the_batch_to_the_others(
-    sandbox: MewsSandbox, client: MewsClient
+    sandbox: MewsSandbox, client: MewsClient, arrivals: Arrivals
 ) -> None:
     batcher = MewsBatcher(client)
     ids = ids_of(sandbox)
@@ -100,7 +107,7 @@ async def test_a_cancelled_reader_leaves_the_batch_to_the_others(
     leaving.cancel()
     assert set(await staying) == set(ids[1:3])
     assert leaving.cancelled()
-    assert len(sandbox.app.of(GET_ALL)) == 1
+    assert len(arrivals.of(GET_ALL)) == 1
 
 
 async def test_a_reader_whose_deadline_passes_fails_alone(
@@ -110,16 +117,18 @@ async def test_a_reader_whose_deadline_passes_fails_alone(
     ids = ids_of(sandbox)
     sandbox.control.latency = 0.3
 
-    async def hurried() -> Any:
+    async def hurried() -> BaseException | None:
         with deadline_scope(Deadline.after(0.1)):
-            return await batcher.customers.load(ids[0:1])
+            try:
+                await batcher.customers.load(ids[0:1])
+            except UpstreamTimeout as exc:
+                return exc
+        return None
 
-    hurried_result, patient_result = await asyncio.gather(
-        hurried(), batcher.customers.load(ids[1:2]), return_exceptions=True
-    )
-    assert isinstance(hurried_result, UpstreamTimeout)
-    assert hurried_result.code == "UPSTREAM_TIMEOUT"
-    assert set(patient_result) == {ids[1]}  # type: ignore[arg-type]
+    error, patient = await asyncio.gather(hurried(), batcher.customers.load(ids[1:2]))
+    assert isinstance(error, UpstreamTimeout)
+    assert error.code == "UPSTREAM_TIMEOUT"
+    assert set(patient) == {ids[1]}
 
 
 async def test_a_read_the_limit_would_hold_past_its_deadline_fails_at_once(
@@ -162,6 +171,26 @@ async def test_with_the_budget_low_a_batch_collects_until_the_window_closes(
     assert sandbox.control.calls[GET_ALL] == 1
 
 
+async def test_a_batch_keeps_collecting_while_it_waits_for_a_free_slot(
+    sandbox: MewsSandbox,
+) -> None:
+    limiter = SlidingWindowLimiter(limit=2, window=1.0)
+    limiter.reserve()
+    limiter.reserve()  # nothing free for a second
+    async with mews_http(sandbox) as http:
+        guard = Guard("mews", limiter=limiter)
+        batcher = MewsBatcher(MewsClient(http, DEMO_CREDENTIALS, guard=guard))
+        ids = ids_of(sandbox)
+
+        async def later(delay: float, keys: list[str]) -> dict[str, Any]:
+            await asyncio.sleep(delay)
+            return await batcher.customers.load(keys)
+
+        results = await asyncio.gather(*(later(0.3 * n, ids[n : n + 1]) for n in range(3)))
+    assert [list(found) for found in results] == [[id_] for id_ in ids[0:3]]
+    assert sandbox.control.calls[GET_ALL] == 1
+
+
 def test_the_window_is_one_tick_while_the_budget_is_plentiful_and_grows_as_it_runs_low() -> None:
     clock = FakeClock()
     limiter = SlidingWindowLimiter(limit=20, window=30.0, clock=clock)
@@ -178,11 +207,11 @@ def test_the_window_is_one_tick_while_the_budget_is_plentiful_and_grows_as_it_ru
 
 
 async def test_a_full_batch_goes_at_once_and_the_next_ids_open_another(
-    sandbox: MewsSandbox, client: MewsClient
+    sandbox: MewsSandbox, client: MewsClient, arrivals: Arrivals
 ) -> None:
     batcher = MewsBatcher(client, BatchWindow(max_ids=2))
     ids = ids_of(sandbox)
     results = await asyncio.gather(*(batcher.customers.load([id_]) for id_ in ids[0:5]))
     assert [list(found) for found in results] == [[id_] for id_ in ids[0:5]]
-    sizes = [len(call.body["CustomerIds"]) for call in sandbox.app.of(GET_ALL)]
+    sizes = [len(call.body["CustomerIds"]) for call in arrivals.of(GET_ALL)]
     assert sorted(sizes) == [1, 2, 2]
