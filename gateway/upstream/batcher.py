@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from gateway.upstream.errors import Source, UpstreamError, UpstreamTimeout
+from gateway.upstream.errors import Source, UpstreamError
 from gateway.upstream.mews import MAX_ITEMS, MewsClient
 from gateway.upstream.mews_types import MewsCustomer, MewsCustomerItems
 from gateway.upstream.resilience import (
@@ -39,7 +39,9 @@ from gateway.upstream.resilience import (
     Deadline,
     SlidingWindowLimiter,
     current_deadline,
+    deadline_passed,
     deadline_scope,
+    no_answer_in_time,
     over_budget,
 )
 
@@ -133,9 +135,7 @@ class ReadBatcher(Generic[V]):
         deadline = current_deadline()
         remaining = None if deadline is None else deadline.remaining()
         if remaining is not None and remaining <= 0:
-            raise UpstreamTimeout(
-                self.source, "the request's deadline passed before the call was made", sent=False
-            )
+            raise deadline_passed(self.source)
         limiter = self.limiter
         if remaining is not None and limiter is not None and limiter.next_wait() >= remaining:
             raise over_budget(self.source, limiter)
@@ -150,9 +150,7 @@ class ReadBatcher(Generic[V]):
                     if value is not None:
                         found[key] = value
         except TimeoutError:
-            raise UpstreamTimeout(
-                self.source, "no answer before the request's deadline", sent=True
-            ) from None
+            raise no_answer_in_time(self.source) from None
         except UpstreamError as exc:
             raise _own_copy(exc) from exc.__cause__
         return found

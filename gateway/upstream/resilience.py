@@ -298,6 +298,18 @@ class SlidingWindowLimiter:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
+def deadline_passed(source: Source) -> UpstreamTimeout:
+    """The error of a call not made because the request's deadline had passed."""
+    return UpstreamTimeout(
+        source, "the request's deadline passed before the call was made", sent=False
+    )
+
+
+def no_answer_in_time(source: Source) -> UpstreamTimeout:
+    """The error of a call whose answer had not come by the request's deadline."""
+    return UpstreamTimeout(source, "no answer before the request's deadline", sent=True)
+
+
 def over_budget(source: Source, limiter: SlidingWindowLimiter) -> UpstreamRateLimited:
     """The error of a call that the limiter would hold past the request's deadline."""
     return UpstreamRateLimited(
@@ -371,9 +383,7 @@ class Guard:
     async def _once(self, attempt: Attempt[T]) -> T:
         remaining = _remaining()
         if remaining is not None and remaining <= 0:
-            raise UpstreamTimeout(
-                self.source, "the request's deadline passed before the call was made", sent=False
-            )
+            raise deadline_passed(self.source)
         breaker = self.breaker
         if breaker is not None and not breaker.allow():
             raise UpstreamCircuitOpen(self.source, reopens_in=breaker.reopens_in())
@@ -435,9 +445,7 @@ class Guard:
             async with asyncio.timeout(remaining):
                 return await attempt(timeout)
         except TimeoutError:
-            raise UpstreamTimeout(
-                self.source, "no answer before the request's deadline", sent=True
-            ) from None
+            raise no_answer_in_time(self.source) from None
 
 
 _MAY_HAVE_APPLIED = "; the write may have been applied: check before retrying"
@@ -466,8 +474,10 @@ __all__ = [
     "SlidingWindowLimiter",
     "UpstreamCircuitOpen",
     "current_deadline",
+    "deadline_passed",
     "deadline_scope",
     "is_upstream_failure",
     "is_upstream_fault",
+    "no_answer_in_time",
     "over_budget",
 ]
