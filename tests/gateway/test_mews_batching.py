@@ -107,5 +107,24 @@ async def test_a_failed_shared_call_fails_each_requests_mews_read_at_its_own_pat
         assert error["path"] == ["customer", "mews"]
         assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
         assert error["extensions"]["source"] == "mews"
-        assert errors_by_path(result)  # a message a person can act on, per request
+        assert error["message"].startswith("Mews")  # says which upstream failed
         assert "Traceback" not in error["message"]
+
+
+async def test_a_read_that_would_wait_past_its_deadline_for_a_slot_fails_at_once(
+    world: World,
+) -> None:
+    sandboxes, arrivals = limited_sandboxes(world, limit=1, window=60.0)
+    (spent, (customer, _)) = linked_pairs(world)[:2]
+    env = limit_env(1, 60.0, REQUEST_DEADLINE_SECONDS="5")
+    async with gateway_with(sandboxes, env) as gateway:
+        await spend(gateway, [spent])
+        started = time.monotonic()
+        result = await read(gateway, customer["id"])
+        elapsed = time.monotonic() - started
+    assert elapsed < 5.0  # not held until the deadline, let alone the next slot
+    assert result["data"]["customer"]["fullwhereId"] == customer["id"]
+    error = errors_by_path(result)[("customer", "mews")]
+    assert error["extensions"]["code"] == "UPSTREAM_RATE_LIMITED"
+    assert 0 < error["extensions"]["retryAfterSeconds"] <= 60
+    assert len(arrivals.of(GET_ALL)) == 1
