@@ -202,15 +202,17 @@ class ReadBatcher(Generic[V]):
                 found = await self._fetch(keys)
         except Exception as exc:
             for future in batch.futures.values():
-                future.set_exception(exc)
-                future.exception()  # retrieved: every reader may have gone
+                if not future.done():
+                    future.set_exception(exc)
+                    future.exception()  # retrieved: every reader may have gone
             return
         except BaseException:
             for future in batch.futures.values():
                 future.cancel()
             raise
         for key, future in batch.futures.items():
-            future.set_result(found.get(key))
+            if not future.done():
+                future.set_result(found.get(key))
 
 
 def _own_copy(exc: UpstreamError) -> UpstreamError:

@@ -128,3 +128,22 @@ async def test_a_read_that_would_wait_past_its_deadline_for_a_slot_fails_at_once
     assert error["extensions"]["code"] == "UPSTREAM_RATE_LIMITED"
     assert 0 < error["extensions"]["retryAfterSeconds"] <= 60
     assert len(arrivals.of(GET_ALL)) == 1
+
+
+async def test_a_request_that_goes_away_leaves_the_shared_call_to_the_others(
+    world: World,
+) -> None:
+    sandboxes, arrivals = limited_sandboxes(world, limit=4, window=4.0)
+    pairs = linked_pairs(world)
+    spent, (leaving, staying) = pairs[:3], pairs[3:5]
+    async with gateway_with(sandboxes, limit_env(4, 4.0)) as gateway:
+        await spend(gateway, spent)
+        gone = asyncio.ensure_future(read(gateway, leaving[0]["id"]))
+        kept = asyncio.ensure_future(read(gateway, staying[0]["id"]))
+        await asyncio.sleep(0.1)  # both are in the batch, which collects for 0.5 s
+        gone.cancel()
+        result = await kept
+    assert gone.cancelled()
+    assert result["data"]["customer"]["mews"]["id"] == staying[1]["Id"]
+    shared = arrivals.of(GET_ALL)[-1].body["CustomerIds"]
+    assert sorted(shared) == sorted([leaving[1]["Id"], staying[1]["Id"]])
