@@ -104,7 +104,7 @@ class Loaders:
 
     async def _load_mews_open_items(self, ids: Sequence[str]) -> list[Record | None]:
         async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
-            found = await self.upstreams.mews_batcher.open_items.load([str(k[1]) for k in keys])
+            found = await self.upstreams.mews_batcher.open_items().load([str(k[1]) for k in keys])
             return {
                 key: dict(entry)
                 if (entry := found.get(str(key[1]))) is not None

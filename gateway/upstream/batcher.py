@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -227,19 +228,28 @@ class MewsBatcher:
     """The Mews reads by id that the Connector API can batch, shared by the process.
 
     `customers` (customers/getAll by `CustomerIds`), `emails` (by `Emails`; each email maps
-    to every profile with it, lowercased) and `open_items` (customers/getOpenItems).
+    to every profile with it, lowercased) and `open_items(currency)` (customers/getOpenItems,
+    one batcher per currency the amounts are asked in).
     """
 
     def __init__(self, client: MewsClient, window: BatchWindow = BatchWindow()) -> None:
         self._client = client
-        options: dict[str, Any] = {
+        self._options: dict[str, Any] = {
             "source": client.source,
             "limiter": client.guard.limiter,
             "window": window,
         }
-        self.customers: ReadBatcher[MewsCustomer] = ReadBatcher(self._customers, **options)
-        self.emails: ReadBatcher[list[MewsCustomer]] = ReadBatcher(self._emails, **options)
-        self.open_items: ReadBatcher[MewsCustomerItems] = ReadBatcher(self._open_items, **options)
+        self.customers: ReadBatcher[MewsCustomer] = ReadBatcher(self._customers, **self._options)
+        self.emails: ReadBatcher[list[MewsCustomer]] = ReadBatcher(self._emails, **self._options)
+        self._open_items: dict[str | None, ReadBatcher[MewsCustomerItems]] = {}
+
+    def open_items(self, currency: str | None = None) -> ReadBatcher[MewsCustomerItems]:
+        """The batcher of open items with amounts in `currency` (None: as Mews keeps them)."""
+        batcher = self._open_items.get(currency)
+        if batcher is None:
+            fetch = functools.partial(self._open_items_in, currency)
+            batcher = self._open_items[currency] = ReadBatcher(fetch, **self._options)
+        return batcher
 
     async def _customers(self, ids: list[str]) -> dict[str, MewsCustomer]:
         return {customer["Id"]: customer for customer in await self._client.get_by_ids(ids)}
@@ -252,8 +262,11 @@ class MewsBatcher:
                 found.setdefault(email.lower(), []).append(customer)
         return found
 
-    async def _open_items(self, ids: list[str]) -> dict[str, MewsCustomerItems]:
-        return {entry["CustomerId"]: entry for entry in await self._client.get_open_items(ids)}
+    async def _open_items_in(
+        self, currency: str | None, ids: list[str]
+    ) -> dict[str, MewsCustomerItems]:
+        items = await self._client.get_open_items(ids, currency=currency)
+        return {entry["CustomerId"]: entry for entry in items}
 
 
 __all__ = ["DEFAULT_MARGIN", "DEFAULT_PLENTIFUL", "BatchWindow", "MewsBatcher", "ReadBatcher"]

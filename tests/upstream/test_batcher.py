@@ -74,10 +74,29 @@ async def test_emails_and_open_items_are_batched_across_readers_too(
     )
     assert [c["Id"] for c in first["guest1@example.com"]] == [ids[1]]
     assert [c["Id"] for c in second["guest2@example.com"]] == [ids[2]]
-    await asyncio.gather(batcher.open_items.load([ids[0]]), batcher.open_items.load([ids[1]]))
+    await asyncio.gather(
+        batcher.open_items().load([ids[0]]), batcher.open_items(None).load([ids[1]])
+    )
     assert len(arrivals.of(GET_ALL)) == 1
     (open_items,) = arrivals.of("customers/getOpenItems")
     assert sorted(open_items.body["CustomerIds"]) == sorted(ids[0:2])
+
+
+async def test_open_items_in_another_currency_go_in_a_call_of_their_own(
+    sandbox: MewsSandbox, client: MewsClient, arrivals: Arrivals
+) -> None:
+    batcher = MewsBatcher(client)
+    ids = ids_of(sandbox)
+    await asyncio.gather(
+        batcher.open_items().load([ids[0]]),
+        batcher.open_items("EUR").load([ids[1]]),
+        batcher.open_items("EUR").load([ids[2]]),
+    )
+    bodies = sorted(
+        (call.body.get("Currency") or "", sorted(call.body["CustomerIds"]))
+        for call in arrivals.of("customers/getOpenItems")
+    )
+    assert bodies == [("", [ids[0]]), ("EUR", sorted(ids[1:3]))]
 
 
 async def test_a_failed_call_fails_each_of_its_readers_with_an_error_of_its_own(
