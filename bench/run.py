@@ -1157,7 +1157,21 @@ def redis_server(log_dir: Path) -> Iterator[str]:
         service.stop()
 
 
-def start_gateway(sandbox_url: str, workers: int, cold: bool, log_dir: Path) -> Service:
+def start_sandboxes(port: int, latency: float, log_dir: Path, *options: str) -> Service:
+    """The sandbox server on `port` with `latency` and further `options` (not waited for)."""
+    argv = [sys.executable, "-m", "gateway.sandbox.serve", "--host", HOST, "--port", str(port)]
+    argv += ["--latency", str(latency), *options]
+    return Service("sandboxes", argv, {**os.environ, "PYTHONUNBUFFERED": "1"}, log_dir, port)
+
+
+def start_gateway(
+    sandbox_url: str,
+    workers: int,
+    cold: bool,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+) -> Service:
+    """The gateway, ready; `env` adds to (or overrides) its bench environment."""
     port = free_port()
     argv = [
         sys.executable,
@@ -1174,7 +1188,9 @@ def start_gateway(sandbox_url: str, workers: int, cold: bool, log_dir: Path) -> 
         "warning",
     ]
     name = f"gateway-{'cold' if cold else 'warm'}-w{workers}"
-    service = Service(name, argv, gateway_env(sandbox_url, cold=cold), log_dir, port)
+    service = Service(
+        name, argv, {**gateway_env(sandbox_url, cold=cold), **(env or {})}, log_dir, port
+    )
     try:
         service.wait_ready(f"http://{HOST}:{port}/healthz")
         if workers > 1:
@@ -1680,23 +1696,7 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
     sandbox_port = free_port()
     sandbox_url = f"http://{HOST}:{sandbox_port}"
-    sandbox = Service(
-        "sandboxes",
-        [
-            sys.executable,
-            "-m",
-            "gateway.sandbox.serve",
-            "--host",
-            HOST,
-            "--port",
-            str(sandbox_port),
-            "--latency",
-            str(args.latency),
-        ],
-        {**os.environ, "PYTHONUNBUFFERED": "1"},
-        log_dir,
-        sandbox_port,
-    )
+    sandbox = start_sandboxes(sandbox_port, args.latency, log_dir)
     try:
         sandbox.wait_ready(f"{sandbox_url}/__bench/healthz")
         log(f"sandboxes up on port {sandbox_port} (pid {sandbox.pid}), latency {args.latency}s")

@@ -4,7 +4,8 @@ A loader collects the keys asked for in one tick of the event loop and fetches t
 shared cache lacks in as few upstream calls as the upstream allows: Mews customers by id or
 email in one getAll per 1000 keys (by id, once the request's Fullwhere reads have settled);
 Fullwhere customers (no batch endpoint) one GET per id, deduplicated, each dispatched on its
-own and run concurrently under a bound.
+own and run concurrently under a bound. The Mews reads by id go through the process-wide
+batcher (`gateway.upstream.batcher`), so concurrent requests share their getAll calls.
 """
 
 from __future__ import annotations
@@ -106,24 +107,19 @@ class Loaders:
 
     async def _load_mews(self, ids: Sequence[str]) -> list[Record | None]:
         async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
-            customers = await self.upstreams.mews.get_by_ids([str(key[1]) for key in keys])
-            return {(MEWS, c["Id"]): dict(c) for c in customers}
+            found = await self.upstreams.mews_batcher.customers.load([str(k[1]) for k in keys])
+            return {(MEWS, id_): dict(c) for id_, c in found.items()}
 
         return await self.upstreams.cache.load_many([(MEWS, id_) for id_ in ids], fetch)
 
     async def _load_mews_by_email(self, emails: Sequence[str]) -> list[list[Record]]:
         async def fetch(keys: list[Key]) -> Mapping[Key, list[Record]]:
-            customers = [
-                dict(c)
-                for c in await self.upstreams.mews.get_by_emails([str(key[1]) for key in keys])
-            ]
-            await self.upstreams.remember_mews(customers)
-            found: dict[Key, list[Record]] = {key: [] for key in keys}
-            for customer in customers:
-                email = customer.get("Email")
-                if isinstance(email, str) and (key := (MEWS_EMAIL, email.lower())) in found:
-                    found[key].append(customer)
-            return found
+            found = await self.upstreams.mews_batcher.emails.load([str(k[1]) for k in keys])
+            matches = {key: [dict(c) for c in found.get(str(key[1]), [])] for key in keys}
+            await self.upstreams.remember_mews(
+                [c for customers in matches.values() for c in customers]
+            )
+            return matches
 
         keys: list[Key] = [(MEWS_EMAIL, email.lower()) for email in emails]
         return [found or [] for found in await self.upstreams.cache.load_many(keys, fetch)]
@@ -132,15 +128,15 @@ class Loaders:
         self, currency: str | None, ids: Sequence[str]
     ) -> list[Record | None]:
         async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
-            items = await self.upstreams.mews.get_open_items(
-                [str(key[1]) for key in keys], currency=currency
+            found = await self.upstreams.mews_batcher.open_items(currency).load(
+                [str(k[1]) for k in keys]
             )
-            found: dict[Key, Record] = {
-                key: {"CustomerId": key[1], "OrderItems": [], "PaymentItems": []} for key in keys
+            return {
+                key: dict(entry)
+                if (entry := found.get(str(key[1]))) is not None
+                else {"CustomerId": key[1], "OrderItems": [], "PaymentItems": []}
+                for key in keys
             }
-            for entry in items:
-                found[(MEWS_OPEN_ITEMS, entry["CustomerId"], currency)] = dict(entry)
-            return found
 
         keys: list[Key] = [(MEWS_OPEN_ITEMS, id_, currency) for id_ in ids]
         return await self.upstreams.cache.load_many(keys, fetch)

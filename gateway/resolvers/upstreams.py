@@ -1,19 +1,22 @@
 """The app-lifetime view of both upstreams: clients, the shared read cache, the link index.
 
 Resolvers never call a client for a read directly: they go through the per-request loaders
-(`gateway.resolvers.loaders`), which go through `Upstreams.cache`.
+(`gateway.resolvers.loaders`), which go through `Upstreams.cache` (and, for Mews reads by
+id, through `Upstreams.mews_batcher`, shared by every request).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from gateway.errors import GatewayError
 from gateway.identity.index import IdentityIndex, MemoryIdentityIndex, linked_mews_id
 from gateway.resolvers.cache import ReadCache
 from gateway.store.links import Links
+from gateway.upstream.batcher import MewsBatcher
 from gateway.upstream.fullwhere import FullwhereClient
 from gateway.upstream.mews import MewsClient
 
@@ -59,6 +62,11 @@ class Upstreams:
         if self.mews_client is None:
             raise UpstreamDisabled("Mews is disabled on this gateway", source="mews")
         return self.mews_client
+
+    @cached_property
+    def mews_batcher(self) -> MewsBatcher:
+        """Mews reads by id, batched across the requests of the process."""
+        return MewsBatcher(self.mews)
 
     async def remember_fullwhere(
         self, records: Iterable[Record], *, replace: bool = False, prime: bool = True

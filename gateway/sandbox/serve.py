@@ -6,8 +6,7 @@ page of 1000 guests exists) with an added latency per upstream call:
 
 - `/fullwhere/...`: the Fullwhere Partner API sandbox (`X-API-KEY: demo-key`, `demo-secret`);
 - `/mews/...`: the Mews Connector API sandbox (the public Mews demo tokens), its rate limit
-  lifted so load runs measure the gateway, not the limiter (`--mews-rate-limit N
-  --mews-rate-window S` enforce one, as Mews does);
+  lifted so load runs measure the gateway, not the limiter (`--mews-rate-limit` puts one on);
 - `GET /__bench/calls`: upstream calls so far, `{"fullwhere:get": 1, ...}`;
 - `GET /__bench/mews-arrivals`: when each Mews call arrived (seconds on this server's
   monotonic clock, the last 10 000), to check a rate limit as the upstream counts it;
@@ -61,15 +60,18 @@ def bench_sandboxes(
     seed: int = DEFAULT_SEED,
     fullwhere_count: int = DEFAULT_FULLWHERE_COUNT,
     mews_count: int = BENCH_MEWS_COUNT,
-    mews_rate_limit: int = UNLIMITED,
-    mews_rate_window: float = 1.0,
+    mews_rate_limit: int = 0,
+    mews_rate_window: float = 30.0,
 ) -> Sandboxes:
-    """Seeded sandboxes with `latency` seconds added to every call and (by default) no Mews
-    rate limit. (The default window of one second keeps the limiter's memory small.)"""
+    """Seeded sandboxes with `latency` seconds added to every call and no Mews rate limit
+    (or `mews_rate_limit` calls per `mews_rate_window` seconds when above 0)."""
     world = build_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
-    return Sandboxes.from_world(
-        world, latency=latency, rate_limit=mews_rate_limit, rate_window=mews_rate_window
-    )
+    if mews_rate_limit > 0:
+        return Sandboxes.from_world(
+            world, latency=latency, rate_limit=mews_rate_limit, rate_window=mews_rate_window
+        )
+    # A window of one second keeps the limiter's memory small under load.
+    return Sandboxes.from_world(world, latency=latency, rate_limit=10**9, rate_window=1.0)
 
 
 def _json(data: object) -> Response:
@@ -131,10 +133,10 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument(
         "--mews-rate-limit",
         type=int,
-        default=UNLIMITED,
-        help="Mews calls per AccessToken per window (default: no limit)",
+        default=0,
+        help="Mews calls allowed per AccessToken per window (default 0: no limit)",
     )
-    root.add_argument("--mews-rate-window", type=float, default=1.0, help="seconds (default 1)")
+    root.add_argument("--mews-rate-window", type=float, default=30.0, help="seconds (default 30)")
     root.add_argument("--log-level", default="warning")
     return root
 
@@ -143,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
     args = parser().parse_args(argv)
-    if args.latency < 0:
-        raise SystemExit("--latency must not be negative")
+    if args.latency < 0 or args.mews_rate_limit < 0 or args.mews_rate_window <= 0:
+        raise SystemExit("--latency and --mews-rate-limit must not be negative, nor the window 0")
     sandboxes = bench_sandboxes(
         latency=args.latency,
         seed=args.seed,

@@ -380,6 +380,29 @@ class SlidingWindowLimiter:
         return Budget(remaining=max(free, 0), next_free_in=max(self.next_wait(), 0.0))
 
 
+def deadline_passed(source: Source) -> UpstreamTimeout:
+    """The error of a call not made because the request's deadline had passed."""
+    return UpstreamTimeout(
+        source, "the request's deadline passed before the call was made", sent=False
+    )
+
+
+def no_answer_in_time(source: Source) -> UpstreamTimeout:
+    """The error of a call whose answer had not come by the request's deadline."""
+    return UpstreamTimeout(source, "no answer before the request's deadline", sent=True)
+
+
+def over_budget(source: Source, retry_after: float) -> UpstreamRateLimited:
+    """The error of a call that the limiter would hold past the request's deadline."""
+    return UpstreamRateLimited(
+        source,
+        "the gateway's own rate limit for this upstream would hold the call past the "
+        "request's deadline",
+        retry_after=round(retry_after, 1),
+        status=None,
+    )
+
+
 # -- the guard -------------------------------------------------------------------------------
 
 
@@ -442,9 +465,7 @@ class Guard:
     async def _once(self, attempt: Attempt[T], *, write: bool) -> T:
         remaining = _remaining()
         if remaining is not None and remaining <= 0:
-            raise UpstreamTimeout(
-                self.source, "the request's deadline passed before the call was made", sent=False
-            )
+            raise deadline_passed(self.source)
         breaker = self.breaker
         if breaker is not None and not breaker.allow():
             raise UpstreamCircuitOpen(self.source, reopens_in=breaker.reopens_in())
@@ -477,13 +498,7 @@ class Guard:
     async def _wait_for_slot(self, limiter: RateLimiter, remaining: float | None) -> None:
         slot = await limiter.acquire(max_wait=remaining)
         if not slot.granted:
-            raise UpstreamRateLimited(
-                self.source,
-                "the gateway's own rate limit for this upstream would hold the call past the "
-                "request's deadline",
-                retry_after=round(slot.wait, 1),
-                status=None,
-            )
+            raise over_budget(self.source, slot.wait)
         if slot.wait > 0:
             await self._sleep(slot.wait)
 
@@ -514,9 +529,7 @@ class Guard:
             async with asyncio.timeout(remaining):
                 return await attempt(timeout)
         except TimeoutError:
-            raise UpstreamTimeout(
-                self.source, "no answer before the request's deadline", sent=True
-            ) from None
+            raise no_answer_in_time(self.source) from None
 
 
 MAY_HAVE_APPLIED = "; the write may have been applied: check before retrying"
@@ -557,9 +570,12 @@ __all__ = [
     "Slot",
     "UpstreamCircuitOpen",
     "current_deadline",
+    "deadline_passed",
     "deadline_scope",
     "is_upstream_failure",
     "is_upstream_fault",
     "mark_write",
+    "no_answer_in_time",
+    "over_budget",
     "sent_writes_scope",
 ]

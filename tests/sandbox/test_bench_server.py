@@ -81,6 +81,30 @@ async def test_the_mews_rate_limit_is_lifted_for_load_runs() -> None:
     assert statuses == {200}
 
 
+async def test_the_burst_bench_can_put_the_mews_rate_limit_back() -> None:
+    sandboxes = bench_sandboxes(fullwhere_count=5, mews_count=20, mews_rate_limit=3)
+    transport = httpx.ASGITransport(app=create_bench_app(sandboxes))
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench.test") as http:
+        body = _mews_body(ActivityStates=["Active"], Limitation={"Count": 1})
+        statuses = [
+            (await http.post("/mews/api/connector/v1/customers/getAll", json=body)).status_code
+            for _ in range(4)
+        ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_every_burst_bench_query_is_valid_against_the_schema() -> None:
+    spec = importlib.util.spec_from_file_location("bench_burst", BENCH.with_name("burst.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(BENCH.parent))  # burst.py imports its neighbour run.py
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    assert validate(build_schema()._schema, parse(module.QUERY)) == []
+
+
 def test_latency_is_set_on_both_sandboxes() -> None:
     sandboxes = bench_sandboxes(latency=0.02, fullwhere_count=5, mews_count=20)
     assert sandboxes.fullwhere.control.latency == sandboxes.mews.control.latency == 0.02

@@ -1,0 +1,283 @@
+"""Process-wide batching of reads by id: concurrent requests share one upstream call.
+
+The per-request loaders batch the ids of one GraphQL request. At an upstream's rate limit
+that is not enough: a hundred requests for one guest each still cost a hundred calls. A
+`ReadBatcher` merges the ids of every request of the process into one call (deduplicated, at
+most `max_ids`, the answers routed back by id).
+
+How long a batch collects ids follows the rate budget (`BatchWindow`):
+
+- while more than `plentiful` of the limiter's budget is free, a batch goes out on the next
+  tick of the event loop (what the loop had queued joins it, nothing waits for more);
+- below that, the window grows linearly up to the limiter's call spacing (`window / limit`
+  seconds) when nothing is free, so each call carries more ids and the budget lasts;
+- a batch goes no sooner than the limiter has a free slot (it keeps collecting meanwhile),
+  and no later than `margin` seconds before the earliest deadline of the reads it carries.
+
+A read whose request's deadline would pass before the next free slot fails at once with
+`UPSTREAM_RATE_LIMITED`. The call of a batch runs in a task of its own: a cancelled request
+leaves the batch to the others, a read whose deadline passes while its batch is out fails
+alone (`UPSTREAM_TIMEOUT`), and a failed call fails the reads it carried, each with its own
+copy of the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from gateway.upstream.errors import Source, UpstreamError
+from gateway.upstream.mews import MAX_ITEMS, MewsClient
+from gateway.upstream.mews_types import MewsCustomer, MewsCustomerItems
+from gateway.upstream.resilience import (
+    Budget,
+    Clock,
+    Deadline,
+    RateLimiter,
+    current_deadline,
+    deadline_passed,
+    deadline_scope,
+    no_answer_in_time,
+    over_budget,
+)
+
+V = TypeVar("V")
+Fetch = Callable[[list[str]], Awaitable[Mapping[str, V]]]
+
+#: Share of the rate budget left above which a batch goes out on the next loop tick.
+DEFAULT_PLENTIFUL = 0.5
+#: Seconds before the earliest deadline of its reads by which a batch is sent at the latest.
+DEFAULT_MARGIN = 1.0
+
+
+@dataclass(frozen=True)
+class BatchWindow:
+    """How long a batch collects ids, given the rate budget left."""
+
+    plentiful: float = DEFAULT_PLENTIFUL
+    margin: float = DEFAULT_MARGIN
+    #: Ids per call at most (the upstream's bound of an id list).
+    max_ids: int = MAX_ITEMS
+
+    def seconds(self, limiter: RateLimiter | None, budget: Budget | None) -> float:
+        """The collection window of a batch opened with `budget` left (0: the next tick)."""
+        if limiter is None or budget is None or self.plentiful <= 0:
+            return 0.0
+        free = budget.remaining / limiter.limit
+        if free >= self.plentiful:
+            return 0.0
+        return limiter.window / limiter.limit * (1.0 - free / self.plentiful)
+
+
+@dataclass(eq=False)
+class _Batch(Generic[V]):
+    loop: asyncio.AbstractEventLoop
+    opened: float
+    futures: dict[str, asyncio.Future[V | None]] = field(default_factory=dict)
+    #: Earliest and latest deadline of the reads (clock time); `latest` None: one has none.
+    earliest: float = float("inf")
+    latest: float | None = float("-inf")
+    #: Set when the batch must be looked at again: full, or an earlier deadline joined.
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add_deadline(self, at: float | None) -> None:
+        if at is None:
+            self.latest = None
+            return
+        if at < self.earliest:
+            self.earliest = at
+            self.wake.set()
+        if self.latest is not None:
+            self.latest = max(self.latest, at)
+
+
+class ReadBatcher(Generic[V]):
+    """Merges reads by id from every request of the process into shared upstream calls.
+
+    Args:
+        fetch: One upstream call for a list of ids; returns the records found, by id.
+        source: The upstream, for the errors raised here.
+        limiter: The upstream's rate limiter, whose budget sets the window (None: no limit).
+        window: The window's rules.
+        clock: The clock of the requests' deadlines.
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch[V],
+        *,
+        source: Source,
+        limiter: RateLimiter | None = None,
+        window: BatchWindow = BatchWindow(),
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self.source: Source = source
+        self.limiter = limiter
+        self._budget: Budget | None = None
+        self.window = window
+        self._clock = clock
+        self._open: _Batch[V] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def load(self, keys: Sequence[str]) -> dict[str, V]:
+        """The records of `keys` found upstream (an absent key was not found).
+
+        Raises:
+            UpstreamRateLimited: the rate limit would hold the call past the deadline.
+            UpstreamTimeout: the deadline passed before the batch's answer came (or before
+                the read was asked for).
+            UpstreamError: the batch's call failed (a copy of its error).
+        """
+        deadline = current_deadline()
+        remaining = None if deadline is None else deadline.remaining()
+        if remaining is not None and remaining <= 0:
+            raise deadline_passed(self.source)
+        # The budget the last batch saw (asking the limiter here would cost every read a
+        # round trip to a shared store): a read that cannot get a slot in time fails now.
+        known = self._budget
+        if remaining is not None and known is not None and known.next_free_in >= remaining:
+            raise over_budget(self.source, known.next_free_in)
+        at = None if remaining is None else self._clock() + remaining
+        futures = [(key, self._join(key, at)) for key in dict.fromkeys(keys)]
+        found: dict[str, V] = {}
+        try:
+            async with asyncio.timeout(remaining):
+                for key, future in futures:
+                    # Shielded: a cancelled request leaves the batch to the other requests.
+                    value = await asyncio.shield(future)
+                    if value is not None:
+                        found[key] = value
+        except TimeoutError:
+            raise no_answer_in_time(self.source) from None
+        except UpstreamError as exc:
+            raise _own_copy(exc) from exc.__cause__
+        return found
+
+    def _join(self, key: str, at: float | None) -> asyncio.Future[V | None]:
+        batch = self._open
+        loop = asyncio.get_running_loop()
+        if (
+            batch is None
+            or batch.loop is not loop  # an app served by several loops, one after another
+            or (len(batch.futures) >= self.window.max_ids and key not in batch.futures)
+        ):
+            if batch is not None:
+                batch.wake.set()  # full: it goes now
+            batch = self._open = _Batch(loop, opened=self._clock())
+            # A context of its own: the batch serves many requests and belongs to none.
+            task = loop.create_task(self._run(batch), context=contextvars.Context())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        future = batch.futures.get(key)
+        if future is None:
+            future = batch.futures[key] = loop.create_future()
+        batch.add_deadline(at)
+        return future
+
+    async def _run(self, batch: _Batch[V]) -> None:
+        await asyncio.sleep(0)  # the ids queued in this tick of the loop join
+        budget = await self._read_budget()
+        close_at = batch.opened + self.window.seconds(self.limiter, budget)
+        while self._open is batch and len(batch.futures) < self.window.max_ids:
+            now = self._clock()
+            slot_at = now + (budget.next_free_in if budget is not None else 0.0)
+            until = min(max(close_at, slot_at), batch.earliest - self.window.margin)
+            if until <= now:
+                break
+            batch.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(batch.wake.wait(), until - now)
+            budget = await self._read_budget()
+        if self._open is batch:
+            self._open = None
+        await self._send(batch)
+
+    async def _read_budget(self) -> Budget | None:
+        """What is left of the limiter's budget now (None: no limiter)."""
+        self._budget = None if self.limiter is None else await self.limiter.budget()
+        return self._budget
+
+    async def _send(self, batch: _Batch[V]) -> None:
+        keys = list(batch.futures)
+        # The call may take as long as the most patient of its reads may wait.
+        latest = batch.latest
+        scope = None if latest is None else Deadline(latest, self._clock)
+        try:
+            with deadline_scope(scope):
+                found = await self._fetch(keys)
+        except Exception as exc:
+            for future in batch.futures.values():
+                if not future.done():
+                    future.set_exception(exc)
+                    future.exception()  # retrieved: every reader may have gone
+            return
+        except BaseException:
+            for future in batch.futures.values():
+                future.cancel()
+            raise
+        for key, future in batch.futures.items():
+            if not future.done():
+                future.set_result(found.get(key))
+
+
+def _own_copy(exc: UpstreamError) -> UpstreamError:
+    """A copy of `exc` for one reader: each request raises (and annotates) its own error."""
+    copied = type(exc).__new__(type(exc))
+    copied.__dict__.update(exc.__dict__)
+    copied.args = exc.args
+    return copied
+
+
+class MewsBatcher:
+    """The Mews reads by id that the Connector API can batch, shared by the process.
+
+    `customers` (customers/getAll by `CustomerIds`), `emails` (by `Emails`; each email maps
+    to every profile with it, lowercased) and `open_items(currency)` (customers/getOpenItems,
+    one batcher per currency the amounts are asked in).
+    """
+
+    def __init__(self, client: MewsClient, window: BatchWindow = BatchWindow()) -> None:
+        self._client = client
+        self._options: dict[str, Any] = {
+            "source": client.source,
+            "limiter": client.guard.limiter,
+            "window": window,
+        }
+        self.customers: ReadBatcher[MewsCustomer] = ReadBatcher(self._customers, **self._options)
+        self.emails: ReadBatcher[list[MewsCustomer]] = ReadBatcher(self._emails, **self._options)
+        self._open_items: dict[str | None, ReadBatcher[MewsCustomerItems]] = {}
+
+    def open_items(self, currency: str | None = None) -> ReadBatcher[MewsCustomerItems]:
+        """The batcher of open items with amounts in `currency` (None: as Mews keeps them)."""
+        batcher = self._open_items.get(currency)
+        if batcher is None:
+            fetch = functools.partial(self._open_items_in, currency)
+            batcher = self._open_items[currency] = ReadBatcher(fetch, **self._options)
+        return batcher
+
+    async def _customers(self, ids: list[str]) -> dict[str, MewsCustomer]:
+        return {customer["Id"]: customer for customer in await self._client.get_by_ids(ids)}
+
+    async def _emails(self, emails: list[str]) -> dict[str, list[MewsCustomer]]:
+        found: dict[str, list[MewsCustomer]] = {}
+        for customer in await self._client.get_by_emails(emails):
+            email = customer.get("Email")
+            if isinstance(email, str):
+                found.setdefault(email.lower(), []).append(customer)
+        return found
+
+    async def _open_items_in(
+        self, currency: str | None, ids: list[str]
+    ) -> dict[str, MewsCustomerItems]:
+        items = await self._client.get_open_items(ids, currency=currency)
+        return {entry["CustomerId"]: entry for entry in items}
+
+
+__all__ = ["DEFAULT_MARGIN", "DEFAULT_PLENTIFUL", "BatchWindow", "MewsBatcher", "ReadBatcher"]
