@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import httpx
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
@@ -26,6 +27,8 @@ from gateway.http.graphiql import graphiql_renderer, graphiql_routes
 from gateway.http.health import Readiness, health_routes
 from gateway.http.request_id import RequestId
 from gateway.logs import install_redaction, secrets_of
+from gateway.observability import metrics
+from gateway.observability.tracing import Tracing, otlp_tracer_provider
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.idempotency import IdempotencyStore
@@ -170,8 +173,18 @@ def create_app(
     sandboxes: Sandboxes | None = None,
     fullwhere_transport: httpx.AsyncBaseTransport | None = None,
     mews_transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
-    """The gateway app. In demo mode, `sandboxes` (seeded ones by default) are its upstreams."""
+    """The gateway app. In demo mode, `sandboxes` (seeded ones by default) are its upstreams.
+
+    Traces go to `tracer_provider` when given, else over OTLP when the settings name an
+    endpoint; without either, nothing is traced.
+    """
+    telemetry = settings.telemetry
+    metrics.enable(telemetry.metrics)
+    own_provider = None
+    if tracer_provider is None and telemetry.traces_endpoint is not None:
+        tracer_provider = own_provider = otlp_tracer_provider()
     if settings.demo:
         sandboxes = sandboxes or Sandboxes.seeded(latency=settings.demo_latency)
         fullwhere_transport = fullwhere_transport or httpx.ASGITransport(
@@ -224,6 +237,7 @@ def create_app(
         ),
         *health_routes(readiness),
         *graphiql_routes(),
+        *(metrics.metrics_routes(telemetry.metrics_token) if telemetry.metrics else []),
     ]
     if settings.demo and sandboxes is not None:
         routes += [
@@ -238,6 +252,8 @@ def create_app(
         finally:
             for client in clients:
                 await client.aclose()
+            if own_provider is not None:
+                own_provider.shutdown()  # sends the spans still waiting in the batch
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
@@ -259,4 +275,7 @@ def create_app(
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     app.add_middleware(RequestId)
+    if tracer_provider is not None:
+        # Outermost: the server span (and the caller's `traceparent`) covers every answer.
+        app.add_middleware(Tracing, provider=tracer_provider)
     return app

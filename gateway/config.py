@@ -62,6 +62,24 @@ class Resilience:
     stale_grace: float = 300.0
 
 
+LOG_FORMATS = ("text", "json")
+DEFAULT_LOG_FORMAT = "text"
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """What the gateway tells its operators: metrics, traces and the log format."""
+
+    #: Record Prometheus metrics and serve them at `/metrics`.
+    metrics: bool = True
+    #: When set, `/metrics` wants `Authorization: Bearer <token>`.
+    metrics_token: str | None = field(default=None, repr=False)
+    #: `text` (one readable line per record) or `json` (one JSON object per line).
+    log_format: str = DEFAULT_LOG_FORMAT
+    #: Where traces go (OTLP/HTTP), from OpenTelemetry's standard variables; None: no tracing.
+    traces_endpoint: str | None = None
+
+
 @dataclass(frozen=True)
 class FullwhereSettings:
     base_url: str
@@ -112,6 +130,7 @@ class Settings:
     introspection: bool = True
     #: Browser origins allowed to call the gateway (CORS); empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
+    telemetry: Telemetry = Telemetry()
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -236,6 +255,42 @@ def _resilience(env: Mapping[str, str]) -> Resilience:
     )
 
 
+def _telemetry(env: Mapping[str, str]) -> Telemetry:
+    log_format = env.get("GATEWAY_LOG_FORMAT", "").strip().lower() or DEFAULT_LOG_FORMAT
+    if log_format not in LOG_FORMATS:
+        raise ConfigError("GATEWAY_LOG_FORMAT", f"text or json, got {log_format!r}")
+    token = env.get("GATEWAY_METRICS_TOKEN", "").strip() or None
+    if token is not None and not _BEARER_TOKEN.fullmatch(token):
+        raise ConfigError(
+            "GATEWAY_METRICS_TOKEN", "a bearer token (A-Z a-z 0-9 . _ ~ + / - =), never echoed"
+        )
+    return Telemetry(
+        metrics=_flag(env, "GATEWAY_METRICS", default=Telemetry.metrics),
+        metrics_token=token,
+        log_format=log_format,
+        traces_endpoint=_traces_endpoint(env),
+    )
+
+
+def _traces_endpoint(env: Mapping[str, str]) -> str | None:
+    """The OTLP/HTTP traces endpoint OpenTelemetry's exporter will use, or None (tracing off).
+
+    The exporter reads the variables itself; here they are only checked and, as the
+    OpenTelemetry specification says, the signal's own endpoint is taken as is while the
+    general one gets `/v1/traces` appended."""
+    if _flag(env, "OTEL_SDK_DISABLED"):
+        return None
+    if env.get("OTEL_TRACES_EXPORTER", "").strip().lower() == "none":
+        return None
+    for name, suffix in (
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "/v1/traces"),
+    ):
+        if env.get(name, "").strip():
+            return _url(env, name, "http://localhost:4318") + suffix
+    return None
+
+
 def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     """Validate `env` into `Settings`; with no upstream credentials at all, or `demo`,
     the gateway runs on the embedded sandboxes."""
@@ -274,6 +329,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         max_batch_items=_number(env, "GATEWAY_MAX_BATCH_ITEMS", 5000, int, minimum=1),
         introspection=_flag(env, "GATEWAY_INTROSPECTION", default=True),
         cors_origins=_origins(env, "GATEWAY_CORS_ORIGINS"),
+        telemetry=_telemetry(env),
     )
     if demo or (fw_creds is None and mews_creds is None):
         # The sandboxes stand in for both; *_DISABLED still switches one off, to try how

@@ -23,6 +23,8 @@ from typing import Any, Generic, TypeVar
 
 from cachetools import TTLCache
 
+from gateway.observability import metrics
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -57,6 +59,15 @@ def _never(exc: BaseException) -> bool:
     return False
 
 
+class _Entries(TTLCache[K, V]):
+    """A `TTLCache` that counts the entries it drops to make room."""
+
+    def popitem(self) -> tuple[K, V]:
+        item = super().popitem()
+        metrics.record_eviction()
+        return item
+
+
 class ReadCache(Generic[K, V]):
     """A TTL cache of upstream reads with single-flight loading.
 
@@ -79,7 +90,7 @@ class ReadCache(Generic[K, V]):
         self._stale_if = stale_if
         self._clock = clock
         # (value, stored at): fresh for `ttl`, kept as a fallback for `stale_grace` more.
-        self._entries: TTLCache[K, tuple[V | None, float]] = TTLCache(
+        self._entries: TTLCache[K, tuple[V | None, float]] = _Entries(
             maxsize=maxsize, ttl=max(ttl, 0.0) + self.stale_grace, timer=clock
         )
         self._inflight: dict[K, asyncio.Future[V | None]] = {}
@@ -157,6 +168,14 @@ class ReadCache(Generic[K, V]):
             else:
                 self._inflight[key] = loop.create_future()
                 missing.append(key)
+        if keys:
+            metrics.record_cache_lookups(
+                keys[0],
+                hits=len(found),
+                joined=len(waiting),
+                misses=len(missing),
+                entries=len(self._entries),
+            )
         if missing:
             try:
                 await self._fetch_into(missing, fetch_many, found)
@@ -182,6 +201,7 @@ class ReadCache(Generic[K, V]):
         for key, copy in copies:
             assert copy is not None
             found[key] = copy[0]
+            metrics.record_stale_answer(key)
             if sink is not None:
                 sink.append(StaleRead(key, copy[1], exc))
         return True

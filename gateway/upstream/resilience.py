@@ -28,6 +28,7 @@ A default `Guard(source)` sends each call once, as is.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import random
 import time
 from collections import deque
@@ -39,6 +40,8 @@ from typing import Literal, TypeVar
 
 import httpx
 
+from gateway.observability import metrics
+from gateway.observability.calls import first_attempt, retrying
 from gateway.upstream.errors import (
     Source,
     UpstreamError,
@@ -287,6 +290,10 @@ class SlidingWindowLimiter:
         self._starts.append(start)
         return start - now
 
+    def in_window(self) -> int:
+        """Calls started, or reserved, in the last `window` seconds."""
+        return len(self._starts) - bisect.bisect_right(self._starts, self._clock() - self.window)
+
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
@@ -328,11 +335,15 @@ class Guard:
         Raises the last `UpstreamError`; writes whose outcome is unknown say so.
         """
         retries_done = 0
+        first_attempt()
         while True:
             try:
                 return await self._once(attempt)
             except UpstreamError as exc:
                 error = _explained(exc, write=write)
+            finally:
+                if self.breaker is not None:
+                    metrics.record_breaker(self.source, self.breaker.state)
             if self.limiter is not None:
                 self._hold_back(self.limiter, error)
             if retries_done >= self.retry.retries or not self.retry.retryable(error, write=write):
@@ -342,6 +353,7 @@ class Guard:
             if wait > self.retry.max_wait or (remaining is not None and wait >= remaining):
                 raise error  # never wait past the deadline: fail now with the last error
             retries_done += 1
+            retrying(self.source, retries_done)
             await self._sleep(wait)
 
     @staticmethod
@@ -385,6 +397,10 @@ class Guard:
 
     async def _wait_for_slot(self, limiter: SlidingWindowLimiter, remaining: float | None) -> None:
         wait = limiter.reserve(max_wait=remaining)
+        if metrics.enabled():
+            metrics.record_limiter(
+                self.source, wait=wait, used=limiter.in_window(), limit=limiter.limit
+            )
         if wait is None:
             raise UpstreamRateLimited(
                 self.source,
