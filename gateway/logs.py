@@ -141,7 +141,7 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: `timestamp` (UTC, ISO 8601), `level`, `logger`,
-    `message`, `request_id`, `trace_id` when there is one, the record's `extra` fields, and
+    `message`, `pid`, `request_id`, `trace_id` when there is one, the record's `extra` fields, and
     `exception` (the formatted traceback, redacted like the message)."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -152,6 +152,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which worker, when several serve
         }
         request_id = getattr(record, "gateway_request_id", "-")
         if request_id != "-":

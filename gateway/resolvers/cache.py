@@ -101,6 +101,12 @@ class ReadCache(Generic[K, V]):
 
     def get(self, key: K, default: Any = _MISSING) -> Any:
         """The fresh value for `key`, else `default`."""
+        value = self._fresh(key, default)
+        if value is not default:  # a miss here is counted where the value is then loaded
+            metrics.record_cache_lookups(key, hits=1, joined=0, misses=0, entries=len(self))
+        return value
+
+    def _fresh(self, key: K, default: Any) -> Any:
         if self.ttl <= 0:
             return default
         entry = self._entries.get(key)
@@ -160,7 +166,7 @@ class ReadCache(Generic[K, V]):
         for key in keys:
             if key in found or key in waiting:
                 continue
-            value = self.get(key)
+            value = self._fresh(key, _MISSING)
             if value is not _MISSING:
                 found[key] = value
             elif (future := self._inflight.get(key)) is not None:
