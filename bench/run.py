@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gateway.sandbox.serve import BENCH_MEWS_COUNT  # noqa: E402
+from gateway.sandbox.serve import BENCH_MEWS_COUNT, upstream_env  # noqa: E402
 from gateway.sandbox.world import (  # noqa: E402
     DEFAULT_FULLWHERE_COUNT,
     DEFAULT_SEED,
@@ -917,19 +917,63 @@ class ScenarioResult:
 LATENCY = [0.020]  # set from --latency; one place for ScenarioResult.bound_ms
 
 
-def gateway_env(sandbox_url: str, *, cold: bool) -> dict[str, str]:
+TELEMETRY = ("off", "metrics", "tracing")
+
+
+class OtlpSink:
+    """A local OTLP/HTTP endpoint that accepts every export and keeps only the count: where
+    `--telemetry tracing` sends the gateway's spans."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        sink = self
+        self.exports = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                sink.exports += 1
+                self.send_response(200)
+                self.send_header("content-type", "application/x-protobuf")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((HOST, 0), Handler)
+        self.url = f"http://{HOST}:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def telemetry_env(telemetry: str, sink_url: str | None) -> dict[str, str]:
+    """The gateway's settings for `--telemetry`: metrics are on by default."""
+    if telemetry == "off":
+        return {"GATEWAY_METRICS": "false"}
+    if telemetry == "tracing":
+        assert sink_url is not None
+        return {"OTEL_EXPORTER_OTLP_ENDPOINT": sink_url}
+    return {}
+
+
+def gateway_env(
+    sandbox_url: str, *, cold: bool, telemetry: str = "metrics", sink_url: str | None = None
+) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_"))
+        if not key.startswith(
+            ("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_", "OTEL_", "PROMETHEUS_")
+        )
     }
+    env.update(upstream_env(sandbox_url))
     env.update(
-        FULLWHERE_BASE_URL=f"{sandbox_url}/fullwhere",
-        FULLWHERE_API_KEY="demo-key",
-        FULLWHERE_API_SECRET="demo-secret",
-        MEWS_BASE_URL=f"{sandbox_url}/mews",
-        MEWS_CLIENT_TOKEN=DEMO_MEWS_CLIENT_TOKEN,
-        MEWS_ACCESS_TOKEN=DEMO_MEWS_ACCESS_TOKEN,
         GATEWAY_ALLOW_ANONYMOUS="true",
         FULLWHERE_CONCURRENCY=str(FULLWHERE_CONCURRENCY),
         # The gateway's own Mews limiter (200 calls per 30 s, Mews's documented limit) would
@@ -939,10 +983,18 @@ def gateway_env(sandbox_url: str, *, cold: bool) -> dict[str, str]:
     )
     if cold:
         env["CACHE_TTL_SECONDS"] = "0"
+    env.update(telemetry_env(telemetry, sink_url))
     return env
 
 
-def start_gateway(sandbox_url: str, workers: int, cold: bool, log_dir: Path) -> Service:
+def start_gateway(
+    sandbox_url: str,
+    workers: int,
+    cold: bool,
+    log_dir: Path,
+    telemetry: str = "metrics",
+    sink_url: str | None = None,
+) -> Service:
     port = free_port()
     argv = [
         sys.executable,
@@ -959,7 +1011,8 @@ def start_gateway(sandbox_url: str, workers: int, cold: bool, log_dir: Path) -> 
         "warning",
     ]
     name = f"gateway-{'cold' if cold else 'warm'}-w{workers}"
-    service = Service(name, argv, gateway_env(sandbox_url, cold=cold), log_dir, port)
+    env = gateway_env(sandbox_url, cold=cold, telemetry=telemetry, sink_url=sink_url)
+    service = Service(name, argv, env, log_dir, port)
     try:
         service.wait_ready(f"http://{HOST}:{port}/healthz")
         if workers > 1:
@@ -1013,7 +1066,7 @@ def measure_gateway(
     if not chosen:
         return
     latency_workers = args.workers[0]
-    gateway = start_gateway(sandbox_url, workers, cold, log_dir)
+    gateway = start_gateway(sandbox_url, workers, cold, log_dir, args.telemetry, args.otlp_sink_url)
     port = gateway.port
     log(f"{gateway.name} up on port {port} (pid {gateway.pid})")
     try:
@@ -1131,7 +1184,7 @@ def render(
         f"settings: upstream latency {args.latency * 1000:g} ms per call; "
         f"{args.requests} sequential requests per scenario (after {args.warmup} warm-up); "
         f"throughput: {tool}, concurrency {args.concurrency}, {args.duration:g} s per run; "
-        f"workers {','.join(map(str, w_list))}; run {started}"
+        f"workers {','.join(map(str, w_list))}; telemetry {args.telemetry}; run {started}"
     )
     lines.append(
         "gateway: production mode against the sandbox server (own process, loopback); "
@@ -1310,6 +1363,7 @@ def as_json(
             "workers": args.workers,
             "load_tool": tool,
             "fullwhere_concurrency": FULLWHERE_CONCURRENCY,
+            "telemetry": args.telemetry,
         },
         "scenarios": [
             {
@@ -1385,6 +1439,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also write the results as JSON (to PATH, or stdout)",
     )
     p.add_argument("--keep-logs", action="store_true", help="keep the servers' logs and say where")
+    p.add_argument(
+        "--telemetry",
+        choices=TELEMETRY,
+        default="metrics",
+        help="off: GATEWAY_METRICS=false; metrics: the default (Prometheus metrics on); "
+        "tracing: metrics and every request traced to a local OTLP/HTTP sink",
+    )
     args = p.parse_args(argv)
     try:
         args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
@@ -1428,6 +1489,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     results = {s.key: ScenarioResult(s) for s in build_scenarios() if s.key in args.scenarios}
     log_dir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    sink = OtlpSink() if args.telemetry == "tracing" else None
+    args.otlp_sink_url = sink.url if sink is not None else None
     sandbox_port = free_port()
     sandbox_url = f"http://{HOST}:{sandbox_port}"
     sandbox = Service(
@@ -1464,6 +1527,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         sandbox.stop()
+        if sink is not None:
+            log(f"OTLP sink received {sink.exports} exports")
+            sink.stop()
         if args.keep_logs:
             log(f"logs in {log_dir}")
         else:

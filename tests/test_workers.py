@@ -30,6 +30,7 @@ import pytest
 from uvicorn.config import STARTUP_FAILURE
 
 from gateway.server import Supervisor, reuse_port_balances
+from tests.support.processes import stop_session
 
 pytestmark = pytest.mark.skipif(
     not reuse_port_balances() or not Path("/proc/net/tcp").exists(),
@@ -165,15 +166,7 @@ def serving(workers: int = 2) -> Iterator[Served]:
                 time.sleep(0.05)
             yield served
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=5)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)  # anything left in its session
+            stop_session(process)
 
 
 def _get(connection: http.client.HTTPConnection, path: str = "/healthz") -> int:

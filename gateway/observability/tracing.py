@@ -57,8 +57,12 @@ class Tracing:
 
     def __init__(self, app: ASGIApp, provider: trace.TracerProvider) -> None:
         self.tracer = provider.get_tracer(INSTRUMENTATION, __version__)
+        # One server span per request: no extra spans for each ASGI receive and send event.
         self.app = OpenTelemetryMiddleware(
-            app, excluded_urls=UNTRACED_PATHS, tracer_provider=provider
+            app,
+            excluded_urls=UNTRACED_PATHS,
+            tracer_provider=provider,
+            exclude_spans=["receive", "send"],
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

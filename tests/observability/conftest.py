@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,15 +23,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.sandbox.demo import Sandboxes
-from gateway.sandbox.serve import create_bench_app
+from gateway.sandbox.serve import create_bench_app, upstream_env
 from gateway.sandbox.world import World
-from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
-from gateway.upstream.mews import DEMO_CLIENT_TOKEN as DEMO_MEWS_CLIENT_TOKEN
 from tests.support.loopback import _free_port, serve_loopback
+from tests.support.processes import stop_session
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
-STOP_TIMEOUT = 15.0
 CLIENT_KEY = "client-key-0123456789"
 # Settings the developer's shell may hold; each gateway process starts from none of them.
 _OURS = ("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_", "OTEL_", "PROMETHEUS_")
@@ -98,16 +95,8 @@ def otlp_sink() -> Iterator[OtlpSink]:
 
 def production_env(sandbox_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    env.update(
-        FULLWHERE_BASE_URL=f"{sandbox_url}/fullwhere",
-        FULLWHERE_API_KEY="demo-key",
-        FULLWHERE_API_SECRET="demo-secret",
-        MEWS_BASE_URL=f"{sandbox_url}/mews",
-        MEWS_CLIENT_TOKEN=DEMO_MEWS_CLIENT_TOKEN,
-        MEWS_ACCESS_TOKEN=DEMO_MEWS_ACCESS_TOKEN,
-        GATEWAY_API_KEYS=CLIENT_KEY,
-        PYTHONUNBUFFERED="1",
-    )
+    env.update(upstream_env(sandbox_url))
+    env.update(GATEWAY_API_KEYS=CLIENT_KEY, PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
 
@@ -144,15 +133,7 @@ def gateway_process(env: dict[str, str], workers: int = 1) -> Iterator[GatewayPr
             _wait_ready(served, workers)
             yield served
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=5)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)  # anything left in its session
+            stop_session(process)
             served.final = served.text()
 
 
