@@ -7,8 +7,8 @@ compares a scrape after its traffic with one before it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import os
+from pathlib import Path
 
 import pytest
 
@@ -25,8 +25,6 @@ ADD = """mutation Add($input: AddCustomerInput!, $key: String) {
   addCustomer(input: $input, idempotencyKey: $key) { replayed customer { id } }
 }"""
 MEWS_PAGE = "query MewsPage { mewsCustomers(first: %d) { edges { node { id } } } }"
-
-Scrape = Callable[[], Any]
 
 
 async def scrape(gateway: Gateway, **headers: str) -> str:
@@ -185,3 +183,20 @@ def test_operation_labels_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert set(labels[metrics.DEFAULT_MAX_OPERATION_NAMES :]) == {metrics.OTHER}
     assert metrics.operation_label("Op0") == "Op0"  # a name already kept stays itself
+
+
+def test_workers_share_an_emptied_directory_or_a_temporary_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"from an earlier run")
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, str(given))
+    with metrics.multiprocess_dir() as path:
+        assert path == str(given) and not list(given.iterdir())
+    assert os.environ[metrics.MULTIPROC_ENV] == str(given) and given.is_dir()
+
+    monkeypatch.delenv(metrics.MULTIPROC_ENV)
+    with metrics.multiprocess_dir() as path:
+        assert os.environ[metrics.MULTIPROC_ENV] == path and os.path.isdir(path)
+    assert metrics.MULTIPROC_ENV not in os.environ and not os.path.exists(path)
