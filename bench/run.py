@@ -920,38 +920,6 @@ LATENCY = [0.020]  # set from --latency; one place for ScenarioResult.bound_ms
 TELEMETRY = ("off", "metrics", "tracing")
 
 
-class OtlpSink:
-    """A local OTLP/HTTP endpoint that accepts every export and keeps only the count: where
-    `--telemetry tracing` sends the gateway's spans."""
-
-    def __init__(self) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        sink = self
-        self.exports = 0
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                sink.exports += 1
-                self.send_response(200)
-                self.send_header("content-type", "application/x-protobuf")
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((HOST, 0), Handler)
-        self.url = f"http://{HOST}:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def telemetry_env(telemetry: str, sink_url: str | None) -> dict[str, str]:
     """The gateway's settings for `--telemetry`: metrics are on by default."""
     if telemetry == "off":
@@ -1489,6 +1457,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     results = {s.key: ScenarioResult(s) for s in build_scenarios() if s.key in args.scenarios}
     log_dir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    from telemetry import OtlpSink  # bench/telemetry.py
+
     sink = OtlpSink() if args.telemetry == "tracing" else None
     args.otlp_sink_url = sink.url if sink is not None else None
     sandbox_port = free_port()

@@ -184,7 +184,7 @@ def create_app(
     metrics.enable(telemetry.metrics)
     own_provider = None
     if tracer_provider is None and telemetry.traces_endpoint is not None:
-        tracer_provider = own_provider = otlp_tracer_provider()
+        tracer_provider = own_provider = otlp_tracer_provider(telemetry.traces_endpoint)
     if settings.demo:
         sandboxes = sandboxes or Sandboxes.seeded(latency=settings.demo_latency)
         fullwhere_transport = fullwhere_transport or httpx.ASGITransport(

@@ -273,11 +273,10 @@ def _telemetry(env: Mapping[str, str]) -> Telemetry:
 
 
 def _traces_endpoint(env: Mapping[str, str]) -> str | None:
-    """The OTLP/HTTP traces endpoint OpenTelemetry's exporter will use, or None (tracing off).
+    """The OTLP/HTTP traces URL, or None (tracing off).
 
-    The exporter reads the variables itself; here they are only checked and, as the
-    OpenTelemetry specification says, the signal's own endpoint is taken as is while the
-    general one gets `/v1/traces` appended."""
+    As the OpenTelemetry specification says, the signal's own endpoint is taken as is, and
+    the general one gets `/v1/traces` appended."""
     if _flag(env, "OTEL_SDK_DISABLED"):
         return None
     if env.get("OTEL_TRACES_EXPORTER", "").strip().lower() == "none":

@@ -1,6 +1,6 @@
 """One upstream call, observed: its metric, its span, its `traceparent`, and its count in the
 operation's log line. `request_json` wraps every HTTP exchange with an upstream in
-`upstream_call`; the retry layer says which retry an attempt is with `retry_scope`.
+`upstream_call`; the retry layer numbers the attempts with `first_attempt` and `retrying`.
 """
 
 from __future__ import annotations

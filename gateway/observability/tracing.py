@@ -34,8 +34,9 @@ INSTRUMENTATION = "gateway"
 _tracer: ContextVar[Tracer | None] = ContextVar("gateway_tracer", default=None)
 
 
-def otlp_tracer_provider() -> TracerProvider:
-    """A provider exporting in batches over OTLP/HTTP, as the `OTEL_*` variables say.
+def otlp_tracer_provider(endpoint: str) -> TracerProvider:
+    """A provider exporting in batches over OTLP/HTTP to `endpoint` (the traces URL); the
+    other `OTEL_*` variables (headers, timeout, sampler, batching) as the SDK reads them.
 
     `OTEL_SERVICE_NAME` (or `service.name` in `OTEL_RESOURCE_ATTRIBUTES`) names the service;
     `customer-gateway` when neither does.
@@ -47,7 +48,7 @@ def otlp_tracer_provider() -> TracerProvider:
     if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: DEFAULT_SERVICE_NAME}))
     provider = TracerProvider(resource=resource)
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     return provider
 
 
