@@ -30,7 +30,7 @@ import pytest
 from uvicorn.config import STARTUP_FAILURE
 
 from gateway.server import Supervisor, reuse_port_balances
-from tests.support.processes import stop_session
+from tests.support.processes import start_gateway, stop_session
 
 pytestmark = pytest.mark.skipif(
     not reuse_port_balances() or not Path("/proc/net/tcp").exists(),
@@ -148,13 +148,7 @@ def serving(workers: int = 2) -> Iterator[Served]:
     env["PYTHONUNBUFFERED"] = "1"
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "output.txt"
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gateway", "serve", "--port", str(port),
-                 "--workers", str(workers)],
-                cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its workers go with it, whatever happens
-            )  # fmt: skip
+        process = start_gateway(port, workers, env, output)
         served = Served(process, port, output)
         try:
             deadline = time.monotonic() + START_TIMEOUT

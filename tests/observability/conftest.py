@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,9 +25,8 @@ from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.serve import create_bench_app, upstream_env
 from gateway.sandbox.world import World
 from tests.support.loopback import _free_port, serve_loopback
-from tests.support.processes import stop_session
+from tests.support.processes import start_gateway, stop_session
 
-ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
 CLIENT_KEY = "client-key-0123456789"
 # Settings the developer's shell may hold; each gateway process starts from none of them.
@@ -121,13 +119,7 @@ def gateway_process(env: dict[str, str], workers: int = 1) -> Iterator[GatewayPr
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "output.txt"
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gateway", "serve", "--port", str(port),
-                 "--workers", str(workers)],
-                cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its workers go with it, whatever happens
-            )  # fmt: skip
+        process = start_gateway(port, workers, env, output)
         served = GatewayProcess(process, f"http://127.0.0.1:{port}", output)
         try:
             _wait_ready(served, workers)
