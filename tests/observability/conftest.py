@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.observability import metrics
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.serve import create_bench_app, upstream_env
 from gateway.sandbox.world import World
@@ -141,3 +142,10 @@ def _wait_ready(served: GatewayProcess, workers: int) -> None:
             if ready and httpx.get(f"{served.url}/healthz", timeout=2).status_code == 200:
                 return
         time.sleep(0.1)
+
+
+@pytest.fixture(autouse=True)
+def fresh_operation_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound on operation labels counts the names of the whole session: each test here
+    starts below it, whatever ran before."""
+    monkeypatch.setattr(metrics, "_operation_names", set())
