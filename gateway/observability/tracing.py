@@ -2,6 +2,11 @@
 also reads the caller's W3C `traceparent`), one per GraphQL operation inside it, and one per
 upstream call inside that, whose context goes to the upstream in `traceparent`.
 
+Upstream calls get spans of our own (`upstream_span`, around `request_json`) rather than the
+httpx instrumentation's: theirs would record each URL, query string included (Fullwhere's
+reads by id carry the customer's id there), and could not say the upstream operation or which
+retry a call is.
+
 Off unless an OTLP endpoint is configured (OpenTelemetry's standard `OTEL_*` variables, read
 by the SDK and its OTLP/HTTP exporter). The app's `TracerProvider` is the per-request
 `current_tracer()` of the `Tracing` middleware, not a process-wide global, so two apps in one
