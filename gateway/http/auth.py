@@ -2,8 +2,7 @@
 
 Pure ASGI middleware. Keys are compared in constant time against every configured key (no
 early exit, so the time taken says nothing about which key, or how much of one, matched).
-Open without a key: health probes, `/metrics` (guarded by its own token, when one is set),
-the GraphiQL page and its static assets (they hold no
+Open without a key: health probes, the GraphiQL page and its static assets (they hold no
 data; the queries GraphiQL sends carry the key), CORS preflights, and the demo sandboxes.
 """
 
@@ -20,7 +19,7 @@ from gateway.http.endpoint import wants_html
 from gateway.http.graphiql import STATIC_PREFIX
 
 REALM = "customer-gateway"
-OPEN_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))
+OPEN_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))  # /metrics: its own token
 OPEN_PREFIXES = (STATIC_PREFIX + "/", "/sandbox/")
 
 
