@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -20,7 +22,7 @@ from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.sandbox.demo import Sandboxes
 from tests.conftest import CredentialScan, gateway_http
-from tests.observability.conftest import HeaderRecorder
+from tests.observability.conftest import HeaderRecorder, OtlpSink
 from tests.resilience.conftest import FAST
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -165,3 +167,28 @@ async def test_tracing_off_sends_no_traceparent_upstream(sandboxes: Sandboxes) -
         assert "errors" not in response.json()
         assert gateway.spans() == []
         assert gateway.received() == [None, None]
+
+
+async def test_settings_alone_send_spans_to_their_otlp_endpoint(
+    sandboxes: Sandboxes, otlp_sink: OtlpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The endpoint comes from the settings given, not from this process's environment.
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_sink.url}, demo=True)
+    app = create_app(settings, sandboxes=sandboxes)
+    async with app.router.lifespan_context(app), gateway_http(app) as http:
+        response = await http.post(
+            "/graphql", json={"query": PAGE}, headers={"traceparent": TRACEPARENT}
+        )
+        assert "errors" not in response.json()
+    # The lifespan's end flushed the batch.
+    names = [
+        span.name
+        for export in otlp_sink.exports
+        for resource in ExportTraceServiceRequest.FromString(export).resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+        if span.trace_id.hex() == TRACE_ID
+    ]
+    assert "query Page" in names and "fullwhere list" in names
