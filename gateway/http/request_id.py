@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import INTERNAL_ERROR_MESSAGE
 from gateway.logs import request_id_var
+from gateway.observability import metrics
 
 logger = logging.getLogger("gateway.http")
 
@@ -79,6 +80,9 @@ class RequestId:
                     await _internal_error(send_with_id, request_id)
                 # else the response had begun; the server closes the connection
                 return
+            finally:
+                if status:  # else the client went away before any answer
+                    metrics.record_response(status)
             if status >= 400:
                 # 5xx here are answers (readyz with an upstream down, an endpoint that has
                 # logged its own fault), so a warning, not an error.

@@ -50,6 +50,11 @@ _SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0,
 CANCELLED = "cancelled"
 BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
 
+HTTP_RESPONSES = Counter(
+    "gateway_http_responses_total",
+    "HTTP responses by status code, refusals before any GraphQL runs (401, 413, 415) included.",
+    ["status"],
+)
 OPERATIONS = Histogram(
     "gateway_graphql_operation_duration_seconds",
     "GraphQL operations by name, type and outcome (ok, partial, or the first error's code); "
@@ -145,6 +150,11 @@ def operation_label(name: str | None) -> str:
         return OTHER
     _operation_names.add(name)
     return name
+
+
+def record_response(status: int) -> None:
+    if _enabled:
+        HTTP_RESPONSES.labels(str(status)).inc()
 
 
 def record_operation(name: str | None, kind: str, outcome: str, seconds: float) -> None:

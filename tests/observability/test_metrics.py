@@ -199,3 +199,26 @@ def test_workers_share_an_emptied_directory_or_a_temporary_one(
     with metrics.multiprocess_dir() as path:
         assert os.environ[metrics.MULTIPROC_ENV] == path and os.path.isdir(path)
     assert metrics.MULTIPROC_ENV not in os.environ and not os.path.exists(path)
+
+
+async def test_http_responses_by_status_include_refusals_before_graphql(
+    sandboxes: Sandboxes,
+) -> None:
+    async with gateway_with(sandboxes, {"GATEWAY_API_KEYS": "client-key-2"}) as gateway:
+        before = await scrape(gateway)
+        key = {"authorization": "Bearer client-key-2"}
+        assert (await gateway.http.post("/graphql", json={"query": PAGE})).status_code == 401
+        bad_json = await gateway.http.post(
+            "/graphql", content=b"{", headers={**key, "content-type": "application/json"}
+        )
+        assert bad_json.status_code == 400
+        ok = await gateway.http.post("/graphql", json={"query": PAGE}, headers=key)
+        assert ok.status_code == 200
+        after = await scrape(gateway)
+    responses = delta(before, after, "gateway_http_responses_total", "status")
+    # The first scrape's own 200 is counted once its answer is sent.
+    assert responses == {("401",): 1, ("400",): 1, ("200",): 2}
+    operations = delta(
+        before, after, "gateway_graphql_operation_duration_seconds_count", "operation"
+    )
+    assert operations == {("Page",): 1}  # only the request that got to run
