@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gateway.sandbox.serve import BENCH_MEWS_COUNT  # noqa: E402
+from gateway.sandbox.serve import BENCH_MEWS_COUNT, upstream_env  # noqa: E402
 from gateway.sandbox.world import (  # noqa: E402
     DEFAULT_FULLWHERE_COUNT,
     DEFAULT_SEED,
@@ -1101,30 +1101,44 @@ class ScenarioResult:
 LATENCY = [0.020]  # set from --latency; one place for ScenarioResult.bound_ms
 
 
-def gateway_env(sandbox_url: str, *, cold: bool) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_", "REDIS_"))
-    }
+TELEMETRY = ("off", "metrics", "tracing")
+
+
+def telemetry_env(telemetry: str, sink_url: str | None) -> dict[str, str]:
+    """The gateway's settings for `--telemetry`: metrics are on by default."""
+    if telemetry == "off":
+        return {"GATEWAY_METRICS": "false"}
+    if telemetry == "tracing":
+        assert sink_url is not None
+        return {"OTEL_EXPORTER_OTLP_ENDPOINT": sink_url}
+    return {}
+
+
+#: Settings a developer's shell may hold; the bench's gateways start from none of them.
+OWN_PREFIXES: tuple[str, ...] = ("FULLWHERE_", "MEWS_", "GATEWAY_", "CACHE_", "UPSTREAM_")
+OWN_PREFIXES += ("REDIS_", "OTEL_", "PROMETHEUS_", "SYNC_")
+
+
+def gateway_env(
+    sandbox_url: str, *, cold: bool, telemetry: str = "metrics", sink_url: str | None = None
+) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(OWN_PREFIXES)}
+    env.update(upstream_env(sandbox_url))
     if REDIS_URL:
         env["REDIS_URL"] = REDIS_URL[0]
     env.update(
-        FULLWHERE_BASE_URL=f"{sandbox_url}/fullwhere",
-        FULLWHERE_API_KEY="demo-key",
-        FULLWHERE_API_SECRET="demo-secret",
-        MEWS_BASE_URL=f"{sandbox_url}/mews",
-        MEWS_CLIENT_TOKEN=DEMO_MEWS_CLIENT_TOKEN,
-        MEWS_ACCESS_TOKEN=DEMO_MEWS_ACCESS_TOKEN,
         GATEWAY_ALLOW_ANONYMOUS="true",
         FULLWHERE_CONCURRENCY=str(FULLWHERE_CONCURRENCY),
         # The gateway's own Mews limiter (200 calls per 30 s, Mews's documented limit) would
         # turn a load run into UPSTREAM_RATE_LIMITED answers; the sandbox has no limit here.
         MEWS_RATE_LIMIT="0",
+        # The identity sync's list pages and history windows would blur the call counts.
+        SYNC_INTERVAL_SECONDS="0",
         PYTHONUNBUFFERED="1",
     )
     if cold:
         env["CACHE_TTL_SECONDS"] = "0"
+    env.update(telemetry_env(telemetry, sink_url))
     return env
 
 
@@ -1170,6 +1184,8 @@ def start_gateway(
     cold: bool,
     log_dir: Path,
     env: dict[str, str] | None = None,
+    telemetry: str = "metrics",
+    sink_url: str | None = None,
 ) -> Service:
     """The gateway, ready; `env` adds to (or overrides) its bench environment."""
     port = free_port()
@@ -1188,9 +1204,8 @@ def start_gateway(
         "warning",
     ]
     name = f"gateway-{'cold' if cold else 'warm'}-w{workers}"
-    service = Service(
-        name, argv, {**gateway_env(sandbox_url, cold=cold), **(env or {})}, log_dir, port
-    )
+    base = gateway_env(sandbox_url, cold=cold, telemetry=telemetry, sink_url=sink_url)
+    service = Service(name, argv, {**base, **(env or {})}, log_dir, port)
     try:
         service.wait_ready(f"http://{HOST}:{port}/healthz")
         if workers > 1:
@@ -1244,7 +1259,7 @@ def measure_gateway(
     if not chosen:
         return
     latency_workers = args.workers[0]
-    gateway = start_gateway(sandbox_url, workers, cold, log_dir)
+    gateway = start_gateway(sandbox_url, workers, cold, log_dir, args.telemetry, args.otlp_sink_url)
     port = gateway.port
     log(f"{gateway.name} up on port {port} (pid {gateway.pid})")
     try:
@@ -1362,7 +1377,7 @@ def render(
         f"settings: upstream latency {args.latency * 1000:g} ms per call; "
         f"{args.requests} sequential requests per scenario (after {args.warmup} warm-up); "
         f"throughput: {tool}, concurrency {args.concurrency}, {args.duration:g} s per run; "
-        f"workers {','.join(map(str, w_list))}; run {started}"
+        f"workers {','.join(map(str, w_list))}; telemetry {args.telemetry}; run {started}"
     )
     lines.append(
         "shared state: "
@@ -1551,6 +1566,7 @@ def as_json(
             "redis": args.redis,
             "load_tool": tool,
             "fullwhere_concurrency": FULLWHERE_CONCURRENCY,
+            "telemetry": args.telemetry,
         },
         "scenarios": [
             {
@@ -1645,6 +1661,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="start a redis-server on loopback and give every gateway its REDIS_URL",
     )
+    p.add_argument(
+        "--telemetry",
+        choices=TELEMETRY,
+        default="metrics",
+        help="off: GATEWAY_METRICS=false; metrics: the default (Prometheus metrics on); "
+        "tracing: metrics and every request traced to a local OTLP/HTTP sink",
+    )
     args = p.parse_args(argv)
     if args.concurrency is None:
         args.concurrency = 10 if args.peer else 32
@@ -1694,6 +1717,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     results = {s.key: ScenarioResult(s) for s in build_scenarios() if s.key in args.scenarios}
     log_dir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    from telemetry import OtlpSink  # bench/telemetry.py
+
+    sink = OtlpSink() if args.telemetry == "tracing" else None
+    args.otlp_sink_url = sink.url if sink is not None else None
     sandbox_port = free_port()
     sandbox_url = f"http://{HOST}:{sandbox_port}"
     sandbox = start_sandboxes(sandbox_port, args.latency, log_dir)
@@ -1720,6 +1747,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         sandbox.stop()
+        if sink is not None:
+            log(f"OTLP sink received {sink.exports} exports")
+            sink.stop()
         if args.keep_logs:
             log(f"logs in {log_dir}")
         else:

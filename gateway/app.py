@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
@@ -37,6 +38,8 @@ from gateway.identity.lock import MemorySyncLock
 from gateway.identity.redis import RedisIdentityIndex, RedisSyncLock
 from gateway.identity.sync import IdentitySync
 from gateway.logs import install_redaction, secrets_of
+from gateway.observability import metrics
+from gateway.observability.tracing import Tracing, otlp_tracer_provider
 from gateway.resolvers.cache import ReadCache
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.idempotency import Idempotency, IdempotencyStore, check_same
@@ -261,8 +264,18 @@ def create_app(
     sandboxes: Sandboxes | None = None,
     fullwhere_transport: httpx.AsyncBaseTransport | None = None,
     mews_transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
-    """The gateway app. In demo mode, `sandboxes` (seeded ones by default) are its upstreams."""
+    """The gateway app. In demo mode, `sandboxes` (seeded ones by default) are its upstreams.
+
+    Traces go to `tracer_provider` when given, else over OTLP when the settings name an
+    endpoint; without either, nothing is traced.
+    """
+    telemetry = settings.telemetry
+    metrics.enable(telemetry.metrics)
+    own_provider = None
+    if tracer_provider is None and telemetry.traces_endpoint is not None:
+        tracer_provider = own_provider = otlp_tracer_provider(telemetry.traces_endpoint)
     if settings.demo:
         sandboxes = sandboxes or Sandboxes.seeded(latency=settings.demo_latency)
         fullwhere_transport = fullwhere_transport or httpx.ASGITransport(
@@ -345,6 +358,7 @@ def create_app(
         ),
         *health_routes(readiness),
         *graphiql_routes(),
+        *(metrics.metrics_routes(telemetry.metrics_token) if telemetry.metrics else []),
     ]
     if settings.demo and sandboxes is not None:
         routes += [
@@ -372,6 +386,8 @@ def create_app(
             await upstreams.identity.aclose()
             if store is not None:
                 await store.aclose()
+            if own_provider is not None:
+                own_provider.shutdown()  # sends the spans still waiting in the batch
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
@@ -395,4 +411,7 @@ def create_app(
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     app.add_middleware(RequestId)
+    if tracer_provider is not None:
+        # Outermost: the server span (and the caller's `traceparent`) covers every answer.
+        app.add_middleware(Tracing, provider=tracer_provider)
     return app

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import sys
@@ -30,8 +31,9 @@ def app_factory() -> object:
     from gateway.app import create_app
     from gateway.logs import configure_logging
 
-    configure_logging(os.environ.get("GATEWAY_LOG_LEVEL", "info"))
-    return create_app(_settings())
+    settings = _settings()
+    configure_logging(os.environ.get("GATEWAY_LOG_LEVEL", "info"), settings.telemetry.log_format)
+    return create_app(settings)
 
 
 def _upstreams(settings: Settings) -> str:
@@ -98,6 +100,7 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gateway.logs import JsonFormatter, uvicorn_log_config
     from gateway.server import serve_workers
 
     if args.demo:
@@ -106,7 +109,12 @@ def serve(args: argparse.Namespace) -> int:
     log_level = _log_level(args.log_level)
     os.environ["GATEWAY_LOG_LEVEL"] = log_level  # for the workers' own logging
     settings = _settings()
-    sys.stderr.write(banner(settings, args.host, args.port, args.workers))
+    log_format = settings.telemetry.log_format
+    text = banner(settings, args.host, args.port, args.workers)
+    if log_format == "json":  # one object per line, the banner included
+        record = logging.LogRecord("gateway", logging.INFO, __file__, 0, text.strip(), None, None)
+        text = JsonFormatter().format(record) + "\n"
+    sys.stderr.write(text)
     sys.stderr.flush()
     options: dict[str, Any] = {
         "app": "gateway.cli:app_factory",
@@ -122,6 +130,9 @@ def serve(args: argparse.Namespace) -> int:
         # In-flight requests finish: the grace covers the request deadline (see shutdown_grace).
         "timeout_graceful_shutdown": shutdown_grace(settings.resilience.request_deadline),
     }
+    log_config = uvicorn_log_config(log_format)
+    if log_config is not None:
+        options["log_config"] = log_config
     if args.workers == 1:
         uvicorn.run(**options)
         return 0

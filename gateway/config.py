@@ -90,6 +90,24 @@ class JwtSettings:
     jwks_min_refresh: float = DEFAULT_JWKS_MIN_REFRESH
 
 
+LOG_FORMATS = ("text", "json")
+DEFAULT_LOG_FORMAT = "text"
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """What the gateway tells its operators: metrics, traces and the log format."""
+
+    #: Record Prometheus metrics and serve them at `/metrics`.
+    metrics: bool = True
+    #: When set, `/metrics` wants `Authorization: Bearer <token>`.
+    metrics_token: str | None = field(default=None, repr=False)
+    #: `text` (one readable line per record) or `json` (one JSON object per line).
+    log_format: str = DEFAULT_LOG_FORMAT
+    #: Where traces go (OTLP/HTTP), from OpenTelemetry's standard variables; None: no tracing.
+    traces_endpoint: str | None = None
+
+
 @dataclass(frozen=True)
 class FullwhereSettings:
     base_url: str
@@ -161,6 +179,7 @@ class Settings:
     redis: RedisSettings | None = None
     #: Which source a unified `Customer` field prefers: the record updated last, or a fixed one.
     unified_precedence: Precedence = DEFAULT_PRECEDENCE
+    telemetry: Telemetry = Telemetry()
 
 
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
@@ -389,6 +408,41 @@ def _resilience(env: Mapping[str, str]) -> Resilience:
     )
 
 
+def _telemetry(env: Mapping[str, str]) -> Telemetry:
+    log_format = env.get("GATEWAY_LOG_FORMAT", "").strip().lower() or DEFAULT_LOG_FORMAT
+    if log_format not in LOG_FORMATS:
+        raise ConfigError("GATEWAY_LOG_FORMAT", f"text or json, got {log_format!r}")
+    token = env.get("GATEWAY_METRICS_TOKEN", "").strip() or None
+    if token is not None and not _BEARER_TOKEN.fullmatch(token):
+        raise ConfigError(
+            "GATEWAY_METRICS_TOKEN", "a bearer token (A-Z a-z 0-9 . _ ~ + / - =), never echoed"
+        )
+    return Telemetry(
+        metrics=_flag(env, "GATEWAY_METRICS", default=Telemetry.metrics),
+        metrics_token=token,
+        log_format=log_format,
+        traces_endpoint=_traces_endpoint(env),
+    )
+
+
+def _traces_endpoint(env: Mapping[str, str]) -> str | None:
+    """The OTLP/HTTP traces URL, or None (tracing off).
+
+    As the OpenTelemetry specification says, the signal's own endpoint is taken as is, and
+    the general one gets `/v1/traces` appended."""
+    if _flag(env, "OTEL_SDK_DISABLED"):
+        return None
+    if env.get("OTEL_TRACES_EXPORTER", "").strip().lower() == "none":
+        return None
+    for name, suffix in (
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "/v1/traces"),
+    ):
+        if env.get(name, "").strip():
+            return _url(env, name, "http://localhost:4318") + suffix
+    return None
+
+
 def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     """Validate `env` into `Settings`; with no upstream credentials at all, or `demo`,
     the gateway runs on the embedded sandboxes."""
@@ -431,6 +485,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         sync=_sync(env, demo=demo or (fw_creds is None and mews_creds is None)),
         redis=_redis(env),
         unified_precedence=_precedence(env, "UNIFIED_PRECEDENCE"),
+        telemetry=_telemetry(env),
     )
     common["persisted_documents"], common["require_persisted"] = _documents(env)
     if demo or (fw_creds is None and mews_creds is None):

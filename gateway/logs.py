@@ -1,5 +1,9 @@
 """Logging: one line per record with the request id, and secrets redacted from every record.
 
+Two formats: `text` (readable, the default) and `json` (`GATEWAY_LOG_FORMAT=json`: one JSON
+object per line, with the request id, the trace id when tracing is on, and the fields of the
+per-operation line: operation, outcome, duration, upstream calls).
+
 Redaction is the last line of defence, not the way secrets are kept out of logs (the code
 never logs a credential on purpose): `install_redaction(secrets)` wraps the log record
 factory, so every record of every logger, whatever handlers are attached later (uvicorn's,
@@ -9,6 +13,7 @@ message, traceback and stack.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 import threading
@@ -17,7 +22,10 @@ from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from gateway.config import Settings
+import orjson
+
+from gateway.config import DEFAULT_LOG_FORMAT, Settings
+from gateway.observability.tracing import trace_id
 from gateway.redaction import MIN_SECRET_LENGTH, REDACTED, REDACTOR, SecretRedactor
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(gateway_request_id)s] %(message)s"
@@ -30,6 +38,8 @@ def secrets_of(settings: Settings) -> list[str]:
     """Every credential in `settings`: upstream ones, the gateway's own API keys and the
     Redis password."""
     values = list(settings.api_keys)
+    if settings.telemetry.metrics_token:
+        values.append(settings.telemetry.metrics_token)
     if settings.fullwhere is not None:
         values += [settings.fullwhere.api_key, settings.fullwhere.api_secret]
     if settings.mews is not None:
@@ -56,6 +66,7 @@ def install_redaction(secrets: Iterable[str]) -> None:
             record = previous(*args, **kwargs)
             # A name of our own: `extra={"request_id": ...}` elsewhere must not collide.
             record.gateway_request_id = request_id_var.get()
+            record.gateway_trace_id = trace_id()
             REDACTOR.filter(record)
             return record
 
@@ -63,13 +74,77 @@ def install_redaction(secrets: Iterable[str]) -> None:
         _installed = True
 
 
-def configure_logging(level: str = "info") -> None:
+#: Attributes of every record that are not fields of their own in the JSON format.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "gateway_request_id",
+    "gateway_trace_id",
+    "color_message",  # uvicorn's copy of the message with terminal colours
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: `timestamp` (UTC, ISO 8601), `level`, `logger`,
+    `message`, `pid`, `request_id`, `trace_id` when there is one, the record's `extra` fields, and
+    `exception` (the formatted traceback, redacted like the message)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = {
+            "timestamp": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,  # which worker, when several serve
+        }
+        request_id = getattr(record, "gateway_request_id", "-")
+        if request_id != "-":
+            fields["request_id"] = request_id
+        trace = getattr(record, "gateway_trace_id", None)
+        if trace:
+            fields["trace_id"] = trace
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                fields[key] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            fields["exception"] = record.exc_text
+        if record.stack_info:
+            fields["stack"] = record.stack_info
+        return orjson.dumps(fields, default=str).decode()
+
+
+def formatter(log_format: str = DEFAULT_LOG_FORMAT) -> logging.Formatter:
+    """The formatter of `log_format` (`text` or `json`)."""
+    if log_format == "json":
+        return JsonFormatter()
+    return logging.Formatter(FORMAT, defaults={"gateway_request_id": "-"})
+
+
+def uvicorn_log_config(log_format: str) -> dict[str, Any] | None:
+    """uvicorn's `log_config` for `log_format`: its own for text, its loggers with the JSON
+    formatter for json (so the supervisor's lines are JSON too)."""
+    if log_format != "json":
+        return None
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = {**LOGGING_CONFIG}
+    json_formatter = {"()": f"{__name__}.JsonFormatter"}
+    config["formatters"] = {"default": json_formatter, "access": json_formatter}
+    return config
+
+
+def configure_logging(level: str = "info", log_format: str = DEFAULT_LOG_FORMAT) -> None:
     """One stderr handler on the root logger (for the gateway's own loggers), if none yet;
-    the redactor also sits on every handler already configured (uvicorn's)."""
+    the redactor (and in `json` format the JSON formatter) also sits on every handler already
+    configured (uvicorn's)."""
     root = logging.getLogger()
     if not root.handlers:
         stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter(FORMAT, defaults={"gateway_request_id": "-"}))
+        stream.setFormatter(formatter(log_format))
         root.addHandler(stream)
     root.setLevel(level.upper())
     if root.level > logging.DEBUG:
@@ -82,6 +157,8 @@ def configure_logging(level: str = "info") -> None:
         for handler in logger.handlers:
             if REDACTOR not in handler.filters:
                 handler.addFilter(REDACTOR)
+            if log_format == "json" and not isinstance(handler.formatter, JsonFormatter):
+                handler.setFormatter(JsonFormatter())
 
 
 __all__ = [

@@ -34,6 +34,8 @@ from typing import Any
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from gateway.observability.metrics import multiprocess_dir, worker_exited
+
 logger = logging.getLogger("uvicorn.error")
 
 #: Seconds for a worker to build its app and listen.
@@ -198,6 +200,7 @@ class Supervisor:
                     logger.warning(
                         "Worker [%d] exited (exit code %s); starting another", worker.pid, code
                     )
+                    worker_exited(worker.pid)
                     self.workers[index] = self._spawn()
                 elif not worker.listening and self._overdue(worker):
                     logger.error(
@@ -282,7 +285,13 @@ def serve_workers(options: dict[str, Any], workers: int) -> int:
     """Serve with `workers` processes; `options` are `uvicorn.Config`'s (app as import string).
 
     Returns the exit status: 0 after a stop by signal, non-zero if a worker failed to start.
+    The workers share a directory for their metrics, which `/metrics` adds up.
     """
+    with multiprocess_dir():
+        return _serve_workers(options, workers)
+
+
+def _serve_workers(options: dict[str, Any], workers: int) -> int:
     if workers < 2 or not reuse_port_balances():
         uvicorn.run(**options, workers=workers)
         return 0

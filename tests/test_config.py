@@ -48,6 +48,13 @@ NON_NUMERIC = {
     "REDIS_URL": "http://redis:6379",
     "GATEWAY_REDIS_PREFIX": "has space:",
     "UNIFIED_PRECEDENCE": "newest",
+    "GATEWAY_METRICS": "maybe",
+    "GATEWAY_METRICS_TOKEN": "has space",
+    "GATEWAY_LOG_FORMAT": "xml",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://collector",
+    "OTEL_SDK_DISABLED": "maybe",
+    "OTEL_TRACES_EXPORTER": None,  # OpenTelemetry's own; only `none` matters here
 }
 
 

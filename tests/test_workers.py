@@ -30,6 +30,7 @@ import pytest
 from uvicorn.config import STARTUP_FAILURE
 
 from gateway.server import Supervisor, reuse_port_balances
+from tests.support.processes import start_gateway, stop_session
 
 pytestmark = pytest.mark.skipif(
     not reuse_port_balances() or not Path("/proc/net/tcp").exists(),
@@ -147,13 +148,7 @@ def serving(workers: int = 2) -> Iterator[Served]:
     env["PYTHONUNBUFFERED"] = "1"
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "output.txt"
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gateway", "serve", "--port", str(port),
-                 "--workers", str(workers)],
-                cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its workers go with it, whatever happens
-            )  # fmt: skip
+        process = start_gateway(port, workers, env, output)
         served = Served(process, port, output)
         try:
             deadline = time.monotonic() + START_TIMEOUT
@@ -165,15 +160,7 @@ def serving(workers: int = 2) -> Iterator[Served]:
                 time.sleep(0.05)
             yield served
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=5)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)  # anything left in its session
+            stop_session(process)
 
 
 def _get(connection: http.client.HTTPConnection, path: str = "/healthz") -> int:

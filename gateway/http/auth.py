@@ -27,7 +27,7 @@ from gateway.http.graphiql import STATIC_PREFIX
 from gateway.http.jwks import JwksUnavailable
 from gateway.http.tokens import InvalidToken, JwtVerifier, looks_like_jwt
 
-OPEN_PATHS = frozenset(("/healthz", "/readyz"))
+OPEN_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))  # /metrics: its own token
 OPEN_PREFIXES = (STATIC_PREFIX + "/", "/sandbox/")
 
 

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.errors import INTERNAL_ERROR_MESSAGE, SHUTDOWN_MESSAGE
 from gateway.http.caller import caller_of
 from gateway.logs import request_id_var
+from gateway.observability import metrics
 from gateway.upstream.resilience import MAY_HAVE_APPLIED, sent_writes_scope
 
 logger = logging.getLogger("gateway.http")
@@ -111,6 +112,9 @@ class RequestId:
                     body = shutdown_body(request_id, wrote=bool(writes.sources))
                     await _internal_error(send_with_id, request_id, body, status=503)
                 raise
+            finally:
+                if status:  # else the client went away before any answer
+                    metrics.record_response(status)
             if status >= 400:
                 # 5xx here are answers (readyz with an upstream down, an endpoint that has
                 # logged its own fault), so a warning, not an error.

@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from cachetools import TTLCache
 
+from gateway.observability import metrics
 from gateway.store.cache import RedisCacheLayer
 from gateway.store.redis import StoreUnavailable
 
@@ -69,6 +70,15 @@ def _never(exc: BaseException) -> bool:
     return False
 
 
+class _Entries(TTLCache[K, V]):
+    """A `TTLCache` that counts the entries it drops to make room."""
+
+    def popitem(self) -> tuple[K, V]:
+        item = super().popitem()
+        metrics.record_eviction()
+        return item
+
+
 class ReadCache(Generic[K, V]):
     """A TTL cache of upstream reads with single-flight loading.
 
@@ -98,7 +108,7 @@ class ReadCache(Generic[K, V]):
         self._stale_if = stale_if
         self._clock = clock
         # (value, stored at): fresh for `ttl`, kept as a fallback for `stale_grace` more.
-        self._entries: TTLCache[K, tuple[V | None, float]] = TTLCache(
+        self._entries: TTLCache[K, tuple[V | None, float]] = _Entries(
             maxsize=maxsize, ttl=max(ttl, 0.0) + self.stale_grace, timer=clock
         )
         self._inflight: dict[K, asyncio.Future[V | None]] = {}
@@ -113,6 +123,12 @@ class ReadCache(Generic[K, V]):
     def get(self, key: K, default: Any = _MISSING) -> Any:
         """The fresh value for `key` in this process, else `default` (always `default` while
         the cache is shared: Redis has the answer, `load` asks it)."""
+        value = self._fresh(key, default)
+        if value is not default:  # a miss here is counted where the value is then loaded
+            metrics.record_cache_lookups(key, hits=1, joined=0, misses=0, entries=len(self))
+        return value
+
+    def _fresh(self, key: K, default: Any) -> Any:
         if self.ttl <= 0 or self._sharing():
             return default
         entry = self._entries.get(key)
@@ -244,7 +260,7 @@ class ReadCache(Generic[K, V]):
         for key in keys:
             if key in found or key in waiting:
                 continue
-            value = _MISSING if sharing else self.get(key)
+            value = _MISSING if sharing else self._fresh(key, _MISSING)
             if value is not _MISSING:
                 found[key] = value
             elif (future := self._inflight.get(key)) is not None:
@@ -252,6 +268,14 @@ class ReadCache(Generic[K, V]):
             else:
                 self._inflight[key] = loop.create_future()
                 missing.append(key)
+        if keys:
+            metrics.record_cache_lookups(
+                keys[0],
+                hits=len(found),
+                joined=len(waiting),
+                misses=len(missing),
+                entries=len(self._entries),
+            )
         if missing:
             try:
                 await self._fetch_into(missing, fetch_many, found, shared=sharing)
@@ -277,6 +301,7 @@ class ReadCache(Generic[K, V]):
         for key, copy in copies:
             assert copy is not None
             found[key] = copy[0]
+            metrics.record_stale_answer(key)
             if sink is not None:
                 sink.append(StaleRead(key, copy[1], exc))
         return True

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, DEFAULT_SEED, build_world
+from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 
 #: Mews guests in the benchmark's world: enough for one `getAll` page of 1000 active guests.
 BENCH_MEWS_COUNT = 1200
@@ -72,6 +73,18 @@ def bench_sandboxes(
         )
     # A window of one second keeps the limiter's memory small under load.
     return Sandboxes.from_world(world, latency=latency, rate_limit=10**9, rate_window=1.0)
+
+
+def upstream_env(url: str) -> dict[str, str]:
+    """The gateway's settings (production mode) for this server at `url` as both upstreams."""
+    return {
+        "FULLWHERE_BASE_URL": f"{url}/fullwhere",
+        "FULLWHERE_API_KEY": "demo-key",
+        "FULLWHERE_API_SECRET": "demo-secret",
+        "MEWS_BASE_URL": f"{url}/mews",
+        "MEWS_CLIENT_TOKEN": DEMO_CLIENT_TOKEN,
+        "MEWS_ACCESS_TOKEN": DEMO_ACCESS_TOKEN,
+    }
 
 
 def _json(data: object) -> Response:

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
+from gateway.observability.operations import ObserveOperation
 from gateway.schema.base import schema_config
 from gateway.schema.extensions.deadline import RequestDeadline
 from gateway.schema.extensions.document_cache import DocumentCache
@@ -72,6 +73,8 @@ def build_schema(
         mutation=Mutation,
         config=schema_config(),
         extensions=[
+            # First, so that it ends last: it reports the result with every error's code.
+            ObserveOperation,
             ErrorCodes,
             RequestDeadline,
             StaleReads,

@@ -18,6 +18,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.errors import BadUserInput, GatewayError
+from gateway.observability import metrics
 from gateway.resolvers.context import RequestContext
 from gateway.resolvers.idempotency import idempotent
 from gateway.resolvers.writes import (
@@ -226,6 +227,8 @@ async def _once(
 ) -> P:
     context = info.context
     result, replayed = await idempotent(context, field=field, key=key, material=material, work=work)
+    if replayed:
+        metrics.record_replay(field)
     return dataclasses.replace(result, replayed=True) if replayed else result  # type: ignore[type-var]
 
 

@@ -106,10 +106,10 @@ class RedisWindowLimiter:
 
     async def acquire(self, *, max_wait: float | None = None) -> Slot:
         try:
-            wait, taken, _ = await self._call(take=True, max_wait=max_wait)
+            wait, taken, free = await self._call(take=True, max_wait=max_wait)
         except StoreUnavailable:
             return await self.local.acquire(max_wait=max_wait)
-        return Slot(granted=taken, wait=max(wait, 0.0))
+        return Slot(granted=taken, wait=max(wait, 0.0), free=free)
 
     async def hold(self, seconds: float) -> None:
         self.local.pause(seconds)

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 
+from gateway.observability.calls import upstream_call
 from gateway.redaction import upstream_text
 from gateway.upstream import errors
 from gateway.upstream.errors import Source
@@ -127,8 +128,11 @@ async def request_json(
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: httpx.Timeout | None = None,
+    operation: str | None = None,
 ) -> tuple[Any, str | None]:
     """Send one request; return `(decoded JSON or None for an empty body, request id)`.
+
+    `operation` names the call in metrics and traces (the path when None).
 
     Raises an `UpstreamError` for every failure, transport ones included.
     """
@@ -136,28 +140,30 @@ async def request_json(
     send_headers = {"content-type": "application/json"} if content is not None else {}
     if headers:
         send_headers.update(headers)
-    # Causes are dropped (`from None`): httpx exceptions carry requests whose URLs and
-    # headers may hold credentials.
-    try:
-        response = await http.request(
-            method,
-            path,
-            content=content,
-            params=params,
-            headers=send_headers,
-            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-        )
-    except (httpx.ConnectTimeout, httpx.PoolTimeout):
-        raise errors.UpstreamTimeout(source, "could not connect in time", sent=False) from None
-    except httpx.TimeoutException:
-        # Whether a write was applied is unknown; the retry layer says so for writes.
-        raise errors.UpstreamTimeout(source, "no answer in time", sent=True) from None
-    except httpx.ConnectError:
-        raise errors.UpstreamUnavailable(source, "connection refused", sent=False) from None
-    except httpx.TransportError as exc:
-        raise errors.UpstreamUnavailable(
-            source, f"connection failed ({type(exc).__name__})", sent=True
-        ) from None
+    with upstream_call(source, operation or path, method, send_headers) as call:
+        # Causes are dropped (`from None`): httpx exceptions carry requests whose URLs and
+        # headers may hold credentials.
+        try:
+            response = await http.request(
+                method,
+                path,
+                content=content,
+                params=params,
+                headers=send_headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):
+            raise errors.UpstreamTimeout(source, "could not connect in time", sent=False) from None
+        except httpx.TimeoutException:
+            # Whether a write was applied is unknown; the retry layer says so for writes.
+            raise errors.UpstreamTimeout(source, "no answer in time", sent=True) from None
+        except httpx.ConnectError:
+            raise errors.UpstreamUnavailable(source, "connection refused", sent=False) from None
+        except httpx.TransportError as exc:
+            raise errors.UpstreamUnavailable(
+                source, f"connection failed ({type(exc).__name__})", sent=True
+            ) from None
+        call.status = response.status_code
 
     if response.status_code >= 400:
         raise error_for_response(source, response, message_of)

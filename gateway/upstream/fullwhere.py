@@ -87,8 +87,10 @@ class FullwhereClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         write: bool,
+        operation: str,
     ) -> tuple[Any, str | None]:
-        """One call through the guard; `write` says whether it changes data upstream."""
+        """One call through the guard; `write` says whether it changes data upstream;
+        `operation` names it in metrics and traces."""
         return await self.guard.call(
             lambda timeout: request_json(
                 self._http,
@@ -100,6 +102,7 @@ class FullwhereClient:
                 params=params,
                 headers=self._headers,
                 timeout=timeout,
+                operation=operation,
             ),
             write=write,
         )
@@ -115,13 +118,15 @@ class FullwhereClient:
     async def get_customer(self, customer_id: str) -> FullwhereCustomer:
         """`GET /partners/customer?id=`; `UpstreamNotFound` when the id is unknown."""
         body, request_id = await self._call(
-            "GET", CUSTOMER_PATH, params={"id": customer_id}, write=False
+            "GET", CUSTOMER_PATH, params={"id": customer_id}, write=False, operation="get"
         )
         return self._customer(body, request_id)
 
     async def import_customer(self, body: FullwhereImportBody) -> FullwhereCustomer:
         """`POST /partners/customer` (201): the created customer."""
-        answer, request_id = await self._call("POST", CUSTOMER_PATH, json=dict(body), write=True)
+        answer, request_id = await self._call(
+            "POST", CUSTOMER_PATH, json=dict(body), write=True, operation="import"
+        )
         try:
             return self._customer(answer, request_id)
         except UpstreamInvalidResponse as exc:  # a 2xx answer: the customer was created
@@ -130,7 +135,7 @@ class FullwhereClient:
     async def list_customers(self, *, page: int = 1, limit: int = 10) -> FullwherePage:
         """`POST /partners/customer/list` (201): one page, `limit` 1..100, `page` from 1."""
         body, request_id = await self._call(
-            "POST", LIST_PATH, json={"limit": limit, "page": page}, write=False
+            "POST", LIST_PATH, json={"limit": limit, "page": page}, write=False, operation="list"
         )
         page_body = expect_mapping(self.source, body, "a page of customers", request_id)
         expect_list(self.source, page_body.get("items"), "the page's items", request_id)
@@ -142,7 +147,11 @@ class FullwhereClient:
         body, even one that is not JSON, means the batch was accepted."""
         try:
             await self._call(
-                "POST", BATCH_PATH, json={"batch": [dict(item) for item in batch]}, write=True
+                "POST",
+                BATCH_PATH,
+                json={"batch": [dict(item) for item in batch]},
+                write=True,
+                operation="batch",
             )
         except UpstreamInvalidResponse as exc:
             if exc.status is None or not 200 <= exc.status < 300:

@@ -136,6 +136,7 @@ class MewsClient:
                 message_of=mews_message,
                 json=payload,
                 timeout=timeout,
+                operation=operation,
             ),
             write=write,
         )

@@ -28,6 +28,7 @@ A default `Guard(source)` sends each call once, as is.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import random
 import time
 from collections import deque
@@ -39,6 +40,8 @@ from typing import Literal, Protocol, TypeVar
 
 import httpx
 
+from gateway.observability import metrics
+from gateway.observability.calls import first_attempt, retrying
 from gateway.upstream.errors import (
     Source,
     UpstreamBadRequest,
@@ -283,6 +286,8 @@ class Slot:
 
     granted: bool
     wait: float
+    #: Slots left in the window after this answer (for the limiter's metrics).
+    free: int = 0
 
 
 @dataclass(frozen=True)
@@ -362,12 +367,19 @@ class SlidingWindowLimiter:
         self._starts.append(start)
         return start - now
 
+    def in_window(self) -> int:
+        """Calls started, or reserved, in the last `window` seconds."""
+        return len(self._starts) - bisect.bisect_right(self._starts, self._clock() - self.window)
+
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     async def acquire(self, *, max_wait: float | None = None) -> Slot:
         wait = self.reserve(max_wait=max_wait)
-        return Slot(granted=False, wait=self.next_wait()) if wait is None else Slot(True, wait)
+        free = self.limit - self.in_window()
+        if wait is None:
+            return Slot(granted=False, wait=self.next_wait(), free=free)
+        return Slot(True, wait, free)
 
     async def hold(self, seconds: float) -> None:
         self.pause(seconds)
@@ -440,11 +452,15 @@ class Guard:
         Raises the last `UpstreamError`; writes whose outcome is unknown say so.
         """
         retries_done = 0
+        first_attempt()
         while True:
             try:
                 return await self._once(attempt, write=write)
             except UpstreamError as exc:
                 error = _explained(exc, write=write)
+            finally:
+                if self.breaker is not None:
+                    metrics.record_breaker(self.source, self.breaker.state)
             if self.limiter is not None:
                 await self._hold_back(self.limiter, error)
             if retries_done >= self.retry.retries or not self.retry.retryable(error, write=write):
@@ -454,6 +470,7 @@ class Guard:
             if wait > self.retry.max_wait or (remaining is not None and wait >= remaining):
                 raise error  # never wait past the deadline: fail now with the last error
             retries_done += 1
+            retrying(self.source, retries_done)
             await self._sleep(wait)
 
     @staticmethod
@@ -497,6 +514,13 @@ class Guard:
 
     async def _wait_for_slot(self, limiter: RateLimiter, remaining: float | None) -> None:
         slot = await limiter.acquire(max_wait=remaining)
+        if metrics.enabled():
+            metrics.record_limiter(
+                self.source,
+                wait=slot.wait if slot.granted else None,
+                used=limiter.limit - slot.free,
+                limit=limiter.limit,
+            )
         if not slot.granted:
             raise over_budget(self.source, slot.wait)
         if slot.wait > 0:

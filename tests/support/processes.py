@@ -1,6 +1,7 @@
 """Real processes on loopback for cross-process tests: the sandbox server
 (`python -m gateway.sandbox.serve`) and `gateway serve`, each in a session of its own, with
-its output in a file, stopped (and, if need be, killed) at the end."""
+its output in a file, stopped (and, if need be, killed) at the end; and `start_gateway` /
+`stop_session` for tests that drive a gateway process themselves."""
 
 from __future__ import annotations
 
@@ -128,3 +129,30 @@ def gateway_server(directory: Path, env: Mapping[str, str], workers: int = 1) ->
         yield process
     finally:
         process.stop()
+
+
+def start_gateway(
+    port: int, workers: int, env: dict[str, str], output: Path
+) -> subprocess.Popen[bytes]:
+    """`python -m gateway serve --port P --workers N` in a session of its own (its workers go
+    with it, whatever happens), stdout and stderr into `output`."""
+    with output.open("wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port),
+             "--workers", str(workers)],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def stop_session(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM to `process` (started with `start_new_session=True`), SIGKILL to its session
+    if it has not ended within `timeout`, and SIGKILL to whatever is left in it after."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)  # anything left in its session

@@ -1,0 +1,311 @@
+"""Prometheus metrics: what the gateway counts, the small calls that count it, and `/metrics`.
+
+The metrics live in prometheus-client's default registry, one set per process. With several
+worker processes (`gateway serve --workers N`) the supervisor gives every worker the same
+`PROMETHEUS_MULTIPROC_DIR` (see `multiprocess_dir`), each worker writes its values there, and
+`/metrics`, whichever worker answers it, adds them up. The library's process and platform
+collectors describe one process only, so they are served in single-process mode only.
+
+Recording is off until `enable()`: the app turns it on when `GATEWAY_METRICS` allows, and
+every `record_*` call below is a flag test when it is off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hmac
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Hashable, Iterator
+
+import orjson
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+METRICS_PATH = "/metrics"
+#: Operation names kept as label values per process; later new names count as `other`.
+DEFAULT_MAX_OPERATION_NAMES = 200
+#: The label of anonymous operations, of names past the limit, and of names that are no name.
+OTHER = "other"
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
+# Operations take milliseconds (warm cache) to tens of seconds (a deadline); upstream calls
+# tens of milliseconds to the read timeout.
+_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0)
+CANCELLED = "cancelled"
+BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
+
+HTTP_RESPONSES = Counter(
+    "gateway_http_responses_total",
+    "HTTP responses by status code, refusals before any GraphQL runs (401, 413, 415) included.",
+    ["status"],
+)
+OPERATIONS = Histogram(
+    "gateway_graphql_operation_duration_seconds",
+    "GraphQL operations by name, type and outcome (ok, partial, or the first error's code); "
+    "_count is the number of operations.",
+    ["operation", "type", "outcome"],
+    buckets=_SECONDS,
+)
+UPSTREAM_CALLS = Histogram(
+    "gateway_upstream_request_duration_seconds",
+    "HTTP calls to an upstream, each attempt counted, by upstream, upstream operation and "
+    "status class (2xx, 4xx, 5xx, timeout, cancelled, network); _count is the number of calls.",
+    ["upstream", "operation", "status_class"],
+    buckets=_SECONDS,
+)
+UPSTREAM_RETRIES = Counter(
+    "gateway_upstream_retries_total", "Upstream calls sent again after a failure.", ["upstream"]
+)
+BREAKER_STATE = Gauge(
+    "gateway_upstream_breaker_state",
+    "The upstream's circuit breaker as of its last call: 0 closed, 1 half-open, 2 open.",
+    ["upstream"],
+    multiprocess_mode="livemax",
+)
+LIMITER_WAITS = Histogram(
+    "gateway_upstream_limiter_wait_seconds",
+    "Waits for a slot of the gateway's own rate limit of an upstream (only waits > 0).",
+    ["upstream"],
+    buckets=(0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+LIMITER_REFUSALS = Counter(
+    "gateway_upstream_limiter_refusals_total",
+    "Calls refused because the rate limit's next slot was past the request's deadline.",
+    ["upstream"],
+)
+LIMITER_USED = Gauge(
+    "gateway_upstream_limiter_calls_in_window",
+    "Calls reserved in the rate limit's current window, as of the last call (summed over "
+    "worker processes).",
+    ["upstream"],
+    multiprocess_mode="livesum",
+)
+LIMITER_LIMIT = Gauge(
+    "gateway_upstream_limiter_limit",
+    "Calls the rate limit allows per window.",
+    ["upstream"],
+    multiprocess_mode="livemax",
+)
+CACHE_LOOKUPS = Counter(
+    "gateway_cache_lookups_total",
+    "Read-cache lookups by namespace and result: hit, joined (shared a read in flight), miss.",
+    ["namespace", "result"],
+)
+CACHE_STALE = Counter(
+    "gateway_cache_stale_answers_total",
+    "Reads answered from an expired entry because the upstream failed.",
+    ["namespace"],
+)
+CACHE_EVICTIONS = Counter(
+    "gateway_cache_evictions_total", "Entries dropped from the read cache to make room."
+)
+CACHE_ENTRIES = Gauge(
+    "gateway_cache_entries",
+    "Entries in the read cache (summed over worker processes).",
+    multiprocess_mode="livesum",
+)
+IDEMPOTENCY_REPLAYS = Counter(
+    "gateway_idempotency_replays_total",
+    "Mutations answered with the remembered result of an earlier call with the same key.",
+    ["mutation"],
+)
+
+_enabled = False
+_operation_names: set[str] = set()
+
+
+def enable(on: bool = True) -> None:
+    """Record from now on in this process (or stop, with `on=False`)."""
+    global _enabled
+    _enabled = on
+
+
+def enabled() -> bool:
+    return _enabled
+
+
+def operation_label(name: str | None) -> str:
+    """`name` as a label value: bounded, so that clients cannot grow the series without end."""
+    if name is None or not _NAME.fullmatch(name):
+        return OTHER
+    if name in _operation_names:
+        return name
+    if len(_operation_names) >= DEFAULT_MAX_OPERATION_NAMES:
+        return OTHER
+    _operation_names.add(name)
+    return name
+
+
+def record_response(status: int) -> None:
+    if _enabled:
+        HTTP_RESPONSES.labels(str(status)).inc()
+
+
+def record_operation(name: str | None, kind: str, outcome: str, seconds: float) -> None:
+    if _enabled:
+        OPERATIONS.labels(operation_label(name), kind, outcome).observe(seconds)
+
+
+def status_class(status: int | None, error_code: str | None = None) -> str:
+    """`2xx`..`5xx` for an answer; `timeout`, `cancelled` (the request's deadline or the
+    client cut it short) or `network` for a call that got none."""
+    if status is not None:
+        return f"{status // 100}xx"
+    if error_code == "UPSTREAM_TIMEOUT":
+        return "timeout"
+    return CANCELLED if error_code == CANCELLED else "network"
+
+
+def record_upstream_call(upstream: str, operation: str, status: str, seconds: float) -> None:
+    if _enabled:
+        UPSTREAM_CALLS.labels(upstream, operation, status).observe(seconds)
+
+
+def record_retry(upstream: str) -> None:
+    if _enabled:
+        UPSTREAM_RETRIES.labels(upstream).inc()
+
+
+def record_breaker(upstream: str, state: str) -> None:
+    if _enabled:
+        BREAKER_STATE.labels(upstream).set(BREAKER_STATES[state])
+
+
+def record_limiter(upstream: str, *, wait: float | None, used: int, limit: int) -> None:
+    """One reservation: its wait (None: refused), and the window's use after it."""
+    if not _enabled:
+        return
+    if wait is None:
+        LIMITER_REFUSALS.labels(upstream).inc()
+    elif wait > 0:
+        LIMITER_WAITS.labels(upstream).observe(wait)
+    LIMITER_USED.labels(upstream).set(used)
+    LIMITER_LIMIT.labels(upstream).set(limit)
+
+
+def _namespace(key: Hashable) -> str:
+    return str(key[0]) if isinstance(key, tuple) and key else OTHER
+
+
+def record_cache_lookups(
+    key: Hashable, *, hits: int, joined: int, misses: int, entries: int
+) -> None:
+    """One `load_many`: how its keys (of the namespace of `key`) were found."""
+    if not _enabled:
+        return
+    namespace = _namespace(key)
+    for result, count in (("hit", hits), ("joined", joined), ("miss", misses)):
+        if count:
+            CACHE_LOOKUPS.labels(namespace, result).inc(count)
+    CACHE_ENTRIES.set(entries)
+
+
+def record_stale_answer(key: Hashable) -> None:
+    if _enabled:
+        CACHE_STALE.labels(_namespace(key)).inc()
+
+
+def record_eviction() -> None:
+    if _enabled:
+        CACHE_EVICTIONS.inc()
+
+
+def record_replay(mutation: str) -> None:
+    if _enabled:
+        IDEMPOTENCY_REPLAYS.labels(mutation).inc()
+
+
+# -- several processes ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def multiprocess_dir() -> Iterator[str]:
+    """The directory where worker processes write their metrics, for the block.
+
+    `PROMETHEUS_MULTIPROC_DIR` when set (emptied first: values of an earlier run would be
+    added in), else a temporary directory removed afterwards. Set in the environment before
+    any worker starts, so that each one's prometheus-client writes there.
+    """
+    given = os.environ.get(MULTIPROC_ENV, "").strip()
+    path = given or tempfile.mkdtemp(prefix="gateway-metrics-")
+    os.makedirs(path, exist_ok=True)
+    for stale in glob.glob(os.path.join(path, "*.db")):
+        os.remove(stale)
+    os.environ[MULTIPROC_ENV] = path
+    try:
+        yield path
+    finally:
+        if not given:
+            os.environ.pop(MULTIPROC_ENV, None)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def worker_exited(pid: int) -> None:
+    """Forget the live gauges of a worker that has ended (its counters still count)."""
+    path = os.environ.get(MULTIPROC_ENV)
+    if path:
+        multiprocess.mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
+
+
+# -- /metrics ---------------------------------------------------------------------------------
+
+
+def exposition() -> bytes:
+    """Every metric in Prometheus's text format: this process's, or all workers'."""
+    path = os.environ.get(MULTIPROC_ENV)
+    if not path:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
+def _unauthorized() -> Response:
+    body = {
+        "errors": [
+            {
+                "message": "send Authorization: Bearer <GATEWAY_METRICS_TOKEN> to read metrics",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=401,
+        media_type="application/json",
+        headers={"www-authenticate": 'Bearer realm="metrics"', "cache-control": "no-store"},
+    )
+
+
+def metrics_routes(token: str | None) -> list[Route]:
+    """`GET /metrics`, wanting `Authorization: Bearer <token>` when `token` is set."""
+    expected = token.encode() if token else None
+
+    async def metrics(request: Request) -> Response:
+        if expected is not None:
+            scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.strip().encode(), expected
+            ):
+                return _unauthorized()
+        # Reading the workers' files is blocking I/O.
+        body = await run_in_threadpool(exposition)
+        return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"cache-control": "no-store"})
+
+    return [Route(METRICS_PATH, metrics, methods=["GET"])]
