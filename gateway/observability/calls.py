@@ -41,6 +41,14 @@ def count_calls(calls: Counter[str]) -> Iterator[Counter[str]]:
         _calls.reset(token)
 
 
+def count_shared_call(upstream: str) -> None:
+    """Count, in the operation being served, a call made on its behalf by a task that serves
+    several operations (the Mews read batcher); the call's metric and span are the task's."""
+    calls = _calls.get()
+    if calls is not None:
+        calls[upstream] += 1
+
+
 def first_attempt() -> None:
     """A new call starts: its attempts are numbered from 0 again.
 

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
@@ -82,6 +83,31 @@ class Tracing:
 def current_tracer() -> Tracer | None:
     """The tracer of the request being served; None when tracing is off."""
     return _tracer.get()
+
+
+#: What a task serving several requests needs to trace its calls in the first one's trace.
+TraceParent = tuple[Tracer, otel_context.Context]
+
+
+def trace_parent() -> TraceParent | None:
+    """The current request's tracer and trace context (None when tracing is off)."""
+    tracer = _tracer.get()
+    return None if tracer is None else (tracer, otel_context.get_current())
+
+
+@contextmanager
+def continued(parent: TraceParent | None) -> Iterator[None]:
+    """Make `parent` current in the block: its spans join that request's trace."""
+    if parent is None:
+        yield
+        return
+    tracer, context = parent
+    tracer_token, context_token = _tracer.set(tracer), otel_context.attach(context)
+    try:
+        yield
+    finally:
+        otel_context.detach(context_token)
+        _tracer.reset(tracer_token)
 
 
 def trace_id() -> str | None:

@@ -32,6 +32,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from gateway.observability.calls import count_shared_call
+from gateway.observability.tracing import TraceParent, continued, trace_parent
 from gateway.upstream.errors import Source, UpstreamError
 from gateway.upstream.mews import MAX_ITEMS, MewsClient
 from gateway.upstream.mews_types import MewsCustomer, MewsCustomerItems
@@ -145,7 +147,13 @@ class ReadBatcher(Generic[V]):
         if remaining is not None and known is not None and known.next_free_in >= remaining:
             raise over_budget(self.source, known.next_free_in)
         at = None if remaining is None else self._clock() + remaining
-        futures = [(key, self._join(key, at)) for key in dict.fromkeys(keys)]
+        futures, batches = [], set()
+        for key in dict.fromkeys(keys):
+            futures.append((key, self._join(key, at)))
+            batches.add(id(self._open))
+        # The shared calls run in contexts of their own: count each in this request's too.
+        for _ in batches:
+            count_shared_call(self.source)
         found: dict[str, V] = {}
         try:
             async with asyncio.timeout(remaining):
@@ -172,7 +180,9 @@ class ReadBatcher(Generic[V]):
                 batch.wake.set()  # full: it goes now
             batch = self._open = _Batch(loop, opened=self._clock())
             # A context of its own: the batch serves many requests and belongs to none.
-            task = loop.create_task(self._run(batch), context=contextvars.Context())
+            # Its call is traced in the trace of the request that opened it.
+            parent = trace_parent()
+            task = loop.create_task(self._run(batch, parent), context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         future = batch.futures.get(key)
@@ -181,7 +191,7 @@ class ReadBatcher(Generic[V]):
         batch.add_deadline(at)
         return future
 
-    async def _run(self, batch: _Batch[V]) -> None:
+    async def _run(self, batch: _Batch[V], parent: TraceParent | None = None) -> None:
         await asyncio.sleep(0)  # the ids queued in this tick of the loop join
         budget = await self._read_budget()
         close_at = batch.opened + self.window.seconds(self.limiter, budget)
@@ -197,7 +207,8 @@ class ReadBatcher(Generic[V]):
             budget = await self._read_budget()
         if self._open is batch:
             self._open = None
-        await self._send(batch)
+        with continued(parent):
+            await self._send(batch)
 
     async def _read_budget(self) -> Budget | None:
         """What is left of the limiter's budget now (None: no limiter)."""

@@ -20,7 +20,7 @@ from tests.observability.test_metrics_workers import by, samples
 from tests.resilience.conftest import FAST
 
 PAGE = "query Page { customers(first: 5) { edges { node { id } } } }"
-ONE = 'query One { customer(id: "fullwhere:%s") { id email } }'
+ONE = 'query One { customer(id: "fullwhere:%s") { id fullwhere { email } } }'
 ADD = """mutation Add($input: AddCustomerInput!, $key: String) {
   addCustomer(input: $input, idempotencyKey: $key) { replayed customer { id } }
 }"""

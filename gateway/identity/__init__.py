@@ -1,0 +1,1 @@
+"""Who is who across Fullwhere and Mews: the identity index, its keys, its sync and lock."""
