@@ -1,10 +1,7 @@
 """Errors the gateway reports to GraphQL clients, and the one mapping to `extensions`.
 
     GatewayError          a failure a client should see, with an `extensions.code`
-    ├── BadUserInput      BAD_USER_INPUT: the request itself is wrong; nothing was sent upstream
-    ├── NotFound          NOT_FOUND
-    ├── Unauthenticated   UNAUTHENTICATED
-    └── Forbidden         FORBIDDEN
+    └── BadUserInput      BAD_USER_INPUT: the request itself is wrong; nothing was sent upstream
 
 Upstream failures keep their own tree (`gateway.upstream.errors`); `error_extensions` turns
 either kind into the `extensions` object, with `source` for upstream errors.
@@ -15,19 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-
-CODES = (
-    "BAD_USER_INPUT",
-    "NOT_FOUND",
-    "UNAUTHENTICATED",
-    "FORBIDDEN",
-    "UPSTREAM_ERROR",
-    "UPSTREAM_TIMEOUT",
-    "UPSTREAM_RATE_LIMITED",
-    "UPSTREAM_UNAVAILABLE",
-    "INTERNAL_SERVER_ERROR",
-)
-
 
 #: What a client sees of an unexpected failure (the details go to the log, under the id).
 INTERNAL_ERROR_MESSAGE = "Internal server error; quote the request id when reporting it"
@@ -44,18 +28,6 @@ class GatewayError(Exception):
 
 class BadUserInput(GatewayError):
     code = "BAD_USER_INPUT"
-
-
-class NotFound(GatewayError):
-    code = "NOT_FOUND"
-
-
-class Unauthenticated(GatewayError):
-    code = "UNAUTHENTICATED"
-
-
-class Forbidden(GatewayError):
-    code = "FORBIDDEN"
 
 
 def error_extensions(exc: BaseException) -> dict[str, Any] | None:
