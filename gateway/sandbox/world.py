@@ -38,7 +38,6 @@ _T = TypeVar("_T")
 # ---------------------------------------------------------------------------------------------
 
 
-
 def reference_time(today: dt.date | None = None) -> dt.datetime:
     """Midnight UTC starting `today` (by default the current UTC date).
 
