@@ -102,3 +102,12 @@ def credential_scan() -> Iterator[CredentialScan]:
     with scanning() as scan:
         yield scan
     assert scan.leaks == [], f"a credential leaked: {scan.leaks}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The order's seed, also under `-q` (which hides pytest-randomly's header line)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(
+            f"tests ran in random order: repeat it with --randomly-seed={seed}"
+        )
