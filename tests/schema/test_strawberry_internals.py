@@ -37,7 +37,12 @@ def core_schema() -> GraphQLSchema:
 def definition(type_name: str, field_name: str) -> Any:
     field = core_schema().type_map[type_name].fields[field_name]  # type: ignore[attr-defined]
     assert isinstance(field, GraphQLField)
-    return (field.extensions or {}).get(_DEFINITION)
+    found = (field.extensions or {}).get(_DEFINITION)
+    assert isinstance(found, StrawberryField), (
+        f"graphql-core field.extensions[{_DEFINITION!r}] is no longer the StrawberryField "
+        "(GraphQLCoreConverter.DEFINITION_BACKREF): fast_fields cannot find the definitions"
+    )
+    return found
 
 
 def test_schema_underscore_schema_is_the_graphql_core_schema() -> None:
@@ -49,10 +54,7 @@ def test_graphql_fields_carry_their_strawberry_field_under_the_definition_key() 
         "Strawberry's GraphQLCoreConverter.DEFINITION_BACKREF changed: fast_fields._DEFINITION "
         "no longer finds the StrawberryField of a graphql-core field"
     )
-    found = definition("Customer", "firstName")
-    assert isinstance(found, StrawberryField), (
-        f"graphql-core field.extensions[{_DEFINITION!r}] is no longer the StrawberryField"
-    )
+    definition("Customer", "firstName")
 
 
 def test_strawberry_fields_have_the_attributes_the_fast_path_reads() -> None:
