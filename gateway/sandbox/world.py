@@ -108,6 +108,7 @@ MEWS_DOCUMENT_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 """Keys of a Mews `Identity document` (returned when `Extent.Documents` is true)."""
 
+MEWS_TITLES: tuple[str, ...] = ("Mister", "Miss", "Misses")
 MEWS_SEXES: tuple[str, ...] = ("Male", "Female")
 MEWS_ACTIVITY_STATES: tuple[str, ...] = ("Active", "Deleted")
 MEWS_CLASSIFICATIONS: tuple[str, ...] = (
