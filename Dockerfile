@@ -19,10 +19,11 @@ RUN python -m venv /opt/gateway
 ENV PATH=/opt/gateway/bin:$PATH
 WORKDIR /src
 
-# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes.
-COPY pyproject.toml ./
+# Dependencies first, in their own layer (rebuilt only when pyproject.toml or the lock
+# changes), at the versions the test suite passed with.
+COPY pyproject.toml requirements.lock ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
- && pip install -r requirements.txt
+ && pip install -c requirements.lock -r requirements.txt
 
 # Then the source, installed without touching the dependencies again.
 COPY README.md ./

@@ -1,4 +1,4 @@
-"""The gateway benchmark (issue 7): `./dev bench [options]`.
+"""The gateway benchmark: `./dev bench [options]`.
 
 Starts, on loopback only:
 
@@ -9,7 +9,7 @@ Starts, on loopback only:
 then runs fixed scenarios and prints, per scenario: upstream calls per request beside the
 minimum, latency at concurrency 1 (p50/p95/p99) beside the lower bound (dependent upstream
 calls x latency), requests per second at concurrency 32 with 1 and 2 workers, and the
-gateway's peak memory, with the targets of issue 7 marked met or NOT met.
+gateway's peak memory, with the performance targets (docs/benchmark.md) marked met or NOT met.
 
 Cold scenarios (1-4) run against a gateway with `CACHE_TTL_SECONDS=0`: nothing is cached across
 requests, so every sample pays its upstream calls, while single-flight and batching within one
@@ -1078,7 +1078,7 @@ class ScenarioResult:
         return None if p50 is None or self.floor_ms is None else p50 - self.floor_ms
 
     def targets(self, target_workers: int) -> list[tuple[str, bool | None]]:
-        """(what, met?) for each target of issue 7 that applies; None when not measured."""
+        """(what, met?) for each performance target that applies; None when not measured."""
         s = self.scenario
         found: list[tuple[str, bool | None]] = []
         calls_met = None if self.calls is None else self.calls == s.min_calls
@@ -1446,7 +1446,7 @@ def render(
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     lines.append("")
-    lines.append("targets (issue 7):")
+    lines.append("targets:")
     for r in results:
         for what, met in r.targets(target_workers):
             verdict = {True: "met", False: "NOT met", None: "not measured"}[met]

@@ -23,7 +23,7 @@ from gateway.store.redis import DEFAULT_PREFIX as DEFAULT_REDIS_PREFIX
 from gateway.store.redis import DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT
 from gateway.store.redis import SCHEMES as REDIS_SCHEMES
 
-# Mews's public demo tokens (UPSTREAMS.md), which the Mews sandbox accepts.
+# Mews's public demo tokens (published in its documentation), which the Mews sandbox accepts.
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
 from gateway.upstream.mews import DEMO_CLIENT_TOKEN as DEMO_MEWS_CLIENT_TOKEN
 
@@ -49,7 +49,7 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class Resilience:
-    """Behaviour under upstream faults (notes/README-resilience.md, "Failure behaviour")."""
+    """Behaviour under upstream faults (docs/failure-behaviour.md)."""
 
     #: Seconds a GraphQL request may spend on upstream calls, retries included (0: no limit).
     request_deadline: float = 20.0
@@ -156,7 +156,7 @@ class Settings:
     #: How long a mutation's `idempotencyKey` is remembered, and how many keys at most.
     idempotency_ttl: float = 24 * 3600.0
     idempotency_max_entries: int = 10_000
-    #: Hostile-input limits (see notes/README-security.md): the request body (JSON; a
+    #: Hostile-input limits (docs/security.md): the request body (JSON; a
     #: multipart upload may add `max_upload_bytes`), the operation's shape, and batch size.
     max_body_bytes: int = 4 * 1024 * 1024
     max_query_depth: int = 12

@@ -1,10 +1,7 @@
 """Errors the gateway reports to GraphQL clients, and the one mapping to `extensions`.
 
     GatewayError          a failure a client should see, with an `extensions.code`
-    ├── BadUserInput      BAD_USER_INPUT: the request itself is wrong; nothing was sent upstream
-    ├── NotFound          NOT_FOUND
-    ├── Unauthenticated   UNAUTHENTICATED
-    └── Forbidden         FORBIDDEN
+    └── BadUserInput      BAD_USER_INPUT: the request itself is wrong; nothing was sent upstream
 
 Upstream failures keep their own tree (`gateway.upstream.errors`); `error_extensions` turns
 either kind into the `extensions` object, with `source` for upstream errors.
@@ -15,19 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.upstream.errors import UpstreamError
-
-CODES = (
-    "BAD_USER_INPUT",
-    "NOT_FOUND",
-    "UNAUTHENTICATED",
-    "FORBIDDEN",
-    "UPSTREAM_ERROR",
-    "UPSTREAM_TIMEOUT",
-    "UPSTREAM_RATE_LIMITED",
-    "UPSTREAM_UNAVAILABLE",
-    "INTERNAL_SERVER_ERROR",
-)
-
 
 #: The most of a client's own value an error message quotes back (ids, codes, emails): enough
 #: to recognise it, not a megabyte mirrored.
@@ -50,18 +34,6 @@ class GatewayError(Exception):
 
 class BadUserInput(GatewayError):
     code = "BAD_USER_INPUT"
-
-
-class NotFound(GatewayError):
-    code = "NOT_FOUND"
-
-
-class Unauthenticated(GatewayError):
-    code = "UNAUTHENTICATED"
-
-
-class Forbidden(GatewayError):
-    code = "FORBIDDEN"
 
 
 def echo(value: object) -> str:

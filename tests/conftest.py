@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +14,7 @@ from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, build_world
+from tests.support.credential_scan import CredentialScan, scanning
 
 
 @pytest.fixture(scope="session")
@@ -96,112 +96,18 @@ async def gateway(sandboxes: Sandboxes) -> AsyncIterator[Gateway]:
         yield gateway
 
 
-# --- Credential scan -------------------------------------------------------------------
-# Every response a gateway app sends (in-process or on a loopback port) and every log record
-# of the whole session are checked for the configured credentials, as they happen (bodies)
-# and at the end (log lines): tests/security/test_no_credentials.py runs last and asserts.
-
-
-class CredentialScan:
-    """What the session's gateway apps sent and logged, checked for credentials as it
-    happens: the demo ones, and every credential a gateway app of the session was given."""
-
-    def __init__(self) -> None:
-        from gateway.config import DEMO_MEWS_ACCESS_TOKEN, DEMO_MEWS_CLIENT_TOKEN
-
-        self.secrets: set[str] = {"demo-secret", DEMO_MEWS_CLIENT_TOKEN, DEMO_MEWS_ACCESS_TOKEN}
-        self.responses = 0
-        self.log_records = 0
-        self.leaks: list[str] = []
-
-    def learn(self, settings: Any) -> None:
-        from gateway.logs import MIN_SECRET_LENGTH, secrets_of
-
-        self.secrets.update(s for s in secrets_of(settings) if len(s) >= MIN_SECRET_LENGTH)
-
-    def known(self) -> set[str]:
-        """The secrets configured so far: learned from apps, or given to the log redactor
-        (every app registers its credentials there when it is created)."""
-        from gateway.logs import REDACTOR
-
-        return self.secrets | REDACTOR.secrets
-
-    def check(self, where: str, text: str) -> None:
-        self.leaks += [f"{where}: {secret[:4]}…" for secret in self.known() if secret in text]
-
-    def check_response(self, where: str, data: bytes) -> None:
-        self.responses += 1
-        self.check(f"response to {where}", data.decode("utf-8", "replace"))
-
-
-class _LogRecorder(logging.Handler):
-    def __init__(self, scan: CredentialScan) -> None:
-        super().__init__(logging.NOTSET)
-        self.scan = scan
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info and not record.exc_text:
-            text += "\n" + logging.Formatter().formatException(record.exc_info)
-        text += "\n" + (record.exc_text or "") + (record.stack_info or "")
-        self.scan.log_records += 1
-        self.scan.check(f"log record of {record.name}", text)
-
-
-def _recording_call(scan: CredentialScan, call: Any) -> Any:
-    from gateway.config import Settings
-
-    async def __call__(self: Any, scope: Any, receive: Any, send: Any) -> None:
-        settings = getattr(self.state, "settings", None)
-        path = str(scope.get("path", ""))
-        if (
-            scope["type"] != "http"
-            or not isinstance(settings, Settings)
-            or path.startswith("/sandbox/")  # the sandboxes' own answers, not the gateway's
-        ):
-            await call(self, scope, receive, send)
-            return
-        scan.learn(settings)
-        sent: list[bytes] = []
-
-        async def recording_send(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                sent.extend(b"%s: %s\n" % (k, v) for k, v in message.get("headers", ()))
-            elif message["type"] == "http.response.body":
-                sent.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await call(self, scope, receive, recording_send)
-        finally:
-            scan.check_response(f"{scope.get('method')} {path}", b"".join(sent))
-
-    return __call__
-
-
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def credential_scan() -> Iterator[CredentialScan]:
-    from starlette.applications import Starlette
-
-    scan = CredentialScan()
-    original = Starlette.__call__
-    Starlette.__call__ = _recording_call(scan, original)  # type: ignore[method-assign]
-    recorder = _LogRecorder(scan)
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(recorder)
-    root.setLevel(logging.INFO)  # what `gateway serve` logs by default
-    try:
+    """Fails the test whose gateway responses or log lines held a configured credential."""
+    with scanning() as scan:
         yield scan
-    finally:
-        Starlette.__call__ = original  # type: ignore[method-assign]
-        root.removeHandler(recorder)
-        root.setLevel(level)
+    assert scan.leaks == [], f"a credential leaked: {scan.leaks}"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "last: run after every other test of the session")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The order's seed, also under `-q` (which hides pytest-randomly's header line)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(
+            f"tests ran in random order: repeat it with --randomly-seed={seed}"
+        )

@@ -11,12 +11,12 @@ import pytest
 import gateway.config as config_module
 from gateway.config import (
     DEFAULT_CLIENT,
-    DEMO_MEWS_ACCESS_TOKEN,
-    DEMO_MEWS_CLIENT_TOKEN,
     ConfigError,
     Settings,
     load_settings,
 )
+from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
+from gateway.upstream.mews import DEMO_CLIENT_TOKEN as DEMO_MEWS_CLIENT_TOKEN
 
 FULLWHERE = {"FULLWHERE_API_KEY": "fw-key", "FULLWHERE_API_SECRET": "fw-secret"}
 MEWS = {"MEWS_CLIENT_TOKEN": "mews-client-token", "MEWS_ACCESS_TOKEN": "mews-access-token"}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -152,10 +152,6 @@ class ReadCache(Generic[K, V]):
     def prime(self, key: K, value: V | None) -> None:
         if self.ttl > 0:
             self._entries[key] = (value, self._clock())
-
-    def prime_many(self, items: Iterable[tuple[K, V | None]]) -> None:
-        for key, value in items:
-            self.prime(key, value)
 
     def invalidate(self, key: K) -> None:
         self._entries.pop(key, None)

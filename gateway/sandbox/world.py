@@ -3,9 +3,10 @@
 One `build_world(seed)` call returns the same people every time: Mews guests in the documented
 `Customer` shape, Fullwhere customers in the documented Partner API shape (all 33 top-level keys
 and the metadata blocks of the sources each person came from), the reservations of the guests
-staying at `REFERENCE_TIME` and their open items. Tests, the demo mode and the benchmark all
-start from it, so it only ever uses `random.Random(seed)` and the fixed reference time: no clock,
-no `uuid4`, and no iteration over sets (string hashing is randomised per process).
+staying at `REFERENCE_TIME` (midnight UTC today) and their open items. Tests, the demo mode
+and the benchmark all start from it, so it only ever uses `random.Random(seed)` and dates
+relative to the reference day: no other clock, no `uuid4`, and no iteration over sets (string
+hashing is randomised per process). Ids, names and emails are the same every day.
 
 How the two systems overlap (default world, see `DEFAULT_PLAN`):
 
@@ -38,10 +39,23 @@ _T = TypeVar("_T")
 # Fixed points
 # ---------------------------------------------------------------------------------------------
 
-REFERENCE_TIME = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+def reference_time(today: dt.date | None = None) -> dt.datetime:
+    """Midnight UTC starting `today` (by default the current UTC date).
+
+    Every date of the world is drawn relative to it, so the demo's "now" is today (the guests
+    staying across it are staying right now) while a day's worlds stay identical, and the ids
+    (drawn independently of dates) are the same every day.
+    """
+    day = today or dt.datetime.now(dt.UTC).date()
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+REFERENCE_TIME = reference_time()
 """The world's "now": guests are staying across it, everything else happened before it."""
 
 DEFAULT_SEED = 2026
+_OLDEST_AGE_DAYS = 29_524  # the oldest person's age in days: 80 years and 10 months
 DEFAULT_FULLWHERE_COUNT = 300
 DEFAULT_MEWS_COUNT = 320
 
@@ -650,7 +664,10 @@ class _People:
         male_last, female_last = r.pick(country.last)
         last = male_last if sex == "Male" else female_last
         second_last = r.pick(country.last)[0] if country.code == "ES" else None
-        birth = dt.date(1946, 1, 1) + dt.timedelta(days=r.num(0, 365 * 58))
+        # Aged 22 to 80: relative to the reference day, so ages (and the draws that depend
+        # on them) are the same whatever the day.
+        oldest = REFERENCE_TIME.date() - dt.timedelta(days=_OLDEST_AGE_DAYS)
+        birth = oldest + dt.timedelta(days=r.num(0, 365 * 58))
         age = (REFERENCE_TIME.date() - birth).days // 365
         # Title follows sex; "Misses" (Mrs.) for some women over thirty.
         title = "Mister" if sex == "Male" else "Miss"

@@ -28,7 +28,7 @@ Source = Literal["fullwhere", "mews"]
 class UpstreamError(Exception):
     """Base class: a call to `source` failed."""
 
-    #: The GraphQL `extensions.code` this error maps to (see DESIGN.md).
+    #: The GraphQL `extensions.code` this error maps to (listed in docs/mutations.md).
     code = "UPSTREAM_ERROR"
     #: Whether the upstream certainly did not act on the request (safe to retry a write).
     not_applied = False

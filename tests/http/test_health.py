@@ -11,8 +11,10 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.config import DEMO_MEWS_ACCESS_TOKEN, DEMO_MEWS_CLIENT_TOKEN, load_settings
+from gateway.config import load_settings
 from gateway.sandbox.demo import Sandboxes
+from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
+from gateway.upstream.mews import DEMO_CLIENT_TOKEN as DEMO_MEWS_CLIENT_TOKEN
 from tests.conftest import Gateway, gateway_http
 from tests.support.loopback import serve_loopback
 

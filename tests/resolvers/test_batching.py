@@ -18,7 +18,7 @@ def loader(settle: Settle, batches: list[list[str]]) -> SettlingLoader[str, str]
 
 
 async def test_keys_from_reads_landing_one_after_another_go_out_in_one_batch() -> None:
-    settle, batches = Settle(), []
+    settle, batches = Settle(), list[list[str]]()
     mews = loader(settle, batches)
 
     async def read_then_load(i: int) -> str:
@@ -38,7 +38,7 @@ async def test_keys_from_reads_landing_one_after_another_go_out_in_one_batch() -
 
 
 async def test_a_slow_read_does_not_hold_the_batch_back() -> None:
-    settle, batches = Settle(), []
+    settle, batches = Settle(), list[list[str]]()
     mews = loader(settle, batches)
     events: list[str] = []
 
@@ -61,7 +61,7 @@ async def test_a_slow_read_does_not_hold_the_batch_back() -> None:
 
 
 async def test_with_nothing_in_flight_a_batch_goes_out_at_once() -> None:
-    settle, batches = Settle(), []
+    settle, batches = Settle(), list[list[str]]()
     mews = loader(settle, batches)
     assert await mews.load_many(["a", "b", "a"]) == ["A", "B", "A"]
     assert batches == [["a", "b"]]

@@ -143,6 +143,45 @@ def test_same_seed_builds_the_same_world() -> None:
     assert json.dumps(first.__dict__, sort_keys=True) == json.dumps(second.__dict__, sort_keys=True)
 
 
+def _ids_and_names(world: World) -> list[Any]:
+    return [
+        [(c["id"], c["mewsId"], c["email"], c["lastName"]) for c in world.fullwhere_customers],
+        [(m["Id"], m["Number"], m["Email"], m["LastName"]) for m in world.mews_customers],
+        [(r["Id"], r["CustomerId"], r["State"]) for r in world.mews_reservations],
+    ]
+
+
+@pytest.mark.parametrize(
+    "day",
+    [dt.date(2027, 2, 28), dt.date(2028, 2, 29), dt.date(2028, 3, 1), dt.date(2031, 12, 31)],
+)
+def test_the_world_follows_the_day_with_the_same_people_and_ids(
+    day: dt.date, seeded_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(w, "REFERENCE_TIME", w.reference_time(day))
+    moved = build_world()
+    assert _ids_and_names(moved) == _ids_and_names(seeded_world)
+    shift = w.reference_time(day) - REFERENCE_TIME
+    for before, after in zip(seeded_world.mews_reservations, moved.mews_reservations, strict=True):
+        assert _parse_utc(after["StartUtc"]) - _parse_utc(before["StartUtc"]) == shift
+    # Birth dates move too, so ages stay the same.
+    born = {m["Id"]: m["BirthDate"] for m in seeded_world.mews_customers if m["BirthDate"]}
+    for guest in moved.mews_customers:
+        if guest["Id"] in born:
+            moved_by = dt.date.fromisoformat(guest["BirthDate"]) - dt.date.fromisoformat(
+                born[guest["Id"]]
+            )
+            assert moved_by == shift
+
+
+def test_the_worlds_now_is_today() -> None:
+    # The reference day is taken when the module is imported: today, or yesterday when this
+    # run began before midnight UTC.
+    today = dt.datetime.now(dt.UTC).date()
+    assert REFERENCE_TIME.date() in (today, today - dt.timedelta(days=1))
+    assert (REFERENCE_TIME.hour, REFERENCE_TIME.minute, REFERENCE_TIME.tzinfo) == (0, 0, dt.UTC)
+
+
 def test_another_seed_builds_another_world() -> None:
     first, second = build_world(7), build_world(8)
     ids = {c["Id"] for c in first.mews_customers}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from functools import cache, lru_cache
+from functools import _lru_cache_wrapper, cache, lru_cache
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, parse
@@ -19,7 +19,7 @@ from strawberry.extensions import SchemaExtension
 
 
 @cache
-def _cached_parse(maxsize: int) -> Callable[..., DocumentNode]:
+def _cached_parse(maxsize: int) -> _lru_cache_wrapper[DocumentNode]:
     return lru_cache(maxsize=maxsize)(parse)
 
 

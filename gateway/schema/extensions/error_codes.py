@@ -1,4 +1,4 @@
-"""Give every error an `extensions.code` from DESIGN.md, and mask the unexpected ones.
+"""Give every error one of the documented `extensions.code`s, and mask the unexpected ones.
 
 Known errors (`GatewayError`, `UpstreamError`) keep their message and get their code (and
 `source` for upstream ones). Parse, validation and variable errors are `BAD_USER_INPUT`.
@@ -25,7 +25,7 @@ def _request_id(context: Any) -> str:
 
 
 def code_error(error: GraphQLError, request_id: str) -> GraphQLError:
-    """`error` with a DESIGN.md code, masked when it is not one we raised on purpose."""
+    """`error` with a documented code, masked when it is not one we raised on purpose."""
     if error.extensions and "code" in error.extensions:
         return error
     original = error.original_error
