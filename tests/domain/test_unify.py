@@ -146,9 +146,9 @@ def test_the_value_alone_is_the_chosen_value_on_every_demo_pair(
     pairs = linked_pairs(seeded_world)
     assert pairs
     for fw, mews in pairs:
-        for records in ((fw, mews), (fw, None), (None, mews)):
-            order = unify.source_order(*records, precedence)
+        for fullwhere, guest in ((fw, mews), (fw, None), (None, mews)):
+            order = unify.source_order(fullwhere, guest, precedence)
             for field in unify.FIELDS:
-                assert unify.value(field, *records, order) == (
-                    unify.choose(field, *records, order).value
+                assert unify.value(field, fullwhere, guest, order) == (
+                    unify.choose(field, fullwhere, guest, order).value
                 ), (field, fw["id"])

@@ -21,9 +21,10 @@ from opentelemetry.trace import SpanKind, StatusCode
 from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.sandbox.demo import Sandboxes
-from tests.conftest import CredentialScan, gateway_http
+from tests.conftest import gateway_http
 from tests.observability.conftest import HeaderRecorder, OtlpSink
 from tests.resilience.conftest import FAST
+from tests.support.credential_scan import CredentialScan
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
