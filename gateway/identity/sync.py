@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from gateway.errors import GatewayError
 from gateway.identity.index import FullwhereEntry, IdentityIndex, MewsEntry, SyncState
 from gateway.identity.lock import SyncLock
+from gateway.observability import metrics
 from gateway.upstream.errors import UpstreamError
 from gateway.upstream.fullwhere import FullwhereClient
 from gateway.upstream.mews import MewsClient
@@ -160,6 +161,13 @@ class IdentitySync:
         return state
 
     async def _save(self, state: SyncState, progress: Progress | None) -> None:
+        metrics.record_identity_sync(
+            fullwhere=state.fullwhere_records,
+            mews=state.mews_records,
+            complete=state.complete,
+            finished=state.finished_at,
+            outcome=None if state.running else state.phase,
+        )
         await self.index.save_state(state)
         await self.lock.refresh()
         if progress is not None:

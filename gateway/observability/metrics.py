@@ -125,6 +125,28 @@ IDEMPOTENCY_REPLAYS = Counter(
     "Mutations answered with the remembered result of an earlier call with the same key.",
     ["mutation"],
 )
+IDENTITY_RECORDS = Gauge(
+    "gateway_identity_sync_records",
+    "Records the identity sync read in its latest run, by source (set by the process "
+    "running the sync).",
+    ["source"],
+    multiprocess_mode="livemax",
+)
+IDENTITY_COMPLETE = Gauge(
+    "gateway_identity_index_complete",
+    "1 once a full identity sync has finished (the index answers for everyone), else 0.",
+    multiprocess_mode="livemax",
+)
+IDENTITY_LAST_SUCCESS = Gauge(
+    "gateway_identity_sync_last_success_timestamp_seconds",
+    "When the latest identity sync run finished well (Unix time); its age is time() - this.",
+    multiprocess_mode="livemax",
+)
+IDENTITY_RUNS = Counter(
+    "gateway_identity_sync_runs_total",
+    "Identity sync runs by outcome: done, failed.",
+    ["outcome"],
+)
 
 _enabled = False
 _operation_names: set[str] = set()
@@ -229,6 +251,21 @@ def record_eviction() -> None:
 def record_replay(mutation: str) -> None:
     if _enabled:
         IDEMPOTENCY_REPLAYS.labels(mutation).inc()
+
+
+def record_identity_sync(
+    *, fullwhere: int, mews: int, complete: bool, finished: float | None, outcome: str | None
+) -> None:
+    """The identity sync's progress (`outcome` set when a run ends: done or failed)."""
+    if not _enabled:
+        return
+    IDENTITY_RECORDS.labels("fullwhere").set(fullwhere)
+    IDENTITY_RECORDS.labels("mews").set(mews)
+    IDENTITY_COMPLETE.set(1 if complete else 0)
+    if outcome is not None:
+        IDENTITY_RUNS.labels(outcome).inc()
+        if outcome == "done" and finished is not None:
+            IDENTITY_LAST_SUCCESS.set(finished)
 
 
 # -- several processes ------------------------------------------------------------------------

@@ -222,3 +222,22 @@ async def test_http_responses_by_status_include_refusals_before_graphql(
         before, after, "gateway_graphql_operation_duration_seconds_count", "operation"
     )
     assert operations == {("Page",): 1}  # only the request that got to run
+
+
+async def test_the_identity_sync_reports_its_records_completion_and_last_success(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    async with gateway_with(sandboxes) as gateway:
+        before = await scrape(gateway)
+        state = await gateway.app.state.sync.run_once()
+        after = await scrape(gateway)
+    assert state is not None and state.finished_at is not None
+    records = by(samples(after, "gateway_identity_sync_records"), "source")
+    assert records == {
+        ("fullwhere",): len(world.fullwhere_customers),
+        ("mews",): len(world.mews_customers),
+    }
+    assert samples(after, "gateway_identity_index_complete") == {frozenset(): 1.0}
+    (finished,) = samples(after, "gateway_identity_sync_last_success_timestamp_seconds").values()
+    assert finished == pytest.approx(state.finished_at)
+    assert delta(before, after, "gateway_identity_sync_runs_total", "outcome") == {("done",): 1}
