@@ -57,9 +57,10 @@ HTTP_RESPONSES = Counter(
 )
 OPERATIONS = Histogram(
     "gateway_graphql_operation_duration_seconds",
-    "GraphQL operations by name, type and outcome (ok, partial, or the first error's code); "
-    "_count is the number of operations.",
-    ["operation", "type", "outcome"],
+    "GraphQL operations by name, type, outcome (ok, partial, or the first error's code) and "
+    "how the caller authenticated (anonymous, api_key, jwt); _count is the number of "
+    "operations.",
+    ["operation", "type", "outcome", "caller"],
     buckets=_SECONDS,
 )
 UPSTREAM_CALLS = Histogram(
@@ -179,9 +180,12 @@ def record_response(status: int) -> None:
         HTTP_RESPONSES.labels(str(status)).inc()
 
 
-def record_operation(name: str | None, kind: str, outcome: str, seconds: float) -> None:
+def record_operation(
+    name: str | None, kind: str, outcome: str, seconds: float, caller: str = "anonymous"
+) -> None:
+    """One operation; `caller` is how its caller authenticated (anonymous, api_key, jwt)."""
     if _enabled:
-        OPERATIONS.labels(operation_label(name), kind, outcome).observe(seconds)
+        OPERATIONS.labels(operation_label(name), kind, outcome, caller).observe(seconds)
 
 
 def status_class(status: int | None, error_code: str | None = None) -> str:

@@ -19,6 +19,7 @@ from graphql import GraphQLError
 from opentelemetry.trace import Span
 from strawberry.extensions import SchemaExtension
 
+from gateway.http.caller import caller_of
 from gateway.observability import metrics, tracing
 from gateway.observability.calls import count_calls
 
@@ -61,7 +62,9 @@ class ObserveOperation(SchemaExtension):
             outcome = outcome_of(None if result is None else result.data, errors)
             name = context.operation_name
             kind = _kind(context)
-            metrics.record_operation(name, kind, outcome, seconds)
+            request = getattr(context.context, "request", None)
+            caller = caller_of(request.scope).kind if request is not None else "anonymous"
+            metrics.record_operation(name, kind, outcome, seconds, caller)
             if span is not None:
                 tracing.finish_operation_span(span, name, kind, outcome)
             logger.info(

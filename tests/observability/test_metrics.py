@@ -241,3 +241,21 @@ async def test_the_identity_sync_reports_its_records_completion_and_last_success
     (finished,) = samples(after, "gateway_identity_sync_last_success_timestamp_seconds").values()
     assert finished == pytest.approx(state.finished_at)
     assert delta(before, after, "gateway_identity_sync_runs_total", "outcome") == {("done",): 1}
+
+
+async def test_operations_are_counted_by_how_the_caller_authenticated(
+    sandboxes: Sandboxes,
+) -> None:
+    key = "metrics-caller-key-0123456789"
+    async with gateway_with(sandboxes, {"GATEWAY_API_KEYS": key}) as gateway:
+        before = await scrape(gateway)
+        response = await gateway.http.post(
+            "/graphql", json={"query": PAGE}, headers={"authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 200 and "errors" not in response.json()
+        after = await scrape(gateway)
+    counted = delta(
+        before, after, "gateway_graphql_operation_duration_seconds_count", "operation", "caller"
+    )
+    assert counted == {("Page", "api_key"): 1}
+    assert key not in after
