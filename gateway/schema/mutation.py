@@ -160,8 +160,12 @@ class FullwhereImportStatus(enum.Enum):
 @strawberry.type(description="The Fullwhere import that `alsoImportToFullwhere` asked for.")
 class FullwhereImportOutcome:
     status: FullwhereImportStatus = strawberry.field(description="Whether the import happened.")
-    mews_id: str = strawberry.field(description="The Mews guest, which exists in every case.")
-    fullwhere_id: str | None = strawberry.field(description="The Fullwhere customer, if any.")
+    mews_id: strawberry.ID = strawberry.field(
+        description="The Mews guest, which exists in every case."
+    )
+    fullwhere_id: strawberry.ID | None = strawberry.field(
+        description="The Fullwhere customer, if any."
+    )
     message: str = strawberry.field(description="What happened, in words.")
     error: WriteError | None = strawberry.field(description="Why the import failed, if it did.")
 
@@ -201,8 +205,8 @@ class MergeMethod(enum.Enum):
 class MergeCustomersPayload:
     source_id: strawberry.ID = strawberry.field(description="`sourceId` as given.")
     target_id: strawberry.ID = strawberry.field(description="`targetId` as given.")
-    source_mews_id: str = strawberry.field(description="The Mews guest merged away.")
-    target_mews_id: str = strawberry.field(description="The Mews guest that remains.")
+    source_mews_id: strawberry.ID = strawberry.field(description="The Mews guest merged away.")
+    target_mews_id: strawberry.ID = strawberry.field(description="The Mews guest that remains.")
     via: MergeMethod = strawberry.field(description="The Mews operation that did the merge.")
     target: Customer | None = strawberry.field(description="The remaining customer.")
     replayed: bool = strawberry.field(default=False, description=_REPLAYED)
@@ -212,7 +216,7 @@ class MergeCustomersPayload:
 class AttachCustomerFilePayload:
     file_id: strawberry.ID = strawberry.field(description="Mews `FileId`.")
     customer_id: strawberry.ID = strawberry.field(description="`customerId` as given.")
-    mews_customer_id: str = strawberry.field(description="The Mews guest the file is on.")
+    mews_customer_id: strawberry.ID = strawberry.field(description="The Mews guest the file is on.")
     name: str = strawberry.field(description="File name.")
     type: str = strawberry.field(description="MIME type.")
     size: int = strawberry.field(description="Bytes.")
@@ -500,8 +504,8 @@ class Mutation:
             return MergeCustomersPayload(
                 source_id=source_id,
                 target_id=target_id,
-                source_mews_id=source_mews,
-                target_mews_id=target_mews,
+                source_mews_id=strawberry.ID(source_mews),
+                target_mews_id=strawberry.ID(target_mews),
                 via=via,
                 target=None if remaining is None else await _customer_at(info, remaining, "target"),
             )
@@ -543,7 +547,7 @@ class Mutation:
             return AttachCustomerFilePayload(
                 file_id=strawberry.ID(file_id),
                 customer_id=input.customer_id,
-                mews_customer_id=mews_id,
+                mews_customer_id=strawberry.ID(mews_id),
                 name=attachment.name,
                 type=attachment.mime_type,
                 size=len(attachment.content),
@@ -558,6 +562,10 @@ class Mutation:
         if chain_id is not None:
             material["chainId"] = chain_id
         return await _once(info, "attachCustomerFile", idempotency_key, material, work)
+
+
+def _id_or_none(value: str | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(value)
 
 
 async def _check_mergeable(context: RequestContext, mews_id: str, argument: str) -> None:
@@ -581,8 +589,8 @@ async def _import_added_guest(
     if linked is not None:
         return FullwhereImportOutcome(
             status=FullwhereImportStatus.ALREADY_LINKED,
-            mews_id=mews_id,
-            fullwhere_id=linked,
+            mews_id=strawberry.ID(mews_id),
+            fullwhere_id=_id_or_none(linked),
             message=(
                 f"Mews returned the existing guest {mews_id}, which the Fullwhere customer "
                 f"{linked} already links to; nothing was imported into Fullwhere."
@@ -601,7 +609,7 @@ async def _import_added_guest(
         )
         return FullwhereImportOutcome(
             status=FullwhereImportStatus.FAILED,
-            mews_id=mews_id,
+            mews_id=strawberry.ID(mews_id),
             fullwhere_id=None,
             message=(
                 f"The Mews guest {mews_id} exists; the Fullwhere import {happened}: "
@@ -612,8 +620,8 @@ async def _import_added_guest(
     await remember_fullwhere_import(context, imported)
     return FullwhereImportOutcome(
         status=FullwhereImportStatus.IMPORTED,
-        mews_id=mews_id,
-        fullwhere_id=str(imported["id"]),
+        mews_id=strawberry.ID(mews_id),
+        fullwhere_id=_id_or_none(str(imported["id"])),
         message=f"The Mews guest {mews_id} was imported into Fullwhere as {imported['id']}.",
         error=None,
     )
