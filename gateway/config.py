@@ -198,12 +198,8 @@ def _url_parser(example: str) -> Callable[[str], str]:
     return parse
 
 
-def _url(
-    name: str, group: Group, description: str, *, default: str | None = None, example: str = ""
-) -> Variable[str | None]:
-    return Variable(
-        name, group, default, _url_parser(default or example), "http(s) URL", description
-    )
+def _url(name: str, group: Group, description: str, *, example: str) -> Variable[str | None]:
+    return Variable(name, group, None, _url_parser(example), "http(s) URL", description)
 
 
 def _secret(name: str, group: Group, description: str) -> Variable[str | None]:
@@ -333,9 +329,9 @@ DEFAULT_CLIENT = f"customer-gateway {__version__}"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 LOG_FORMATS = ("text", "json")
 
-FULLWHERE_BASE_URL = _url(
-    "FULLWHERE_BASE_URL", UPSTREAMS, "Fullwhere API root (checked in every mode)",
-    default=DEFAULT_FULLWHERE_URL,
+FULLWHERE_BASE_URL = Variable(
+    "FULLWHERE_BASE_URL", UPSTREAMS, DEFAULT_FULLWHERE_URL, _url_parser(DEFAULT_FULLWHERE_URL),
+    "http(s) URL", "Fullwhere API root (checked in every mode)",
 )
 FULLWHERE_API_KEY = _secret(
     "FULLWHERE_API_KEY", UPSTREAMS, "Fullwhere partner key (sent as `X-API-KEY`); with the secret"
@@ -344,8 +340,9 @@ FULLWHERE_API_SECRET = _secret(
     "FULLWHERE_API_SECRET", UPSTREAMS, "Fullwhere partner secret (sent as `X-API-SECRET`)"
 )
 FULLWHERE_DISABLED = _flag("FULLWHERE_DISABLED", UPSTREAMS, "run without Fullwhere on purpose")
-MEWS_BASE_URL = _url(
-    "MEWS_BASE_URL", UPSTREAMS, "Mews API root (checked in every mode)", default=DEFAULT_MEWS_URL
+MEWS_BASE_URL = Variable(
+    "MEWS_BASE_URL", UPSTREAMS, DEFAULT_MEWS_URL, _url_parser(DEFAULT_MEWS_URL), "http(s) URL",
+    "Mews API root (checked in every mode)",
 )
 MEWS_CLIENT_TOKEN = _secret(
     "MEWS_CLIENT_TOKEN", UPSTREAMS, "Mews Connector API client token; with the access token"
@@ -820,15 +817,18 @@ def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
     url = GATEWAY_JWKS_URL.read(env)
     if url is None:
         return None
-    claims = (GATEWAY_JWT_ISSUER, GATEWAY_JWT_AUDIENCE)
-    issuer, audience = (claim.read(env) for claim in claims)
-    for claim, value in zip(claims, (issuer, audience), strict=True):
-        if not value:
-            raise ConfigError(
-                claim.name, "a value, since GATEWAY_JWKS_URL is set (tokens must name it)"
-            )
-    assert issuer and audience
+    issuer, audience = (
+        _required(env, claim, "since GATEWAY_JWKS_URL is set (tokens must name it)")
+        for claim in (GATEWAY_JWT_ISSUER, GATEWAY_JWT_AUDIENCE)
+    )
     return JwtSettings(url, issuer, audience, leeway=leeway, jwks_min_refresh=min_refresh)
+
+
+def _required(env: Mapping[str, str], variable: Variable[str | None], because: str) -> str:
+    value = variable.read(env)
+    if not value:
+        raise ConfigError(variable.name, f"a value, {because}")
+    return value
 
 
 def _documents(env: Mapping[str, str]) -> tuple[Mapping[str, str] | None, bool]:
@@ -885,8 +885,6 @@ def _resilience(env: Mapping[str, str]) -> Resilience:
 
 
 def _telemetry(env: Mapping[str, str]) -> Telemetry:
-    PROMETHEUS_MULTIPROC_DIR.read(env)  # prometheus_client reads it; nothing to check
-    OTEL_SERVICE_NAME.read(env)  # the OpenTelemetry SDK reads it
     return Telemetry(
         metrics=GATEWAY_METRICS.read(env),
         metrics_token=GATEWAY_METRICS_TOKEN.read(env),
@@ -923,8 +921,8 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     if fw_disabled and mews_disabled:
         raise ConfigError("MEWS_DISABLED", "at most one of FULLWHERE_DISABLED and MEWS_DISABLED")
     # Validated in every mode: a typo must not wait for the day credentials are added.
-    fw_url = FULLWHERE_BASE_URL.read(env) or DEFAULT_FULLWHERE_URL
-    mews_url = MEWS_BASE_URL.read(env) or DEFAULT_MEWS_URL
+    fw_url = FULLWHERE_BASE_URL.read(env)
+    mews_url = MEWS_BASE_URL.read(env)
     mews_client = MEWS_CLIENT.read(env)
     fw_creds = _pair(env, (FULLWHERE_API_KEY, FULLWHERE_API_SECRET))
     mews_creds = _pair(env, (MEWS_CLIENT_TOKEN, MEWS_ACCESS_TOKEN))
