@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.cli import main
 from gateway.config import (
     DEFAULT_CLIENT,
     VARIABLES,
@@ -295,3 +296,18 @@ def test_unified_precedence_takes_each_order(raw: str) -> None:
     settings = load_settings({"UNIFIED_PRECEDENCE": raw})
     assert settings.unified_precedence.value == raw.strip().lower()
     assert load_settings({}).unified_precedence.value == "latest"
+
+
+def test_gateway_settings_prints_the_tables_and_an_env_template(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["settings", "--markdown"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == markdown()
+
+    with pytest.raises(SystemExit):
+        main(["settings"])
+    template = capsys.readouterr().out.splitlines()
+    assert [line for line in template if not line.startswith("# ")] == []
+    assert [line[2:-1] for line in template if line.endswith("=")] == [v.name for v in VARIABLES]
