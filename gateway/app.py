@@ -121,7 +121,10 @@ def _http_client(
         base_url=base_url,
         transport=transport,
         timeout=httpx.Timeout(settings.timeouts.read, connect=settings.timeouts.connect),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        limits=httpx.Limits(
+            max_connections=settings.pool.max_connections,
+            max_keepalive_connections=settings.pool.max_keepalive,
+        ),
     )
 
 
@@ -214,7 +217,7 @@ def build_upstreams(
             ),
         ),
         fullwhere_concurrency=settings.fullwhere_concurrency,
-        links=Links(store),
+        links=Links(store, maxsize=settings.cache_max_links),
         identity=RedisIdentityIndex(store) if store is not None else MemoryIdentityIndex(),
     )
     return upstreams, clients
@@ -353,6 +356,7 @@ def create_app(
                 documents=TrustedDocuments(
                     settings.persisted_documents, required=settings.require_persisted
                 ),
+                max_upload_bytes=settings.max_upload_bytes,
             ),
             # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),

@@ -13,13 +13,15 @@ from typing import Any
 
 from gateway import __version__
 from gateway.config import (
+    GATEWAY_LOG_LEVEL,
+    LOG_LEVELS,
+    VARIABLES,
     ConfigError,
     Settings,
     load_settings,
+    markdown,
 )
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
-
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def _settings() -> Settings:
@@ -32,7 +34,7 @@ def app_factory() -> object:
     from gateway.logs import configure_logging
 
     settings = _settings()
-    configure_logging(os.environ.get("GATEWAY_LOG_LEVEL", "info"), settings.telemetry.log_format)
+    configure_logging(settings.telemetry.log_level, settings.telemetry.log_format)
     return create_app(settings)
 
 
@@ -275,12 +277,18 @@ def fetch_graphiql(args: argparse.Namespace) -> int:
 
 def _log_level(option: str | None) -> str:
     """--log-level, else GATEWAY_LOG_LEVEL (checked like every setting), else info."""
-    if option:
-        return option
-    raw = os.environ.get("GATEWAY_LOG_LEVEL", "").strip().lower() or "info"
-    if raw not in LOG_LEVELS:
-        raise ConfigError("GATEWAY_LOG_LEVEL", f"one of {', '.join(LOG_LEVELS)}, got {raw!r}")
-    return raw
+    return option or GATEWAY_LOG_LEVEL.read(os.environ)
+
+
+def settings_help(args: argparse.Namespace) -> int:
+    """Every environment variable: an env-file template, or the docs' Markdown tables."""
+    if args.markdown:
+        sys.stdout.write(markdown())
+        return 0
+    for variable in VARIABLES:
+        print(f"# {variable.description} ({variable.accepts}; default: {variable.default_text})")
+        print(f"# {variable.name}=")
+    return 0
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -336,6 +344,11 @@ def parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument("rest", nargs=argparse.REMAINDER, help="--dest DIR, --force")
     fetch.set_defaults(handler=fetch_graphiql)
+    listing = commands.add_parser("settings", help="list every environment variable read")
+    listing.add_argument(
+        "--markdown", action="store_true", help="as the tables of docs/configuration.md"
+    )
+    listing.set_defaults(handler=settings_help)
     return root
 
 

@@ -1,5 +1,10 @@
 """Configuration from environment variables, validated once at start-up.
 
+Every variable the gateway reads is one row of `VARIABLES`: its name, how it is parsed and
+bounded, its default, what it means and where it is documented. The rows drive
+`load_settings`, the tables in docs/configuration.md (`gateway settings --markdown`) and the
+configuration tests, so a default or a bound is written once.
+
 `load_settings(os.environ)` returns a frozen `Settings` or raises `ConfigError` naming the
 variable and what it expects; the CLI prints that one line and exits.
 """
@@ -12,13 +17,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from gateway import __version__
 from gateway.domain.unify import DEFAULT_PRECEDENCE, Precedence
+from gateway.http.multipart import DEFAULT_MAX_UPLOAD_BYTES
 from gateway.http.persisted import read_documents
-from gateway.identity.sync import SyncSettings
+from gateway.identity.sync import (
+    DEFAULT_INTERVAL,
+    DEFAULT_MEWS_BUDGET,
+    DEFAULT_MEWS_SINCE,
+    SyncSettings,
+)
+from gateway.observability.metrics import MULTIPROC_ENV
+from gateway.observability.tracing import DEFAULT_SERVICE_NAME
+from gateway.store.links import DEFAULT_MAX_LINKS
 from gateway.store.redis import DEFAULT_PREFIX as DEFAULT_REDIS_PREFIX
 from gateway.store.redis import DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT
 from gateway.store.redis import SCHEMES as REDIS_SCHEMES
@@ -39,12 +53,608 @@ class ConfigError(ValueError):
         self.expected = expected
 
 
+# --- The table's machinery ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """A section of docs/configuration.md: its title and what follows the table."""
+
+    title: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Variable(Generic[T]):
+    """One environment variable.
+
+    `parse` turns a non-empty, stripped value into `T` or raises `ValueError` whose text says
+    what is expected (and never repeats a value that may be secret). `accepts` says the same
+    for the docs; `shown` is the default as the docs write it, when it is not `default`.
+    """
+
+    name: str
+    group: Group
+    default: T
+    parse: Callable[[str], T] = field(repr=False)
+    accepts: str
+    description: str
+    shown: str | None = None
+    #: "integer" and "number" rows carry their bounds (the tests read them).
+    kind: str = "text"
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def raw(self, env: Mapping[str, str]) -> str:
+        """The value in `env`, stripped ("" when unset)."""
+        return env.get(self.name, "").strip()
+
+    def read(self, env: Mapping[str, str]) -> T:
+        """The parsed value in `env`, or the default when unset or empty.
+
+        Raises:
+            ConfigError: the value is malformed; names this variable.
+        """
+        raw = self.raw(env)
+        if not raw:
+            return self.default
+        try:
+            return self.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(self.name, str(exc)) from None
+
+    @property
+    def default_text(self) -> str:
+        if self.shown is not None:
+            return self.shown
+        if self.default is None or self.default == ():
+            return "none"
+        if isinstance(self.default, bool):
+            return f"`{str(self.default).lower()}`"
+        if isinstance(self.default, float):
+            return f"`{self.default:g}`"
+        return f"`{getattr(self.default, 'value', self.default)}`"
+
+
+def _number_parser(kind: type[T], minimum: float, maximum: float | None) -> Callable[[str], T]:
+    noun = "an integer" if kind is int else "a number"
+    expected = (
+        f"{noun} >= {minimum:g}" if maximum is None else f"{noun} from {minimum:g} to {maximum:g}"
+    )
+
+    def parse(raw: str) -> T:
+        try:
+            value = kind(raw)  # type: ignore[call-arg]
+        except ValueError:
+            value = None
+        # "nan" and "inf" parse as floats but are no lifetime or timeout.
+        if (
+            value is None
+            or not math.isfinite(value)  # type: ignore[arg-type]
+            or value < minimum  # type: ignore[operator]
+            or (maximum is not None and value > maximum)  # type: ignore[operator]
+        ):
+            raise ValueError(f"{expected}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _number(
+    name: str,
+    group: Group,
+    default: T,
+    description: str,
+    *,
+    minimum: float,
+    maximum: float | None = None,
+    kind: type[int] | type[float] = float,
+    shown: str | None = None,
+) -> Variable[T]:
+    accepts = ("integer" if kind is int else "number") + (
+        f" >= {minimum:g}" if maximum is None else f", {minimum:g} to {maximum:g}"
+    )
+    return Variable(
+        name,
+        group,
+        default,
+        _number_parser(kind, minimum, maximum),  # type: ignore[arg-type]
+        accepts,
+        description,
+        shown,
+        "integer" if kind is int else "number",
+        minimum,
+        maximum,
+    )
+
+
+def _integer(
+    name: str, group: Group, default: int, description: str, *, minimum: int
+) -> Variable[int]:
+    return _number(name, group, default, description, minimum=minimum, kind=int)
+
+
+def _parse_flag(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"true or false, got {lowered!r}")
+
+
+def _flag(name: str, group: Group, description: str, *, default: bool = False) -> Variable[bool]:
+    return Variable(name, group, default, _parse_flag, "flag", description, kind="flag")
+
+
+def _url_parser(example: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            # Never echo the URL: it may carry a password.
+            raise ValueError("an http(s) URL such as " + example)
+        return raw.rstrip("/")
+
+    return parse
+
+
+def _url(name: str, group: Group, description: str, *, example: str) -> Variable[str | None]:
+    return Variable(name, group, None, _url_parser(example), "http(s) URL", description)
+
+
+def _secret(name: str, group: Group, description: str) -> Variable[str | None]:
+    return Variable(name, group, None, str, "text, never shown", description)
+
+
+def _choice(
+    name: str, group: Group, default: T, choices: Mapping[str, T], description: str
+) -> Variable[T]:
+    def parse(raw: str) -> T:
+        lowered = raw.lower()
+        if lowered not in choices:
+            raise ValueError(f"one of {', '.join(choices)}, got {lowered!r}")
+        return choices[lowered]
+
+    return Variable(name, group, default, parse, " / ".join(choices), description)
+
+
+def _parse_origins(raw: str) -> tuple[str, ...]:
+    """Comma-separated browser origins (`scheme://host[:port]`), or `*` for any."""
+    origins = []
+    for part in raw.split(","):
+        origin = part.strip().rstrip("/")
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        if origin != "*" and (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError(
+                f"comma-separated origins such as https://app.example.com, got {part!r}"
+            )
+        origins.append(origin if origin == "*" else f"{parts.scheme}://{parts.netloc.lower()}")
+    return tuple(origins)
+
+
+# RFC 6750 bearer tokens (token68): what fits after `Authorization: Bearer `.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+_TOKEN_CHARACTERS = "A-Z a-z 0-9 . _ ~ + / - ="
+
+
+def _parse_api_keys(raw: str) -> tuple[str, ...]:
+    keys = tuple(key.strip() for key in raw.split(",") if key.strip())
+    for position, key in enumerate(keys, start=1):
+        if not _BEARER_TOKEN.fullmatch(key):
+            # Never echo a key: say which one is wrong, not what it is.
+            raise ValueError(
+                f"comma-separated bearer tokens ({_TOKEN_CHARACTERS}); "
+                f"key #{position} has other characters"
+            )
+    return keys
+
+
+def _parse_token(raw: str) -> str:
+    if not _BEARER_TOKEN.fullmatch(raw):
+        raise ValueError(f"a bearer token ({_TOKEN_CHARACTERS}), never echoed")
+    return raw
+
+
+def _parse_client_name(raw: str) -> str:
+    if len(raw) > 200 or not raw.isprintable():
+        raise ValueError("a printable name of at most 200 characters, e.g. MyHotel 1.0")
+    return raw
+
+
+def _parse_date(raw: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"a date such as 2012-01-01, got {raw!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _parse_redis_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    # Never echo the URL: it may carry a password.
+    if parts.scheme not in REDIS_SCHEMES or not (parts.netloc or parts.path):
+        raise ValueError(
+            "a Redis URL such as redis://redis:6379/0 (schemes: " + ", ".join(REDIS_SCHEMES) + ")"
+        )
+    if parts.scheme.endswith("+sentinel") and not parts.path.strip("/"):
+        raise ValueError("the Sentinel service name: redis+sentinel://host:26379/mymaster")
+    return raw
+
+
+def _parse_prefix(raw: str) -> str:
+    if len(raw) > 64 or not raw.isprintable() or " " in raw:
+        raise ValueError("at most 64 printable characters, no spaces")
+    return raw
+
+
+def _parse_documents(raw: str) -> Mapping[str, str]:
+    try:
+        return MappingProxyType(read_documents(raw))
+    except ValueError as exc:
+        raise ValueError(f"a JSON file {{sha256 hex: document}}; {exc}") from None
+
+
+# --- The table ------------------------------------------------------------------------------
+
+# fmt: off
+UPSTREAMS = Group("Upstreams")
+CLIENTS = Group("Clients")
+UNIFIED = Group("Unified customer")
+CACHING = Group("Caching")
+IDENTITY = Group("Identity index", "See [identity.md](identity.md).")
+CALLS = Group("Upstream calls and resilience")
+SHARED = Group("Shared state (several processes or replicas)")
+LIMITS = Group("Limits on requests")
+MODE = Group("Mode and logging")
+TELEMETRY = Group(
+    "Metrics and traces",
+    "See [operations](operations.md#metrics) for what is measured and how to collect it. "
+    "Other `OTEL_*` variables are read by the OpenTelemetry SDK itself: "
+    "`OTEL_EXPORTER_OTLP_HEADERS` (collector credentials), `OTEL_EXPORTER_OTLP_TIMEOUT`, "
+    "`OTEL_TRACES_SAMPLER`/`OTEL_TRACES_SAMPLER_ARG` (e.g. `parentbased_traceidratio`, "
+    "`0.1`), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*` (batching), `OTEL_PROPAGATORS`.",
+)
+
+DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
+DEFAULT_MEWS_URL = "https://api.mews.com"
+DEFAULT_CLIENT = f"customer-gateway {__version__}"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+LOG_FORMATS = ("text", "json")
+
+FULLWHERE_BASE_URL = Variable(
+    "FULLWHERE_BASE_URL", UPSTREAMS, DEFAULT_FULLWHERE_URL, _url_parser(DEFAULT_FULLWHERE_URL),
+    "http(s) URL", "Fullwhere API root (checked in every mode)",
+)
+FULLWHERE_API_KEY = _secret(
+    "FULLWHERE_API_KEY", UPSTREAMS, "Fullwhere partner key (sent as `X-API-KEY`); with the secret"
+)
+FULLWHERE_API_SECRET = _secret(
+    "FULLWHERE_API_SECRET", UPSTREAMS, "Fullwhere partner secret (sent as `X-API-SECRET`)"
+)
+FULLWHERE_DISABLED = _flag("FULLWHERE_DISABLED", UPSTREAMS, "run without Fullwhere on purpose")
+MEWS_BASE_URL = Variable(
+    "MEWS_BASE_URL", UPSTREAMS, DEFAULT_MEWS_URL, _url_parser(DEFAULT_MEWS_URL), "http(s) URL",
+    "Mews API root (checked in every mode)",
+)
+MEWS_CLIENT_TOKEN = _secret(
+    "MEWS_CLIENT_TOKEN", UPSTREAMS, "Mews Connector API client token; with the access token"
+)
+MEWS_ACCESS_TOKEN = _secret("MEWS_ACCESS_TOKEN", UPSTREAMS, "Mews Connector API access token")
+MEWS_CLIENT = Variable(
+    "MEWS_CLIENT", UPSTREAMS, DEFAULT_CLIENT, _parse_client_name,
+    "printable, at most 200 characters", "`Client` name sent to Mews",
+    shown="`customer-gateway <version>`",
+)
+MEWS_DISABLED = _flag("MEWS_DISABLED", UPSTREAMS, "run without Mews on purpose")
+
+GATEWAY_API_KEYS: Variable[tuple[str, ...]] = Variable(
+    "GATEWAY_API_KEYS", CLIENTS, (), _parse_api_keys,
+    f"comma-separated tokens ({_TOKEN_CHARACTERS})",
+    "keys accepted as `Authorization: Bearer <key>`",
+)
+GATEWAY_ALLOW_ANONYMOUS = _flag(
+    "GATEWAY_ALLOW_ANONYMOUS", CLIENTS,
+    "serve real upstreams without client authentication, on purpose",
+)
+GATEWAY_JWKS_URL = _url(
+    "GATEWAY_JWKS_URL", CLIENTS,
+    "the identity provider's JWKS; turns on JWT bearer tokens "
+    "([Security](security.md#jwt-bearer-tokens-from-an-identity-provider))",
+    example="https://login.example.com/.well-known/jwks.json",
+)
+GATEWAY_JWT_ISSUER = Variable(
+    "GATEWAY_JWT_ISSUER", CLIENTS, None, str, "text",
+    "the `iss` every token must carry; required with `GATEWAY_JWKS_URL`",
+)
+GATEWAY_JWT_AUDIENCE = Variable(
+    "GATEWAY_JWT_AUDIENCE", CLIENTS, None, str, "text",
+    "a value the token's `aud` must hold; required with `GATEWAY_JWKS_URL`",
+)
+GATEWAY_JWT_LEEWAY_SECONDS = _number(
+    "GATEWAY_JWT_LEEWAY_SECONDS", CLIENTS, 30.0, "clock skew allowed on `exp`, `nbf` and `iat`",
+    minimum=0,
+)
+GATEWAY_JWKS_MIN_REFRESH_SECONDS = _number(
+    "GATEWAY_JWKS_MIN_REFRESH_SECONDS", CLIENTS, 30.0,
+    "time at least between two fetches of the JWKS, whatever triggers them", minimum=0,
+)
+GATEWAY_PERSISTED_DOCUMENTS: Variable[Mapping[str, str] | None] = Variable(
+    "GATEWAY_PERSISTED_DOCUMENTS", CLIENTS, None, _parse_documents, "path of a JSON file",
+    "trusted documents file `{sha256 hex: document}` (made by `gateway persist-documents`), "
+    "read at start-up",
+)
+GATEWAY_REQUIRE_PERSISTED = _flag(
+    "GATEWAY_REQUIRE_PERSISTED", CLIENTS,
+    "JWT and anonymous callers may run only the documents of that file (API-key callers any)",
+)
+GATEWAY_CORS_ORIGINS: Variable[tuple[str, ...]] = Variable(
+    "GATEWAY_CORS_ORIGINS", CLIENTS, (), _parse_origins,
+    "comma-separated origins (`https://app.example.com`) or `*`",
+    "browser origins allowed to call the gateway; none sends no CORS headers",
+)
+GATEWAY_INTROSPECTION = _flag(
+    "GATEWAY_INTROSPECTION", CLIENTS, "allow schema introspection", default=True
+)
+
+UNIFIED_PRECEDENCE = _choice(
+    "UNIFIED_PRECEDENCE", UNIFIED, DEFAULT_PRECEDENCE, {p.value: p for p in Precedence},
+    "which source a unified `Customer` field prefers: `latest` (the record updated last), "
+    "`fullwhere` or `mews` (a fixed order); see [the unified customer](unified-customer.md)",
+)
+
+CACHE_TTL_SECONDS = _number(
+    "CACHE_TTL_SECONDS", CACHING, 60.0, "lifetime of cached upstream reads (0 disables caching)",
+    minimum=0,
+)
+CACHE_MAX_ENTRIES = _integer(
+    "CACHE_MAX_ENTRIES", CACHING, 50_000, "cached reads kept at most", minimum=1
+)
+CACHE_STALE_GRACE_SECONDS = _number(
+    "CACHE_STALE_GRACE_SECONDS", CACHING, 300.0,
+    "how long past its TTL a cached read may still be served while the upstream fails",
+    minimum=0,
+)
+CACHE_MAX_LINKS = _integer(
+    "CACHE_MAX_LINKS", CACHING, DEFAULT_MAX_LINKS,
+    "learned links (Mews guest to Fullwhere customer) each process keeps in memory",
+    minimum=1,
+)
+
+SYNC_INTERVAL_SECONDS = _number(
+    "SYNC_INTERVAL_SECONDS", IDENTITY, DEFAULT_INTERVAL,
+    "seconds between identity-index sync runs; `0` runs no background sync", minimum=0,
+)
+SYNC_MEWS_BUDGET = _number(
+    "SYNC_MEWS_BUDGET", IDENTITY, DEFAULT_MEWS_BUDGET,
+    "share of the Mews rate limit the sync may use", minimum=0.01, maximum=1,
+)
+SYNC_MEWS_SINCE = Variable(
+    "SYNC_MEWS_SINCE", IDENTITY, DEFAULT_MEWS_SINCE, _parse_date, "ISO date",
+    "the oldest `UpdatedUtc` the first Mews sync reads",
+    shown="`2012-01-01` (demo mode: three years ago)",
+)
+
+UPSTREAM_CONNECT_TIMEOUT_SECONDS = _number(
+    "UPSTREAM_CONNECT_TIMEOUT_SECONDS", CALLS, 3.0, "connect timeout per upstream call",
+    minimum=0.01,
+)
+UPSTREAM_READ_TIMEOUT_SECONDS = _number(
+    "UPSTREAM_READ_TIMEOUT_SECONDS", CALLS, 10.0, "read timeout per upstream call", minimum=0.01
+)
+FULLWHERE_TIMEOUT_SECONDS: Variable[float | None] = _number(
+    "FULLWHERE_TIMEOUT_SECONDS", CALLS, None, "read timeout of Fullwhere calls",
+    minimum=0.01, shown="the read timeout",
+)
+MEWS_TIMEOUT_SECONDS: Variable[float | None] = _number(
+    "MEWS_TIMEOUT_SECONDS", CALLS, None, "read timeout of Mews calls",
+    minimum=0.01, shown="the read timeout",
+)
+REQUEST_DEADLINE_SECONDS = _number(
+    "REQUEST_DEADLINE_SECONDS", CALLS, 20.0,
+    "time one GraphQL request may spend on upstream calls, retries included (0: no limit); "
+    "the shutdown grace is this + 1 s",
+    minimum=0,
+)
+UPSTREAM_RETRIES = _integer(
+    "UPSTREAM_RETRIES", CALLS, 2,
+    "retries after a failed attempt (reads; writes only when certainly not applied)", minimum=0,
+)
+UPSTREAM_BACKOFF_BASE_SECONDS = _number(
+    "UPSTREAM_BACKOFF_BASE_SECONDS", CALLS, 0.2,
+    "first wait of the exponential backoff between retries", minimum=0,
+)
+UPSTREAM_BACKOFF_CAP_SECONDS = _number(
+    "UPSTREAM_BACKOFF_CAP_SECONDS", CALLS, 5.0, "longest wait between retries", minimum=0
+)
+UPSTREAM_BREAKER_THRESHOLD = _integer(
+    "UPSTREAM_BREAKER_THRESHOLD", CALLS, 5,
+    "consecutive upstream faults that open the circuit (0: no breaker)", minimum=0,
+)
+UPSTREAM_BREAKER_COOLDOWN_SECONDS = _number(
+    "UPSTREAM_BREAKER_COOLDOWN_SECONDS", CALLS, 30.0, "how long an open circuit stays open",
+    minimum=0,
+)
+MEWS_RATE_LIMIT = _integer(
+    "MEWS_RATE_LIMIT", CALLS, 200,
+    "Mews calls allowed per AccessToken per window (0: no client-side limit); shared by every "
+    "process with `REDIS_URL`; the budget left also sets how long Mews reads are collected "
+    "into shared calls ([Failure behaviour](failure-behaviour.md))",
+    minimum=0,
+)
+MEWS_RATE_WINDOW_SECONDS = _number(
+    "MEWS_RATE_WINDOW_SECONDS", CALLS, 30.0, "the window of `MEWS_RATE_LIMIT`", minimum=0.01
+)
+MEWS_RATE_MARGIN_SECONDS = _number(
+    "MEWS_RATE_MARGIN_SECONDS", CALLS, 0.5,
+    "extra spacing between the window's slots, so that Mews, which counts calls as they "
+    "arrive, never sees more than the limit in one window",
+    minimum=0,
+)
+FULLWHERE_CONCURRENCY = _integer(
+    "FULLWHERE_CONCURRENCY", CALLS, 16, "concurrent Fullwhere calls at most", minimum=1
+)
+FULLWHERE_BATCH_SIZE = _integer(
+    "FULLWHERE_BATCH_SIZE", CALLS, 100, "customers per Fullwhere batch import call", minimum=1
+)
+UPSTREAM_MAX_CONNECTIONS = _integer(
+    "UPSTREAM_MAX_CONNECTIONS", CALLS, 100,
+    "open connections at most to each upstream, per process", minimum=1,
+)
+UPSTREAM_MAX_KEEPALIVE_CONNECTIONS = _integer(
+    "UPSTREAM_MAX_KEEPALIVE_CONNECTIONS", CALLS, 50,
+    "idle connections kept open to each upstream, per process", minimum=0,
+)
+
+REDIS_URL = Variable(
+    "REDIS_URL", SHARED, None, _parse_redis_url,
+    "`redis://`, `rediss://`, `unix://`, `redis+sentinel://host:26379/service`, "
+    "`redis+cluster://host:6379`",
+    "Redis (6 or later) or Valkey for the state every process and replica shares: read "
+    "cache, idempotency keys, the Mews rate window, learned links. None: one process keeps "
+    "it in memory. See [Scaling](scaling.md)",
+)
+GATEWAY_REDIS_PREFIX = Variable(
+    "GATEWAY_REDIS_PREFIX", SHARED, DEFAULT_REDIS_PREFIX, _parse_prefix,
+    "at most 64 printable characters, no spaces", "put before every key in Redis",
+)
+REDIS_TIMEOUT_SECONDS = _number(
+    "REDIS_TIMEOUT_SECONDS", SHARED, DEFAULT_REDIS_TIMEOUT,
+    "connect and reply timeout of each call to Redis; past it the gateway works without Redis "
+    "until it answers again",
+    minimum=0.01,
+)
+
+GATEWAY_MAX_BODY_BYTES = _integer(
+    "GATEWAY_MAX_BODY_BYTES", LIMITS, 4 * 1024 * 1024, "largest request body (JSON)", minimum=1
+)
+MAX_UPLOAD_BYTES = _integer(
+    "MAX_UPLOAD_BYTES", LIMITS, DEFAULT_MAX_UPLOAD_BYTES, "largest uploaded file (multipart)",
+    minimum=1,
+)
+GATEWAY_MAX_QUERY_DEPTH = _integer(
+    "GATEWAY_MAX_QUERY_DEPTH", LIMITS, 12, "deepest selection nesting", minimum=1
+)
+GATEWAY_MAX_ALIASES = _integer(
+    "GATEWAY_MAX_ALIASES", LIMITS, 100, "aliases per operation", minimum=0
+)
+GATEWAY_MAX_TOKENS = _integer(
+    "GATEWAY_MAX_TOKENS", LIMITS, 5000, "tokens per document", minimum=1
+)
+GATEWAY_MAX_ROOT_FIELDS = _integer(
+    "GATEWAY_MAX_ROOT_FIELDS", LIMITS, 60, "root fields per operation", minimum=1
+)
+GATEWAY_MAX_BATCH_ITEMS = _integer(
+    "GATEWAY_MAX_BATCH_ITEMS", LIMITS, 5000, "items per batch mutation input", minimum=1
+)
+IDEMPOTENCY_TTL_SECONDS = _number(
+    "IDEMPOTENCY_TTL_SECONDS", LIMITS, 24 * 3600.0,
+    "how long a mutation's `idempotencyKey` is remembered", minimum=0,
+)
+IDEMPOTENCY_MAX_ENTRIES = _integer(
+    "IDEMPOTENCY_MAX_ENTRIES", LIMITS, 10_000, "mutation `idempotencyKey`s remembered at most",
+    minimum=1,
+)
+
+GATEWAY_DEMO = _flag(
+    "GATEWAY_DEMO", MODE, "embedded sandboxes even with credentials set (as `serve --demo`)"
+)
+DEMO_LATENCY_SECONDS = _number(
+    "DEMO_LATENCY_SECONDS", MODE, 0.0,
+    "latency added to every sandbox call in demo mode, to feel a real network", minimum=0,
+)
+GATEWAY_LOG_LEVEL = _choice(
+    "GATEWAY_LOG_LEVEL", MODE, "info", {level: level for level in LOG_LEVELS},
+    "how much the gateway logs (`--log-level` wins)",
+)
+GATEWAY_LOG_FORMAT = _choice(
+    "GATEWAY_LOG_FORMAT", MODE, "text", {name: name for name in LOG_FORMATS},
+    "`text` (one readable line per record) or `json` (one JSON object per line; see "
+    "[operations](operations.md#logs))",
+)
+DEFAULT_LOG_FORMAT = GATEWAY_LOG_FORMAT.default
+
+GATEWAY_METRICS = _flag(
+    "GATEWAY_METRICS", TELEMETRY,
+    "record Prometheus metrics and serve them at `GET /metrics` (`false`: neither)", default=True,
+)
+GATEWAY_METRICS_TOKEN = Variable(
+    "GATEWAY_METRICS_TOKEN", TELEMETRY, None, _parse_token,
+    f"a bearer token ({_TOKEN_CHARACTERS}), never shown",
+    "when set, `/metrics` wants `Authorization: Bearer <token>`; `/metrics` never wants a "
+    "client API key",
+)
+PROMETHEUS_MULTIPROC_DIR = Variable(
+    MULTIPROC_ENV, TELEMETRY, None, str, "directory path",
+    "with `--workers 2` or more: where the workers write their metrics (emptied at start); "
+    "leave it unset unless that directory must be elsewhere (a writable volume)",
+    shown="a temporary directory",
+)
+OTEL_EXPORTER_OTLP_ENDPOINT = _url(
+    "OTEL_EXPORTER_OTLP_ENDPOINT", TELEMETRY,
+    "OTLP/HTTP collector root, e.g. `http://otel-collector:4318` (traces go to `/v1/traces` "
+    "under it); unset: no tracing",
+    example="http://localhost:4318",
+)
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = _url(
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", TELEMETRY,
+    "the full traces URL, instead of the root above", example="http://localhost:4318/v1/traces",
+)
+OTEL_SERVICE_NAME = Variable(
+    "OTEL_SERVICE_NAME", TELEMETRY, DEFAULT_SERVICE_NAME, str, "text",
+    "the service name on every span (read by the OpenTelemetry SDK)",
+)
+OTEL_SDK_DISABLED = _flag(
+    "OTEL_SDK_DISABLED", TELEMETRY, "switch tracing off although an endpoint is set"
+)
+OTEL_TRACES_EXPORTER = Variable(
+    "OTEL_TRACES_EXPORTER", TELEMETRY, None, str.lower, "text",
+    "`none` switches tracing off although an endpoint is set (other values: the SDK's)",
+)
+# fmt: on
+
+#: Every environment variable the gateway reads, in the order of the docs.
+VARIABLES: tuple[Variable[object], ...] = tuple(
+    value for value in list(globals().values()) if isinstance(value, Variable)
+)
+
+
+def markdown() -> str:
+    """The configuration tables of docs/configuration.md, one per group, from `VARIABLES`."""
+    lines: list[str] = []
+    for group in dict.fromkeys(variable.group for variable in VARIABLES):
+        lines += [f"### {group.title}", "", "| variable | default | accepts | meaning |"]
+        lines.append("|---|---|---|---|")
+        for v in (variable for variable in VARIABLES if variable.group == group):
+            lines.append(f"| `{v.name}` | {v.default_text} | {v.accepts} | {v.description} |")
+        lines += ["", group.note, ""] if group.note else [""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- The settings ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """Seconds allowed per upstream call."""
 
-    connect: float = 3.0
-    read: float = 10.0
+    connect: float = UPSTREAM_CONNECT_TIMEOUT_SECONDS.default
+    read: float = UPSTREAM_READ_TIMEOUT_SECONDS.default
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Connections each process keeps to each upstream."""
+
+    max_connections: int = UPSTREAM_MAX_CONNECTIONS.default
+    max_keepalive: int = UPSTREAM_MAX_KEEPALIVE_CONNECTIONS.default
 
 
 @dataclass(frozen=True)
@@ -52,31 +662,31 @@ class Resilience:
     """Behaviour under upstream faults (docs/failure-behaviour.md)."""
 
     #: Seconds a GraphQL request may spend on upstream calls, retries included (0: no limit).
-    request_deadline: float = 20.0
+    request_deadline: float = REQUEST_DEADLINE_SECONDS.default
     #: Read timeouts per upstream; None uses `Timeouts.read`.
-    fullwhere_timeout: float | None = None
-    mews_timeout: float | None = None
+    fullwhere_timeout: float | None = FULLWHERE_TIMEOUT_SECONDS.default
+    mews_timeout: float | None = MEWS_TIMEOUT_SECONDS.default
     #: Retries after a failed attempt (reads; writes only when certainly not applied).
-    retries: int = 2
-    backoff_base: float = 0.2
-    backoff_cap: float = 5.0
+    retries: int = UPSTREAM_RETRIES.default
+    backoff_base: float = UPSTREAM_BACKOFF_BASE_SECONDS.default
+    backoff_cap: float = UPSTREAM_BACKOFF_CAP_SECONDS.default
     #: Consecutive upstream faults that open the circuit (0: no breaker), and for how long.
-    breaker_threshold: int = 5
-    breaker_cooldown: float = 30.0
+    breaker_threshold: int = UPSTREAM_BREAKER_THRESHOLD.default
+    breaker_cooldown: float = UPSTREAM_BREAKER_COOLDOWN_SECONDS.default
     #: Mews calls allowed per AccessToken in a sliding window (0: no client-side limit).
-    mews_rate_limit: int = 200
-    mews_rate_window: float = 30.0
+    mews_rate_limit: int = MEWS_RATE_LIMIT.default
+    mews_rate_window: float = MEWS_RATE_WINDOW_SECONDS.default
     #: Extra spacing between the slots of the window: a call reaches Mews up to this long
     #: after its slot, and Mews counts calls as they arrive.
-    mews_rate_margin: float = 0.5
+    mews_rate_margin: float = MEWS_RATE_MARGIN_SECONDS.default
     #: Seconds past its TTL a cached read may still be served when the upstream fails.
-    stale_grace: float = 300.0
+    stale_grace: float = CACHE_STALE_GRACE_SECONDS.default
 
 
 #: Seconds of clock skew allowed on a JWT's `exp`, `nbf` and `iat`.
-DEFAULT_JWT_LEEWAY = 30.0
+DEFAULT_JWT_LEEWAY = GATEWAY_JWT_LEEWAY_SECONDS.default
 #: Seconds at least between two fetches of the JWKS (an unknown `kid` triggers one).
-DEFAULT_JWKS_MIN_REFRESH = 30.0
+DEFAULT_JWKS_MIN_REFRESH = GATEWAY_JWKS_MIN_REFRESH_SECONDS.default
 
 
 @dataclass(frozen=True)
@@ -90,22 +700,20 @@ class JwtSettings:
     jwks_min_refresh: float = DEFAULT_JWKS_MIN_REFRESH
 
 
-LOG_FORMATS = ("text", "json")
-DEFAULT_LOG_FORMAT = "text"
-
-
 @dataclass(frozen=True)
 class Telemetry:
     """What the gateway tells its operators: metrics, traces and the log format."""
 
     #: Record Prometheus metrics and serve them at `/metrics`.
-    metrics: bool = True
+    metrics: bool = GATEWAY_METRICS.default
     #: When set, `/metrics` wants `Authorization: Bearer <token>`.
     metrics_token: str | None = field(default=None, repr=False)
     #: `text` (one readable line per record) or `json` (one JSON object per line).
     log_format: str = DEFAULT_LOG_FORMAT
     #: Where traces go (OTLP/HTTP), from OpenTelemetry's standard variables; None: no tracing.
     traces_endpoint: str | None = None
+    #: `critical` .. `debug`; the CLI's `--log-level` wins.
+    log_level: str = GATEWAY_LOG_LEVEL.default
 
 
 @dataclass(frozen=True)
@@ -145,26 +753,29 @@ class Settings:
     demo: bool = False
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     allow_anonymous: bool = False
-    cache_ttl: float = 60.0
-    cache_max_entries: int = 50_000
-    fullwhere_concurrency: int = 16
-    fullwhere_batch_size: int = 100
+    cache_ttl: float = CACHE_TTL_SECONDS.default
+    cache_max_entries: int = CACHE_MAX_ENTRIES.default
+    #: Learned links each process keeps in memory.
+    cache_max_links: int = CACHE_MAX_LINKS.default
+    fullwhere_concurrency: int = FULLWHERE_CONCURRENCY.default
+    fullwhere_batch_size: int = FULLWHERE_BATCH_SIZE.default
     timeouts: Timeouts = Timeouts()
+    pool: Pool = Pool()
     resilience: Resilience = Resilience()
-    max_upload_bytes: int = 10 * 1024 * 1024
-    demo_latency: float = 0.0
+    max_upload_bytes: int = MAX_UPLOAD_BYTES.default
+    demo_latency: float = DEMO_LATENCY_SECONDS.default
     #: How long a mutation's `idempotencyKey` is remembered, and how many keys at most.
-    idempotency_ttl: float = 24 * 3600.0
-    idempotency_max_entries: int = 10_000
+    idempotency_ttl: float = IDEMPOTENCY_TTL_SECONDS.default
+    idempotency_max_entries: int = IDEMPOTENCY_MAX_ENTRIES.default
     #: Hostile-input limits (docs/security.md): the request body (JSON; a
     #: multipart upload may add `max_upload_bytes`), the operation's shape, and batch size.
-    max_body_bytes: int = 4 * 1024 * 1024
-    max_query_depth: int = 12
-    max_aliases: int = 100
-    max_tokens: int = 5000
-    max_root_fields: int = 60
-    max_batch_items: int = 5000
-    introspection: bool = True
+    max_body_bytes: int = GATEWAY_MAX_BODY_BYTES.default
+    max_query_depth: int = GATEWAY_MAX_QUERY_DEPTH.default
+    max_aliases: int = GATEWAY_MAX_ALIASES.default
+    max_tokens: int = GATEWAY_MAX_TOKENS.default
+    max_root_fields: int = GATEWAY_MAX_ROOT_FIELDS.default
+    max_batch_items: int = GATEWAY_MAX_BATCH_ITEMS.default
+    introspection: bool = GATEWAY_INTROSPECTION.default
     #: Browser origins allowed to call the gateway (CORS); empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
     #: JWT bearer tokens (None: API keys only).
@@ -182,147 +793,55 @@ class Settings:
     telemetry: Telemetry = Telemetry()
 
 
-DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
-DEFAULT_MEWS_URL = "https://api.mews.com"
-DEFAULT_CLIENT = f"customer-gateway {__version__}"
 # In demo mode the clients reach the embedded sandboxes in-process at these origins.
 DEMO_FULLWHERE_URL = "http://fullwhere.sandbox"
 DEMO_MEWS_URL = "http://mews.sandbox"
 
 
-def _url(env: Mapping[str, str], name: str, default: str) -> str:
-    value = env.get(name, "").strip() or default
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(name, "an http(s) URL such as " + default)
-    return value.rstrip("/")
-
-
-def _number(
-    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T], *, minimum: float
-) -> T:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = parse(raw)
-    except ValueError:
-        value = None
-    # "nan" and "inf" parse as floats but are no lifetime or timeout.
-    if value is None or not math.isfinite(value) or value < minimum:  # type: ignore[arg-type,operator]
-        kind = "an integer" if parse is int else "a number"
-        raise ConfigError(name, f"{kind} >= {minimum:g}, got {raw!r}")
-    return value
-
-
-def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    raise ConfigError(name, f"true or false, got {raw!r}")
-
-
-def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    """Comma-separated browser origins (`scheme://host[:port]`), or `*` for any."""
-    origins = []
-    for raw in env.get(name, "").split(","):
-        origin = raw.strip().rstrip("/")
-        if not origin:
-            continue
-        parts = urlsplit(origin)
-        if origin != "*" and (
-            parts.scheme not in ("http", "https")
-            or not parts.netloc
-            or parts.path
-            or parts.query
-            or parts.fragment
-        ):
-            raise ConfigError(
-                name, f"comma-separated origins such as https://app.example.com, got {raw!r}"
-            )
-        origins.append(origin if origin == "*" else f"{parts.scheme}://{parts.netloc.lower()}")
-    return tuple(origins)
-
-
-# RFC 6750 bearer tokens (token68): what fits after `Authorization: Bearer `.
-_BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
-
-
-def _api_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    keys = tuple(key.strip() for key in env.get(name, "").split(",") if key.strip())
-    for position, key in enumerate(keys, start=1):
-        if not _BEARER_TOKEN.fullmatch(key):
-            # Never echo a key: say which one is wrong, not what it is.
-            raise ConfigError(
-                name,
-                f"comma-separated bearer tokens (A-Z a-z 0-9 . _ ~ + / - =); "
-                f"key #{position} has other characters",
-            )
-    return keys
-
-
-def _client_name(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        return DEFAULT_CLIENT
-    if len(value) > 200 or not value.isprintable():
-        raise ConfigError(name, "a printable name of at most 200 characters, e.g. MyHotel 1.0")
-    return value
-
-
-def _pair(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, ...] | None:
-    """All of `names` set → their values; none set → None; some set → ConfigError."""
-    values = tuple(env.get(name, "").strip() for name in names)
+def _pair(env: Mapping[str, str], pair: tuple[Variable[str | None], ...]) -> tuple[str, ...] | None:
+    """All of `pair` set → their values; none set → None; some set → ConfigError."""
+    values = tuple(variable.raw(env) for variable in pair)
     if all(values):
         return values
     if any(values):
-        missing = next(name for name, value in zip(names, values, strict=True) if not value)
-        raise ConfigError(missing, f"a value, since {' and '.join(names)} go together")
+        missing = next(v.name for v, value in zip(pair, values, strict=True) if not value)
+        names = " and ".join(variable.name for variable in pair)
+        raise ConfigError(missing, f"a value, since {names} go together")
     return None
 
 
 def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
     """GATEWAY_JWKS_URL turns JWTs on; the issuer and audience must then be set too."""
-    leeway = _number(env, "GATEWAY_JWT_LEEWAY_SECONDS", DEFAULT_JWT_LEEWAY, float, minimum=0)
-    min_refresh = _number(
-        env, "GATEWAY_JWKS_MIN_REFRESH_SECONDS", DEFAULT_JWKS_MIN_REFRESH, float, minimum=0
-    )
-    if not env.get("GATEWAY_JWKS_URL", "").strip():
+    leeway = GATEWAY_JWT_LEEWAY_SECONDS.read(env)
+    min_refresh = GATEWAY_JWKS_MIN_REFRESH_SECONDS.read(env)
+    url = GATEWAY_JWKS_URL.read(env)
+    if url is None:
         return None
-    url = _url(env, "GATEWAY_JWKS_URL", "https://login.example.com/.well-known/jwks.json")
-    issuer, audience = (env.get(name, "").strip() for name in _JWT_CLAIMS)
-    for name, value in zip(_JWT_CLAIMS, (issuer, audience), strict=True):
-        if not value:
-            raise ConfigError(name, "a value, since GATEWAY_JWKS_URL is set (tokens must name it)")
+    issuer, audience = (
+        _required(env, claim, "since GATEWAY_JWKS_URL is set (tokens must name it)")
+        for claim in (GATEWAY_JWT_ISSUER, GATEWAY_JWT_AUDIENCE)
+    )
     return JwtSettings(url, issuer, audience, leeway=leeway, jwks_min_refresh=min_refresh)
 
 
-_JWT_CLAIMS = ("GATEWAY_JWT_ISSUER", "GATEWAY_JWT_AUDIENCE")
+def _required(env: Mapping[str, str], variable: Variable[str | None], because: str) -> str:
+    value = variable.read(env)
+    if not value:
+        raise ConfigError(variable.name, f"a value, {because}")
+    return value
 
 
 def _documents(env: Mapping[str, str]) -> tuple[Mapping[str, str] | None, bool]:
     """The persisted documents file, read and checked now, and whether it is required."""
-    path = env.get("GATEWAY_PERSISTED_DOCUMENTS", "").strip()
-    required = _flag(env, "GATEWAY_REQUIRE_PERSISTED")
-    if not path:
-        if required:
-            raise ConfigError(
-                "GATEWAY_PERSISTED_DOCUMENTS",
-                "a documents file (gateway persist-documents DIR), "
-                "since GATEWAY_REQUIRE_PERSISTED is true",
-            )
-        return None, False
-    try:
-        documents = read_documents(path)
-    except ValueError as exc:
+    required = GATEWAY_REQUIRE_PERSISTED.read(env)
+    documents = GATEWAY_PERSISTED_DOCUMENTS.read(env)
+    if documents is None and required:
         raise ConfigError(
-            "GATEWAY_PERSISTED_DOCUMENTS", f"a JSON file {{sha256 hex: document}}; {exc}"
-        ) from None
-    return MappingProxyType(documents), required
+            GATEWAY_PERSISTED_DOCUMENTS.name,
+            "a documents file (gateway persist-documents DIR), "
+            "since GATEWAY_REQUIRE_PERSISTED is true",
+        )
+    return documents, required and documents is not None
 
 
 #: The demo world's guests were all updated in the last two years: its first sync needs no
@@ -331,97 +850,47 @@ DEMO_SYNC_HISTORY = timedelta(days=3 * 365)
 
 
 def _sync(env: Mapping[str, str], *, demo: bool) -> SyncSettings:
-    defaults = SyncSettings()
-    if demo:
-        defaults = SyncSettings(mews_since=datetime.now(UTC) - DEMO_SYNC_HISTORY)
-    budget = _number(env, "SYNC_MEWS_BUDGET", defaults.mews_budget, float, minimum=0.01)
-    if budget > 1:
-        raise ConfigError(
-            "SYNC_MEWS_BUDGET", f"a share of the Mews rate limit, 0.01 to 1, got {budget:g}"
-        )
-    since = defaults.mews_since
-    if raw := env.get("SYNC_MEWS_SINCE", "").strip():
-        try:
-            since = datetime.fromisoformat(raw)
-        except ValueError:
-            raise ConfigError(
-                "SYNC_MEWS_SINCE", f"a date such as 2012-01-01, got {raw!r}"
-            ) from None
-        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    since = SYNC_MEWS_SINCE.read(env)
+    if demo and not SYNC_MEWS_SINCE.raw(env):
+        since = datetime.now(UTC) - DEMO_SYNC_HISTORY
     return SyncSettings(
-        interval=_number(env, "SYNC_INTERVAL_SECONDS", defaults.interval, float, minimum=0),
-        mews_budget=budget,
+        interval=SYNC_INTERVAL_SECONDS.read(env),
+        mews_budget=SYNC_MEWS_BUDGET.read(env),
         mews_since=since,
     )
 
 
 def _redis(env: Mapping[str, str]) -> RedisSettings | None:
-    url = env.get("REDIS_URL", "").strip()
-    prefix = env.get("GATEWAY_REDIS_PREFIX", "")
-    if prefix and (len(prefix) > 64 or not prefix.isprintable() or " " in prefix):
-        raise ConfigError("GATEWAY_REDIS_PREFIX", "at most 64 printable characters, no spaces")
-    timeout = _number(env, "REDIS_TIMEOUT_SECONDS", DEFAULT_REDIS_TIMEOUT, float, minimum=0.01)
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in REDIS_SCHEMES or not (parts.netloc or parts.path):
-        # Never echo the URL: it may carry a password.
-        raise ConfigError(
-            "REDIS_URL",
-            "a Redis URL such as redis://redis:6379/0 (schemes: " + ", ".join(REDIS_SCHEMES) + ")",
-        )
-    if parts.scheme.endswith("+sentinel") and not parts.path.strip("/"):
-        raise ConfigError(
-            "REDIS_URL", "the Sentinel service name: redis+sentinel://host:26379/mymaster"
-        )
-    return RedisSettings(url, prefix or DEFAULT_REDIS_PREFIX, timeout)
-
-
-def _precedence(env: Mapping[str, str], name: str) -> Precedence:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return DEFAULT_PRECEDENCE
-    try:
-        return Precedence(raw)
-    except ValueError:
-        choices = "|".join(p.value for p in Precedence)
-        raise ConfigError(name, f"one of {choices}, got {raw!r}") from None
+    prefix = GATEWAY_REDIS_PREFIX.read(env)
+    timeout = REDIS_TIMEOUT_SECONDS.read(env)
+    url = REDIS_URL.read(env)
+    return None if url is None else RedisSettings(url, prefix, timeout)
 
 
 def _resilience(env: Mapping[str, str]) -> Resilience:
-    def optional(name: str) -> float | None:
-        return _number(env, name, None, float, minimum=0.01)
-
     return Resilience(
-        request_deadline=_number(env, "REQUEST_DEADLINE_SECONDS", 20.0, float, minimum=0),
-        fullwhere_timeout=optional("FULLWHERE_TIMEOUT_SECONDS"),
-        mews_timeout=optional("MEWS_TIMEOUT_SECONDS"),
-        retries=_number(env, "UPSTREAM_RETRIES", 2, int, minimum=0),
-        backoff_base=_number(env, "UPSTREAM_BACKOFF_BASE_SECONDS", 0.2, float, minimum=0),
-        backoff_cap=_number(env, "UPSTREAM_BACKOFF_CAP_SECONDS", 5.0, float, minimum=0),
-        breaker_threshold=_number(env, "UPSTREAM_BREAKER_THRESHOLD", 5, int, minimum=0),
-        breaker_cooldown=_number(env, "UPSTREAM_BREAKER_COOLDOWN_SECONDS", 30.0, float, minimum=0),
-        mews_rate_limit=_number(env, "MEWS_RATE_LIMIT", 200, int, minimum=0),
-        mews_rate_window=_number(env, "MEWS_RATE_WINDOW_SECONDS", 30.0, float, minimum=0.01),
-        mews_rate_margin=_number(env, "MEWS_RATE_MARGIN_SECONDS", 0.5, float, minimum=0),
-        stale_grace=_number(env, "CACHE_STALE_GRACE_SECONDS", 300.0, float, minimum=0),
+        request_deadline=REQUEST_DEADLINE_SECONDS.read(env),
+        fullwhere_timeout=FULLWHERE_TIMEOUT_SECONDS.read(env),
+        mews_timeout=MEWS_TIMEOUT_SECONDS.read(env),
+        retries=UPSTREAM_RETRIES.read(env),
+        backoff_base=UPSTREAM_BACKOFF_BASE_SECONDS.read(env),
+        backoff_cap=UPSTREAM_BACKOFF_CAP_SECONDS.read(env),
+        breaker_threshold=UPSTREAM_BREAKER_THRESHOLD.read(env),
+        breaker_cooldown=UPSTREAM_BREAKER_COOLDOWN_SECONDS.read(env),
+        mews_rate_limit=MEWS_RATE_LIMIT.read(env),
+        mews_rate_window=MEWS_RATE_WINDOW_SECONDS.read(env),
+        mews_rate_margin=MEWS_RATE_MARGIN_SECONDS.read(env),
+        stale_grace=CACHE_STALE_GRACE_SECONDS.read(env),
     )
 
 
 def _telemetry(env: Mapping[str, str]) -> Telemetry:
-    log_format = env.get("GATEWAY_LOG_FORMAT", "").strip().lower() or DEFAULT_LOG_FORMAT
-    if log_format not in LOG_FORMATS:
-        raise ConfigError("GATEWAY_LOG_FORMAT", f"text or json, got {log_format!r}")
-    token = env.get("GATEWAY_METRICS_TOKEN", "").strip() or None
-    if token is not None and not _BEARER_TOKEN.fullmatch(token):
-        raise ConfigError(
-            "GATEWAY_METRICS_TOKEN", "a bearer token (A-Z a-z 0-9 . _ ~ + / - =), never echoed"
-        )
     return Telemetry(
-        metrics=_flag(env, "GATEWAY_METRICS", default=Telemetry.metrics),
-        metrics_token=token,
-        log_format=log_format,
+        metrics=GATEWAY_METRICS.read(env),
+        metrics_token=GATEWAY_METRICS_TOKEN.read(env),
+        log_format=GATEWAY_LOG_FORMAT.read(env),
         traces_endpoint=_traces_endpoint(env),
+        log_level=GATEWAY_LOG_LEVEL.read(env),
     )
 
 
@@ -430,65 +899,73 @@ def _traces_endpoint(env: Mapping[str, str]) -> str | None:
 
     As the OpenTelemetry specification says, the signal's own endpoint is taken as is, and
     the general one gets `/v1/traces` appended."""
-    if _flag(env, "OTEL_SDK_DISABLED"):
+    if OTEL_SDK_DISABLED.read(env) or OTEL_TRACES_EXPORTER.read(env) == "none":
         return None
-    if env.get("OTEL_TRACES_EXPORTER", "").strip().lower() == "none":
-        return None
-    for name, suffix in (
-        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""),
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", "/v1/traces"),
-    ):
-        if env.get(name, "").strip():
-            return _url(env, name, "http://localhost:4318") + suffix
+    if (traces := OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.read(env)) is not None:
+        return traces
+    if (root := OTEL_EXPORTER_OTLP_ENDPOINT.read(env)) is not None:
+        return root + "/v1/traces"
     return None
 
 
 def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     """Validate `env` into `Settings`; with no upstream credentials at all, or `demo`,
-    the gateway runs on the embedded sandboxes."""
-    demo = demo or _flag(env, "GATEWAY_DEMO")
-    fw_disabled = _flag(env, "FULLWHERE_DISABLED")
-    mews_disabled = _flag(env, "MEWS_DISABLED")
+    the gateway runs on the embedded sandboxes.
+
+    Raises:
+        ConfigError: a variable is malformed, or the variables do not fit together.
+    """
+    demo = demo or GATEWAY_DEMO.read(env)
+    fw_disabled = FULLWHERE_DISABLED.read(env)
+    mews_disabled = MEWS_DISABLED.read(env)
     if fw_disabled and mews_disabled:
         raise ConfigError("MEWS_DISABLED", "at most one of FULLWHERE_DISABLED and MEWS_DISABLED")
     # Validated in every mode: a typo must not wait for the day credentials are added.
-    fw_url = _url(env, "FULLWHERE_BASE_URL", DEFAULT_FULLWHERE_URL)
-    mews_url = _url(env, "MEWS_BASE_URL", DEFAULT_MEWS_URL)
-    mews_client = _client_name(env, "MEWS_CLIENT")
-    fw_creds = _pair(env, ("FULLWHERE_API_KEY", "FULLWHERE_API_SECRET"))
-    mews_creds = _pair(env, ("MEWS_CLIENT_TOKEN", "MEWS_ACCESS_TOKEN"))
+    fw_url = FULLWHERE_BASE_URL.read(env)
+    mews_url = MEWS_BASE_URL.read(env)
+    mews_client = MEWS_CLIENT.read(env)
+    fw_creds = _pair(env, (FULLWHERE_API_KEY, FULLWHERE_API_SECRET))
+    mews_creds = _pair(env, (MEWS_CLIENT_TOKEN, MEWS_ACCESS_TOKEN))
+    demo = demo or (fw_creds is None and mews_creds is None)
+    documents, require_persisted = _documents(env)
     common = dict(
-        api_keys=_api_keys(env, "GATEWAY_API_KEYS"),
-        allow_anonymous=_flag(env, "GATEWAY_ALLOW_ANONYMOUS"),
-        cache_ttl=_number(env, "CACHE_TTL_SECONDS", 60.0, float, minimum=0),
-        cache_max_entries=_number(env, "CACHE_MAX_ENTRIES", 50_000, int, minimum=1),
-        fullwhere_concurrency=_number(env, "FULLWHERE_CONCURRENCY", 16, int, minimum=1),
-        fullwhere_batch_size=_number(env, "FULLWHERE_BATCH_SIZE", 100, int, minimum=1),
+        api_keys=GATEWAY_API_KEYS.read(env),
+        allow_anonymous=GATEWAY_ALLOW_ANONYMOUS.read(env),
+        cache_ttl=CACHE_TTL_SECONDS.read(env),
+        cache_max_entries=CACHE_MAX_ENTRIES.read(env),
+        cache_max_links=CACHE_MAX_LINKS.read(env),
+        fullwhere_concurrency=FULLWHERE_CONCURRENCY.read(env),
+        fullwhere_batch_size=FULLWHERE_BATCH_SIZE.read(env),
         timeouts=Timeouts(
-            connect=_number(env, "UPSTREAM_CONNECT_TIMEOUT_SECONDS", 3.0, float, minimum=0.01),
-            read=_number(env, "UPSTREAM_READ_TIMEOUT_SECONDS", 10.0, float, minimum=0.01),
+            connect=UPSTREAM_CONNECT_TIMEOUT_SECONDS.read(env),
+            read=UPSTREAM_READ_TIMEOUT_SECONDS.read(env),
+        ),
+        pool=Pool(
+            max_connections=UPSTREAM_MAX_CONNECTIONS.read(env),
+            max_keepalive=UPSTREAM_MAX_KEEPALIVE_CONNECTIONS.read(env),
         ),
         resilience=_resilience(env),
-        max_upload_bytes=_number(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024, int, minimum=1),
-        demo_latency=_number(env, "DEMO_LATENCY_SECONDS", 0.0, float, minimum=0),
-        idempotency_ttl=_number(env, "IDEMPOTENCY_TTL_SECONDS", 24 * 3600.0, float, minimum=0),
-        idempotency_max_entries=_number(env, "IDEMPOTENCY_MAX_ENTRIES", 10_000, int, minimum=1),
-        max_body_bytes=_number(env, "GATEWAY_MAX_BODY_BYTES", 4 * 1024 * 1024, int, minimum=1),
-        max_query_depth=_number(env, "GATEWAY_MAX_QUERY_DEPTH", 12, int, minimum=1),
-        max_aliases=_number(env, "GATEWAY_MAX_ALIASES", 100, int, minimum=0),
-        max_tokens=_number(env, "GATEWAY_MAX_TOKENS", 5000, int, minimum=1),
-        max_root_fields=_number(env, "GATEWAY_MAX_ROOT_FIELDS", 60, int, minimum=1),
-        max_batch_items=_number(env, "GATEWAY_MAX_BATCH_ITEMS", 5000, int, minimum=1),
-        introspection=_flag(env, "GATEWAY_INTROSPECTION", default=True),
-        cors_origins=_origins(env, "GATEWAY_CORS_ORIGINS"),
+        max_upload_bytes=MAX_UPLOAD_BYTES.read(env),
+        demo_latency=DEMO_LATENCY_SECONDS.read(env),
+        idempotency_ttl=IDEMPOTENCY_TTL_SECONDS.read(env),
+        idempotency_max_entries=IDEMPOTENCY_MAX_ENTRIES.read(env),
+        max_body_bytes=GATEWAY_MAX_BODY_BYTES.read(env),
+        max_query_depth=GATEWAY_MAX_QUERY_DEPTH.read(env),
+        max_aliases=GATEWAY_MAX_ALIASES.read(env),
+        max_tokens=GATEWAY_MAX_TOKENS.read(env),
+        max_root_fields=GATEWAY_MAX_ROOT_FIELDS.read(env),
+        max_batch_items=GATEWAY_MAX_BATCH_ITEMS.read(env),
+        introspection=GATEWAY_INTROSPECTION.read(env),
+        cors_origins=GATEWAY_CORS_ORIGINS.read(env),
         jwt=_jwt(env),
-        sync=_sync(env, demo=demo or (fw_creds is None and mews_creds is None)),
+        persisted_documents=documents,
+        require_persisted=require_persisted,
+        sync=_sync(env, demo=demo),
         redis=_redis(env),
-        unified_precedence=_precedence(env, "UNIFIED_PRECEDENCE"),
+        unified_precedence=UNIFIED_PRECEDENCE.read(env),
         telemetry=_telemetry(env),
     )
-    common["persisted_documents"], common["require_persisted"] = _documents(env)
-    if demo or (fw_creds is None and mews_creds is None):
+    if demo:
         # The sandboxes stand in for both; *_DISABLED still switches one off, to try how
         # the gateway answers without it.
         return Settings(

@@ -1,5 +1,6 @@
 """Configuration: every environment variable is validated at start-up, errors name the
-variable and what it expects in one line, and the one-upstream rule holds."""
+variable and what it expects in one line, the one-upstream rule holds, and the settings table
+drives the docs."""
 
 from __future__ import annotations
 
@@ -8,19 +9,34 @@ from pathlib import Path
 
 import pytest
 
-import gateway.config as config_module
+from gateway.cli import main
 from gateway.config import (
     DEFAULT_CLIENT,
+    VARIABLES,
     ConfigError,
     Settings,
     load_settings,
+    markdown,
 )
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
 from gateway.upstream.mews import DEMO_CLIENT_TOKEN as DEMO_MEWS_CLIENT_TOKEN
 
+ROOT = Path(__file__).resolve().parents[1]
 FULLWHERE = {"FULLWHERE_API_KEY": "fw-key", "FULLWHERE_API_SECRET": "fw-secret"}
 MEWS = {"MEWS_CLIENT_TOKEN": "mews-client-token", "MEWS_ACCESS_TOKEN": "mews-access-token"}
 OPEN = {"GATEWAY_ALLOW_ANONYMOUS": "true"}
+
+# Demo mode's first sync starts at a moment relative to now: pinned, settings compare equal.
+# JWT and Redis settings exist only with a JWKS and a Redis URL.
+PINNED = {
+    "SYNC_MEWS_SINCE": "2020-01-01",
+    "GATEWAY_JWKS_URL": "https://login.example.com/jwks.json",
+    "GATEWAY_JWT_ISSUER": "https://login.example.com/",
+    "GATEWAY_JWT_AUDIENCE": "customer-gateway",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+NUMBERS = {v.name: v for v in VARIABLES if v.kind in ("integer", "number")}
+NUMERIC = sorted(NUMBERS)
 
 # Variables that are not numbers, with a value each must refuse.
 NON_NUMERIC = {
@@ -44,27 +60,26 @@ NON_NUMERIC = {
     "GATEWAY_PERSISTED_DOCUMENTS": "/nonexistent/documents.json",
     "GATEWAY_REQUIRE_PERSISTED": "maybe",
     "SYNC_MEWS_SINCE": "yesterday",
-    "SYNC_MEWS_BUDGET": "1.5",  # a share of the Mews limit: 0.01 to 1
     "REDIS_URL": "http://redis:6379",
     "GATEWAY_REDIS_PREFIX": "has space:",
     "UNIFIED_PRECEDENCE": "newest",
     "GATEWAY_METRICS": "maybe",
     "GATEWAY_METRICS_TOKEN": "has space",
+    "GATEWAY_LOG_LEVEL": "loud",
     "GATEWAY_LOG_FORMAT": "xml",
+    "PROMETHEUS_MULTIPROC_DIR": None,  # any directory; prometheus_client reads it
     "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318",
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://collector",
+    "OTEL_SERVICE_NAME": None,  # OpenTelemetry's own
     "OTEL_SDK_DISABLED": "maybe",
     "OTEL_TRACES_EXPORTER": None,  # OpenTelemetry's own; only `none` matters here
 }
 
 
-def _variables() -> set[str]:
-    """Every variable config.py reads (quoted upper-case names in its source)."""
-    source = Path(config_module.__file__).read_text()
-    return set(re.findall(r'"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"', source))
-
-
-NUMERIC = sorted(_variables() - set(NON_NUMERIC))
+def _plain(variable: str) -> str:
+    """A value within `variable`'s bounds."""
+    bounds = NUMBERS[variable]
+    return "7" if bounds.maximum is None else f"{bounds.maximum:g}"
 
 
 def _error(env: dict[str, str], *, demo: bool = False) -> ConfigError:
@@ -76,9 +91,12 @@ def _error(env: dict[str, str], *, demo: bool = False) -> ConfigError:
     return caught.value
 
 
-def test_every_variable_config_reads_is_covered_here() -> None:
-    assert set(NUMERIC) >= {"CACHE_TTL_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS"}
-    assert set(NON_NUMERIC) <= _variables()
+def test_every_variable_of_the_table_is_covered_here() -> None:
+    assert {"CACHE_TTL_SECONDS", "UPSTREAM_READ_TIMEOUT_SECONDS", "SYNC_MEWS_BUDGET"} <= set(
+        NUMERIC
+    )
+    assert set(NON_NUMERIC) == {v.name for v in VARIABLES} - set(NUMERIC)
+    assert len({v.name for v in VARIABLES}) == len(VARIABLES)
 
 
 @pytest.mark.parametrize("variable", NUMERIC)
@@ -91,9 +109,50 @@ def test_every_numeric_variable_refuses_what_is_not_a_fitting_number(
     assert "number" in error.expected or "integer" in error.expected
 
 
+@pytest.mark.parametrize("variable", [name for name in NUMERIC if NUMBERS[name].maximum])
+def test_numeric_variables_refuse_what_is_above_their_maximum(variable: str) -> None:
+    bounds = NUMBERS[variable]
+    assert bounds.maximum is not None
+    error = _error({variable: f"{bounds.maximum * 1.5:g}"})
+    assert error.variable == variable
+    assert f"to {bounds.maximum:g}" in error.expected
+
+
 @pytest.mark.parametrize("variable", NUMERIC)
 def test_every_numeric_variable_takes_a_plain_value(variable: str) -> None:
-    load_settings({variable: "7"})  # within every variable's range
+    load_settings({variable: _plain(variable)})
+
+
+@pytest.mark.parametrize("variable", NUMERIC)
+def test_every_numeric_variable_reaches_the_settings(variable: str) -> None:
+    """Each row is read: a value other than its default changes the settings."""
+    assert load_settings({**PINNED, variable: _plain(variable)}) != load_settings(PINNED)
+
+
+@pytest.mark.parametrize(
+    "variable", [name for name in NUMERIC if NUMBERS[name].default is not None]
+)
+def test_an_unset_numeric_variable_means_its_default(variable: str) -> None:
+    default = NUMBERS[variable].default
+    assert load_settings({**PINNED, variable: f"{default}"}) == load_settings(PINNED)
+
+
+def test_the_configuration_doc_shows_the_table() -> None:
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+    found = re.search(r"<!-- settings:start -->\n(.*?)<!-- settings:end -->", doc, re.DOTALL)
+    assert found, "docs/configuration.md lost its settings markers"
+    assert found.group(1) == markdown(), (
+        "docs/configuration.md differs from the settings table in gateway/config.py: "
+        "put the output of `gateway settings --markdown` between its settings markers"
+    )
+
+
+def test_every_variable_is_documented_with_its_default_and_bounds() -> None:
+    tables = markdown()
+    for variable in VARIABLES:
+        assert f"| `{variable.name}` | {variable.default_text} | {variable.accepts} |" in tables
+    assert "| `CACHE_TTL_SECONDS` | `60` | number >= 0 |" in tables
+    assert "| `SYNC_MEWS_BUDGET` | `0.25` | number, 0.01 to 1 |" in tables
 
 
 @pytest.mark.parametrize("variable", sorted(v for v, bad in NON_NUMERIC.items() if bad))
@@ -237,3 +296,18 @@ def test_unified_precedence_takes_each_order(raw: str) -> None:
     settings = load_settings({"UNIFIED_PRECEDENCE": raw})
     assert settings.unified_precedence.value == raw.strip().lower()
     assert load_settings({}).unified_precedence.value == "latest"
+
+
+def test_gateway_settings_prints_the_tables_and_an_env_template(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["settings", "--markdown"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == markdown()
+
+    with pytest.raises(SystemExit):
+        main(["settings"])
+    template = capsys.readouterr().out.splitlines()
+    assert [line for line in template if not line.startswith("# ")] == []
+    assert [line[2:-1] for line in template if line.endswith("=")] == [v.name for v in VARIABLES]

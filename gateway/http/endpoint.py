@@ -33,7 +33,12 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from gateway.http.caller import bearer_challenge, caller_of
-from gateway.http.multipart import MULTIPART, MultipartRequestError, multipart_params
+from gateway.http.multipart import (
+    DEFAULT_MAX_UPLOAD_BYTES,
+    MULTIPART,
+    MultipartRequestError,
+    multipart_params,
+)
 from gateway.http.persisted import PersistedQueryError, TrustedDocuments
 from gateway.http.request_id import internal_error_body, request_id_for
 from gateway.resolvers.context import RequestContext
@@ -146,7 +151,7 @@ def _json_param(params: dict[str, Any], name: str) -> None:
         raise RequestError(400, f"`{name}` is not valid JSON") from None
 
 
-async def _params(request: Request) -> dict[str, Any]:
+async def _params(request: Request, max_upload_bytes: int) -> dict[str, Any]:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         for name in ("variables", "extensions"):
@@ -155,7 +160,7 @@ async def _params(request: Request) -> dict[str, Any]:
     content_type, type_params = _header_params(request.headers.get("content-type", ""))
     if content_type == MULTIPART:  # file uploads: the GraphQL multipart request spec
         try:
-            return await multipart_params(request)
+            return await multipart_params(request, max_upload_bytes)
         except MultipartRequestError as exc:
             raise RequestError(exc.status, exc.message) from None
     if content_type != JSON:
@@ -256,11 +261,13 @@ class GraphQLEndpoint:
         context_factory: ContextFactory,
         page: PageRenderer | None = None,
         documents: TrustedDocuments | None = None,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
         self.page = page
         self.documents = documents or TrustedDocuments(None)
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -297,7 +304,7 @@ class GraphQLEndpoint:
             return _respond(internal_error_body(request_id), 500, media_type, headers)
 
     async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
-        params = await _params(request)
+        params = await _params(request, self.max_upload_bytes)
         headers = {REQUEST_ID_HEADER: request_id}
         caller = caller_of(request.scope)
         try:

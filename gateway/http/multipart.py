@@ -49,13 +49,6 @@ class MultipartRequestError(Exception):
         self.message = message
 
 
-def _max_upload_bytes(request: Request) -> int:
-    app = request.scope.get("app")
-    settings = getattr(getattr(app, "state", None), "settings", None)
-    value = getattr(settings, "max_upload_bytes", None)
-    return value if isinstance(value, int) else DEFAULT_MAX_UPLOAD_BYTES
-
-
 def check_preflight(request: Request) -> None:
     """The spec's CSRF rule: a multipart request must carry a preflight-forcing header."""
     if not any(request.headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
@@ -130,10 +123,20 @@ def _place(operations: dict[str, Any], path: str, upload: UploadFile) -> None:
     raise MultipartRequestError(400, f"map path {path!r} does not lead to a place in `variables`")
 
 
-async def multipart_params(request: Request, max_upload_bytes: int | None = None) -> dict[str, Any]:
-    """The GraphQL request parameters of a multipart request, files in `variables`."""
+async def multipart_params(
+    request: Request, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+) -> dict[str, Any]:
+    """The GraphQL request parameters of a multipart request, files in `variables`.
+
+    Args:
+        request: the `multipart/form-data` request.
+        max_upload_bytes: the file bytes accepted (`MAX_UPLOAD_BYTES`).
+
+    Raises:
+        MultipartRequestError: the request breaks the spec, or is too large.
+    """
     check_preflight(request)
-    limit = (max_upload_bytes or _max_upload_bytes(request)) + FIELDS_ALLOWANCE
+    limit = max_upload_bytes + FIELDS_ALLOWANCE
     form = await _form(request, limit)
     operations = _json_field(form, "operations")
     if isinstance(operations, list):
