@@ -74,6 +74,12 @@ def entries(n: int, rng: random.Random) -> tuple[list[FullwhereEntry], list[Mews
     return customers, guests
 
 
+def _progress(source: str, done: int, total: int, started: float) -> None:
+    if done % 100_000 == 0 or done >= total:
+        elapsed = time.perf_counter() - started
+        print(f"[{source}] {min(done, total):,}/{total:,} in {elapsed:.0f} s", file=sys.stderr)
+
+
 async def _timed(call: Callable[[], Awaitable[object]], times: int) -> tuple[float, float]:
     samples = []
     for _ in range(times):
@@ -93,10 +99,12 @@ async def run(args: argparse.Namespace, url: str) -> None:
     started = time.perf_counter()
     for offset in range(0, len(guests), MEWS_PAGE):
         await index.put_mews(guests[offset : offset + MEWS_PAGE])
+        _progress("mews", offset + MEWS_PAGE, len(guests), started)
     mews_s = time.perf_counter() - started
     started = time.perf_counter()
     for offset in range(0, len(customers), FULLWHERE_PAGE):
         await index.put_fullwhere(customers[offset : offset + FULLWHERE_PAGE])
+        _progress("fullwhere", offset + FULLWHERE_PAGE, len(customers), started)
     fullwhere_s = time.perf_counter() - started
     after = int((await store.client.info("memory"))["used_memory"])
     people = len(customers) + len(guests)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import itertools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
+from gateway.errors import GatewayError
 from gateway.identity.keys import email_key, fold, name_keys, phone_key
 
 #: How a person is linked: the `LinkMethod` values of the schema.
@@ -132,6 +134,23 @@ class Lookup:
         if name is not None and not name_k:
             raise ValueError("name: give at least one letter")
         return cls(email_k, phone_k, name_k, frozenset(links) if links is not None else None)
+
+
+#: Index entries a name prefix may match; a broader prefix is refused, not cut short.
+MAX_NAME_MATCHES = 2_000
+
+
+class LookupTooBroad(GatewayError):
+    """A name prefix matches more entries than one lookup reads."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"filter.name: matches more than {MAX_NAME_MATCHES:,} names; give more letters "
+            "(a first and a last name, for example)",
+            argument="filter",
+        )
 
 
 @dataclass(frozen=True)
@@ -316,7 +335,14 @@ class MemoryIdentityIndex(IdentityIndex):
         if lookup.phone is not None:
             narrow({self._person(r) for r in self._phone.get(lookup.phone, ())})
         if lookup.name is not None:
-            hits = self._names.irange((lookup.name, ""), (lookup.name + "\uffff", ""))
+            hits = list(
+                itertools.islice(
+                    self._names.irange((lookup.name, ""), (lookup.name + "\uffff", "")),
+                    MAX_NAME_MATCHES + 1,
+                )
+            )
+            if len(hits) > MAX_NAME_MATCHES:
+                raise LookupTooBroad()
             narrow({self._person(ref) for _, ref in hits})
         people = self._everyone() if found is None else found
         if lookup.links is not None:

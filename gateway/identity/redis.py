@@ -28,11 +28,13 @@ import orjson
 from gateway.identity.index import (
     FULLWHERE_PREFIX,
     LINK_METHODS,
+    MAX_NAME_MATCHES,
     MEWS_ONLY,
     MEWS_PREFIX,
     FullwhereEntry,
     IdentityIndex,
     Lookup,
+    LookupTooBroad,
     MewsEntry,
     Page,
     SyncState,
@@ -45,8 +47,6 @@ from gateway.store.redis import RedisStore
 DEFAULT_INDEX_TTL: Final = 7 * 24 * 3600
 #: A run that stops refreshing its lock (a dead process) frees it after this long.
 DEFAULT_LOCK_TTL: Final = 120
-#: Name-prefix lookups read at most this many index entries.
-MAX_NAME_HITS: Final = 10_000
 
 
 def _entry_bytes(entry: FullwhereEntry | MewsEntry) -> bytes:
@@ -113,6 +113,7 @@ class RedisIdentityIndex(IdentityIndex):
                         pipe.expire(linked, self.ttl)
                         # A guest with a link is no longer Mews-only.
                         pipe.zrem(self._k("people", MEWS_ONLY), MEWS_PREFIX + entry.mews_id)
+                self._expire_shared(pipe)
                 await pipe.execute()
 
         await self.store.run(write)
@@ -162,6 +163,7 @@ class RedisIdentityIndex(IdentityIndex):
                     self._key(pipe, f"m:{entry.id}", entry.email, entry.phone, entry.names)
                     if not links:
                         self._people(pipe, MEWS_PREFIX + entry.id, MEWS_ONLY)
+                self._expire_shared(pipe)
                 await pipe.execute()
 
         await self.store.run(write)
@@ -182,7 +184,6 @@ class RedisIdentityIndex(IdentityIndex):
                 pipe.expire(self._k(kind, value), self.ttl)
         if names:
             pipe.zadd(self._k("names"), {f"{name}\0{ref}": 0 for name in names})
-            pipe.expire(self._k("names"), self.ttl)
 
     def _unkey(
         self, pipe: Any, ref: str, email: str | None, phone: str | None, names: frozenset[str]
@@ -195,7 +196,11 @@ class RedisIdentityIndex(IdentityIndex):
 
     def _people(self, pipe: Any, person: str, method: str) -> None:
         pipe.zadd(self._k("people", method), {person: 0})
-        pipe.expire(self._k("people", method), self.ttl)
+
+    def _expire_shared(self, pipe: Any) -> None:
+        """Refresh the TTL of the keys every record writes to, once per batch."""
+        for key in (self._k("names"), *(self._k("people", m) for m in LINK_METHODS)):
+            pipe.expire(key, self.ttl)
 
     def _unpeople(self, pipe: Any, person: str, method: str) -> None:
         pipe.zrem(self._k("people", method), person)
@@ -248,9 +253,11 @@ class RedisIdentityIndex(IdentityIndex):
             high = low + b"\xff"  # above every UTF-8 byte: the end of the prefix's range
             hits = await self.store.run(
                 lambda client: client.zrangebylex(
-                    self._k("names"), low, high, start=0, num=MAX_NAME_HITS
+                    self._k("names"), low, high, start=0, num=MAX_NAME_MATCHES + 1
                 )
             )
+            if len(hits) > MAX_NAME_MATCHES:
+                raise LookupTooBroad()
             people = await self._persons(h.decode().split("\0", 1)[1] for h in hits)
             found = people if found is None else found & people
         return found

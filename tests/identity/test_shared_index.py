@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from gateway.identity.index import (
+    MAX_NAME_MATCHES,
     FullwhereEntry,
     IdentityIndex,
     Lookup,
+    LookupTooBroad,
     MemoryIdentityIndex,
     MewsEntry,
     SyncState,
@@ -159,3 +161,20 @@ def test_a_second_process_on_the_same_redis_resolves_links_without_syncing_again
     assert status.returncode == 0, status.stderr
     shown = json.loads(status.stdout)
     assert shown["complete"] is True and shown["fullwhereRecords"] == DEFAULT_FULLWHERE_COUNT
+
+
+async def test_a_name_prefix_matching_too_many_is_refused_not_cut_short(
+    index: IdentityIndex,
+) -> None:
+    # Each guest's name gives two keys that start with "ann": "ann" and "ann lee<n>".
+    await index.put_mews(
+        MewsEntry(f"m{n:05}", names=name_keys("Ann", f"Lee{n}"))
+        for n in range(MAX_NAME_MATCHES // 2)
+    )
+    assert len((await index.find(Lookup.of(name="ann"), after=None, limit=10)).ids) == 10
+    await index.put_mews([MewsEntry("m-one-more", names=name_keys("Ann", "Berg"))])
+    with pytest.raises(LookupTooBroad, match="give more letters"):
+        await index.find(Lookup.of(name="ann"), after=None, limit=10)
+    assert (await index.find(Lookup.of(name="ann berg"), after=None, limit=10)).ids == [
+        "mews:m-one-more"
+    ]
