@@ -41,13 +41,16 @@ from gateway.store.redis import connect  # noqa: E402
 
 FIRST = ["Ann", "Ben", "Chloé", "David", "Élodie", "Farid", "Grace", "Hugo", "Inès", "Jules"]
 LAST = ["Martin", "Bernard", "Dubois", "Lee", "Smith", "Walker", "Blanc", "Roux", "Fontaine"]
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MEWS_LIMIT, MEWS_WINDOW = 200, 30.0
 #: Mews `UpdatedUtc` windows of 3 months since 2012: what a first sync walks at least.
 MEWS_WINDOWS = math.ceil((2027 - 2012) * 4)
 
 
 def _person(rng: random.Random, n: int) -> tuple[str, str, str, str]:
-    first, last = rng.choice(FIRST), rng.choice(LAST)
+    # About 6,000 surnames (a surname stem and two letters): a long tail, as real names have.
+    first = rng.choice(FIRST)
+    last = rng.choice(LAST) + rng.choice(LETTERS) + rng.choice(LETTERS)
     email = f"{first}.{last}.{n}@example.com".lower()
     phone = f"+336{n:08d}"
     return first, last, email, phone
@@ -121,12 +124,13 @@ async def run(args: argparse.Namespace, url: str) -> None:
     )
     print()
     probe = customers[len(customers) // 2]
+    probe_name = max(probe.names, key=len)  # "first last" or "last first"
     linked = next(c for c in customers if c.method == "MEWS_ID")
     lookups: dict[str, Callable[[], Awaitable[object]]] = {
         "email": lambda: index.find(Lookup.of(email=probe.email), after=None, limit=10),
         "phone": lambda: index.find(Lookup.of(phone=probe.phone), after=None, limit=10),
-        "name prefix (`ber`... 10 hits)": lambda: index.find(
-            Lookup.of(name="bernard"), after=None, limit=10
+        "name (`first last`, ~17 people)": lambda: index.find(
+            Lookup.of(name=probe_name), after=None, limit=10
         ),
         "link of a Mews id": lambda: index.linked_from(str(linked.mews_id)),
         "page of 100 MEWS_ONLY": lambda: index.find(
