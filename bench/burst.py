@@ -122,6 +122,20 @@ async def _window_cost(samples: int) -> tuple[float, float]:
     )
 
 
+def wrong_guests(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]], answers: dict[int, bytes], bad: list[int]
+) -> list[int]:
+    """The indexes of the good answers whose Mews profile is not the guest linked to the
+    customer read (`pairs[index]`: the Fullwhere record and its Mews guest)."""
+    return [
+        index
+        for index, (_, guest) in enumerate(pairs)
+        if index not in bad
+        and (json.loads(answers[index])["data"]["customer"]["mews"] or {}).get("mewsId")
+        != guest["Id"]
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     fullwhere_count = max(300, int(args.requests / LINKED_SHARE) + 50)
@@ -165,12 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             gateway.stop()
         sandbox.stop()
         shutil.rmtree(log_dir, ignore_errors=True)
-    wrong = [
-        index
-        for index, (_, guest) in enumerate(pairs)
-        if index not in bad
-        and (json.loads(answers[index])["data"]["customer"]["mews"] or {}).get("id") != guest["Id"]
-    ]
+    wrong = wrong_guests(pairs, answers, bad)
     cost_p50, cost_p99 = asyncio.run(_window_cost(args.samples))
     get_all = calls.get("mews:customers/getAll", 0)
     latencies.sort()

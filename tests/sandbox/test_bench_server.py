@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -14,8 +15,10 @@ import pytest
 from graphql import parse, validate
 
 from gateway.sandbox.serve import bench_sandboxes, create_bench_app
+from gateway.sandbox.world import World, linked_pairs
 from gateway.schema import build_schema
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
+from tests.conftest import Gateway
 
 FULLWHERE_AUTH = {"X-API-KEY": "demo-key", "X-API-SECRET": "demo-secret"}
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -94,12 +97,32 @@ async def test_the_burst_bench_can_put_the_mews_rate_limit_back() -> None:
     assert statuses == [200, 200, 200, 429]
 
 
-def test_every_burst_bench_query_is_valid_against_the_schema() -> None:
+def _burst_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_burst", BENCH / "burst.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # its neighbours import from BENCH, on sys.path above
-    assert validate(build_schema()._schema, parse(module.QUERY)) == []
+    return module
+
+
+def test_every_burst_bench_query_is_valid_against_the_schema() -> None:
+    assert validate(build_schema()._schema, parse(_burst_module().QUERY)) == []
+
+
+async def test_the_burst_bench_counts_the_gateways_right_answers_as_right(
+    gateway: Gateway, world: World
+) -> None:
+    burst = _burst_module()
+    pairs = linked_pairs(world)[:3]
+    answers = {
+        index: orjson.dumps(await gateway.post(burst.QUERY, {"id": f"fullwhere:{fw['id']}"}))
+        for index, (fw, _) in enumerate(pairs)
+    }
+    assert burst.wrong_guests(pairs, answers, []) == []
+    # The first customer answered with the second one's guest is wrong; a failed one is not.
+    answers[0] = answers[1]
+    assert burst.wrong_guests(pairs, answers, []) == [0]
+    assert burst.wrong_guests(pairs, answers, [0]) == []
 
 
 def test_latency_is_set_on_both_sandboxes() -> None:
