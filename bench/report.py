@@ -108,6 +108,21 @@ def _calls_text(result: ScenarioResult) -> str:
     return f"{sum(result.calls.values())} ({result.scenario.min_total})"
 
 
+def table(rows: list[list[str]]) -> list[str]:
+    """`rows` (the header first) as aligned text lines: the first column to the left, the
+    others to the right, a rule under the header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
 def render(
     args: argparse.Namespace,
     info: dict[str, Any],
@@ -186,14 +201,7 @@ def render(
         unknown = [what for what, met in r.targets(target_workers) if met is None]
         row.append("NOT met" if missed or r.error else ("met" if not unknown else "partial"))
         rows.append(row)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for index, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines += table(rows)
     lines.append("")
     lines.append("targets:")
     for r in results:
@@ -254,14 +262,7 @@ def render(
                     fmt(load.upstream_calls / load.requests if load.requests else None, 2),
                 ]
             )
-    widths = [max(len(row[i]) for row in load_rows) for i in range(len(load_header))]
-    for index, row in enumerate(load_rows):
-        cells = [row[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines += table(load_rows)
     lines.append(
         "  CPU % is of one core (200 = both cores of a 2-core machine); 'other' is every other "
         "process on the machine (it competes with the gateway)."
