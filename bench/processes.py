@@ -290,9 +290,6 @@ def http_post(url: str, body: bytes = b"", timeout: float = 5.0) -> tuple[int, b
     return http_request("POST", url, body, timeout)
 
 
-TELEMETRY = ("off", "metrics", "tracing")
-
-
 def telemetry_env(telemetry: str, sink_url: str | None) -> dict[str, str]:
     """The gateway's settings for `--telemetry`: metrics are on by default."""
     if telemetry == "off":

@@ -35,7 +35,6 @@ from pathlib import Path
 from load import count_calls, measure_floor, run_load, sequential_latencies
 from processes import (
     HOST,
-    TELEMETRY,
     CpuWatch,
     MemorySampler,
     Service,
@@ -51,6 +50,7 @@ from processes import (
 from report import ScenarioResult, as_json, machine, render
 from scenarios import build_scenarios
 from side_by_side import run_peer
+from telemetry import MODES as TELEMETRY_MODES
 from telemetry import OtlpSink
 
 
@@ -194,7 +194,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--telemetry",
-        choices=TELEMETRY,
+        choices=TELEMETRY_MODES,
         default="metrics",
         help="off: GATEWAY_METRICS=false; metrics: the default (Prometheus metrics on); "
         "tracing: metrics and every request traced to a local OTLP/HTTP sink",
