@@ -23,20 +23,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-# `run` puts the project root on sys.path, so `gateway` imports after it.
-from run import (
+# `processes` puts the project root on sys.path, so `gateway` imports after it.
+from load import percentile, roundtrip
+from processes import (
     HOST,
     Service,
-    _roundtrip,
     free_port,
     http_get,
     http_post,
     log,
-    machine,
-    percentile,
     start_gateway,
     start_sandboxes,
 )
+from report import machine
 
 from gateway.sandbox.world import DEFAULT_SEED, build_world, linked_pairs
 from gateway.upstream.batcher import ReadBatcher
@@ -83,7 +82,7 @@ async def _burst(
             for index, body in queue:
                 request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
                 start = time.perf_counter()
-                status, payload = await _roundtrip(reader, writer, request)
+                status, payload = await roundtrip(reader, writer, request)
                 latencies.append(time.perf_counter() - start)
                 answers[index] = payload
                 if status != 200 or b'"errors"' in payload:
@@ -123,6 +122,20 @@ async def _window_cost(samples: int) -> tuple[float, float]:
     )
 
 
+def wrong_guests(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]], answers: dict[int, bytes], bad: list[int]
+) -> list[int]:
+    """The indexes of the good answers whose Mews profile is not the guest linked to the
+    customer read (`pairs[index]`: the Fullwhere record and its Mews guest)."""
+    return [
+        index
+        for index, (_, guest) in enumerate(pairs)
+        if index not in bad
+        and (json.loads(answers[index])["data"]["customer"]["mews"] or {}).get("mewsId")
+        != guest["Id"]
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     fullwhere_count = max(300, int(args.requests / LINKED_SHARE) + 50)
@@ -153,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     gateway: Service | None = None
     try:
         sandbox.wait_ready(f"{sandbox_url}/__bench/healthz", timeout=120.0)
-        gateway = start_gateway(sandbox_url, 1, True, log_dir, limit)
+        gateway = start_gateway(sandbox_url, 1, True, log_dir, env=limit)
         http_post(f"{sandbox_url}/__bench/reset")
         log(f"{args.requests} cold joined reads at concurrency {args.concurrency}")
         started = time.perf_counter()
@@ -166,12 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             gateway.stop()
         sandbox.stop()
         shutil.rmtree(log_dir, ignore_errors=True)
-    wrong = [
-        index
-        for index, (_, guest) in enumerate(pairs)
-        if index not in bad
-        and (json.loads(answers[index])["data"]["customer"]["mews"] or {}).get("id") != guest["Id"]
-    ]
+    wrong = wrong_guests(pairs, answers, bad)
     cost_p50, cost_p99 = asyncio.run(_window_cost(args.samples))
     get_all = calls.get("mews:customers/getAll", 0)
     latencies.sort()

@@ -23,7 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run as bench
+from load import count_calls, run_load
+from processes import HOST, free_port, start_gateway, start_sandboxes, wait_idle
+from scenarios import build_scenarios
 
 # Where a sample's time goes: the deepest frame that matches one of these names it.
 PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -126,27 +128,19 @@ def main() -> int:
     if not os.path.exists(spy):
         raise SystemExit("py-spy not found: .venv/bin/pip install py-spy")
     wrk = shutil.which("wrk")
-    scenario = next(s for s in bench.build_scenarios() if s.key == args.scenario)
+    scenario = next(s for s in build_scenarios() if s.key == args.scenario)
     workdir = Path(tempfile.mkdtemp(prefix="gateway-profile-"))
-    bench.LATENCY[0] = args.latency
-    port = bench.free_port()
-    url = f"http://{bench.HOST}:{port}"
-    sandbox = bench.Service(
-        "sandboxes",
-        [sys.executable, "-m", "gateway.sandbox.serve", "--host", bench.HOST,
-         "--port", str(port), "--latency", str(args.latency)],
-        dict(os.environ),
-        workdir,
-        port,
-    )  # fmt: skip
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    sandbox = start_sandboxes(port, args.latency, workdir)
     gateway = None
     try:
         sandbox.wait_ready(f"{url}/__bench/healthz")
-        gateway = bench.start_gateway(url, args.workers, not scenario.warm, workdir)
-        bench.count_calls(url, gateway.port, scenario)  # checks the answer (and warms)
+        gateway = start_gateway(url, args.workers, not scenario.warm, workdir)
+        count_calls(url, gateway.port, scenario)  # checks the answer (and warms)
         load_args = argparse.Namespace(wrk=wrk, concurrency=args.concurrency)
-        bench.run_load(load_args, gateway.port, scenario.body, workdir, 1.0)
-        bench.wait_idle(gateway, sandbox)
+        run_load(load_args, gateway.port, scenario.body, workdir, 1.0)
+        wait_idle(gateway, sandbox)
         workers = gateway.workers()
         raws = []
         spies = []
@@ -162,7 +156,7 @@ def main() -> int:
                 )
             )  # fmt: skip
         time.sleep(0.5)
-        load = bench.run_load(load_args, gateway.port, scenario.body, workdir, args.seconds)
+        load = run_load(load_args, gateway.port, scenario.body, workdir, args.seconds)
         for spy_process in spies:
             try:
                 spy_process.wait(args.seconds + 30)

@@ -15,11 +15,15 @@ import pytest
 from graphql import parse, validate
 
 from gateway.sandbox.serve import bench_sandboxes, create_bench_app
+from gateway.sandbox.world import World, linked_pairs
 from gateway.schema import build_schema
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
+from tests.conftest import Gateway
 
 FULLWHERE_AUTH = {"X-API-KEY": "demo-key", "X-API-SECRET": "demo-secret"}
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "run.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))  # bench/ is a script folder: its modules import by bare names
+import scenarios  # noqa: E402
 
 
 def _mews_body(**fields: Any) -> dict[str, Any]:
@@ -93,16 +97,32 @@ async def test_the_burst_bench_can_put_the_mews_rate_limit_back() -> None:
     assert statuses == [200, 200, 200, 429]
 
 
-def test_every_burst_bench_query_is_valid_against_the_schema() -> None:
-    spec = importlib.util.spec_from_file_location("bench_burst", BENCH.with_name("burst.py"))
+def _burst_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_burst", BENCH / "burst.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(BENCH.parent))  # burst.py imports its neighbour run.py
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH.parent))
-    assert validate(build_schema()._schema, parse(module.QUERY)) == []
+    spec.loader.exec_module(module)  # its neighbours import from BENCH, on sys.path above
+    return module
+
+
+def test_every_burst_bench_query_is_valid_against_the_schema() -> None:
+    assert validate(build_schema()._schema, parse(_burst_module().QUERY)) == []
+
+
+async def test_the_burst_bench_counts_the_gateways_right_answers_as_right(
+    gateway: Gateway, world: World
+) -> None:
+    burst = _burst_module()
+    pairs = linked_pairs(world)[:3]
+    answers = {
+        index: orjson.dumps(await gateway.post(burst.QUERY, {"id": f"fullwhere:{fw['id']}"}))
+        for index, (fw, _) in enumerate(pairs)
+    }
+    assert burst.wrong_guests(pairs, answers, []) == []
+    # The first customer answered with the second one's guest is wrong; a failed one is not.
+    answers[0] = answers[1]
+    assert burst.wrong_guests(pairs, answers, []) == [0]
+    assert burst.wrong_guests(pairs, answers, [0]) == []
 
 
 def test_latency_is_set_on_both_sandboxes() -> None:
@@ -116,18 +136,8 @@ def test_the_bench_world_holds_a_full_page_of_1000_active_mews_guests() -> None:
     assert len(active) >= 1000
 
 
-def _bench_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_run"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_every_benchmark_query_is_valid_against_the_schema() -> None:
-    bench = _bench_module()
     schema = build_schema()._schema
-    for scenario in bench.build_scenarios():
+    for scenario in scenarios.build_scenarios():
         query = orjson.loads(scenario.body)["query"]
         assert validate(schema, parse(query)) == [], scenario.key
