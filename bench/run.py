@@ -1259,7 +1259,9 @@ def measure_gateway(
     if not chosen:
         return
     latency_workers = args.workers[0]
-    gateway = start_gateway(sandbox_url, workers, cold, log_dir, args.telemetry, args.otlp_sink_url)
+    gateway = start_gateway(
+        sandbox_url, workers, cold, log_dir, telemetry=args.telemetry, sink_url=args.otlp_sink_url
+    )
     port = gateway.port
     log(f"{gateway.name} up on port {port} (pid {gateway.pid})")
     try:
