@@ -2,7 +2,7 @@
 new connections spread over both, a burst of keep-alive connections included; the workers run
 uvloop and httptools; SIGTERM stops the supervisor and every worker and frees the port;
 workers do not outlive a killed supervisor; a worker that cannot start ends the supervisor
-with a non-zero status, one that dies later is replaced.
+with uvicorn's start-up failure status, one that dies later is replaced.
 
 Which worker holds a connection is read from /proc (Linux, like the balancing itself): the
 worker whose open sockets include the server side of that connection.
@@ -18,18 +18,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
 from uvicorn.config import STARTUP_FAILURE
 
-from gateway.server import Supervisor, reuse_port_balances
+from gateway.server import reuse_port_balances
 from tests.support.processes import start_gateway, stop_session
 
 pytestmark = pytest.mark.skipif(
@@ -308,7 +306,6 @@ def test_workers_shut_down_when_their_supervisor_is_killed() -> None:
         text = served.text()
     assert len(workers) == 2
     assert still_running == [], text
-    assert "The supervisor has gone" in text
 
 
 def test_a_taken_port_ends_serve_with_one_error_and_a_non_zero_status() -> None:
@@ -324,58 +321,55 @@ def test_a_taken_port_ends_serve_with_one_error_and_a_non_zero_status() -> None:
     assert done.returncode == STARTUP_FAILURE
     assert "cannot listen on" in done.stderr
     assert "Traceback" not in done.stderr
-    assert "Started parent process" not in done.stderr  # no worker was started
+    assert "Booting worker" not in done.stderr  # no worker was started
 
 
-# Worker bodies for the supervisor alone (importable, as spawned processes need).
-
-
-def fail_at_start(options: dict[str, object], ready: Connection) -> None:
-    sys.exit(STARTUP_FAILURE)
-
-
-def listen_then_die_once(options: dict[str, object], ready: Connection) -> None:
-    """Says it listens; the first one to run exits, the next ones wait to be stopped."""
-    marks = Path(str(options["marks"]))
-    ready.send_bytes(b"listening")
-    runs = len(list(marks.iterdir()))
-    (marks / str(os.getpid())).touch()
-    if runs == 0:
-        sys.exit(1)
-    time.sleep(START_TIMEOUT)  # until the supervisor's SIGTERM ends it
+async def failing_app(scope: dict[str, object], receive: object, send: object) -> None:
+    """An ASGI app whose start-up fails, as one that cannot reach what it needs would."""
+    assert scope["type"] == "lifespan"
+    await receive()  # type: ignore[operator]
+    await send({"type": "lifespan.startup.failed", "message": "cannot start"})  # type: ignore[operator]
 
 
 def test_a_worker_that_fails_to_start_stops_the_supervisor_with_a_non_zero_status() -> None:
-    supervisor = Supervisor({"host": "127.0.0.1", "port": _free_port()}, 2, target=fail_at_start)
-    assert supervisor.run() == STARTUP_FAILURE
-    assert supervisor.workers == []  # the other one was stopped and reaped
-
-
-def test_a_worker_that_dies_after_it_listens_is_replaced(tmp_path: Path) -> None:
-    options = {"host": "127.0.0.1", "port": _free_port(), "marks": str(tmp_path)}
-    supervisor = Supervisor(options, 1, target=listen_then_die_once)
-    done = threading.Event()
-
-    def stop_once_replaced() -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
-            if done.wait(0.02):
-                return
-        os.kill(os.getpid(), signal.SIGTERM)  # to the supervisor's handler: stop
-
-    # Should the signal come after the supervisor has restored the handlers, it lands here
-    # rather than ending pytest.
-    previous = signal.signal(signal.SIGTERM, lambda *_: None)
-    stopper = threading.Thread(target=stop_once_replaced, daemon=True)
+    port = _free_port()
+    options = {
+        "app": f"{__name__}:failing_app", "host": "127.0.0.1", "port": port,
+        "timeout_graceful_shutdown": 1, "server_header": False, "access_log": False,
+    }  # fmt: skip
+    code = f"import gateway.server as s, sys; sys.exit(s.serve_workers({options!r}, 2))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
     try:
-        stopper.start()
-        code = supervisor.run()
-        done.set()
-        stopper.join(START_TIMEOUT)
+        output, _ = process.communicate(timeout=START_TIMEOUT)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        stop_session(process)
+    text = output.decode(errors="replace")
 
-    started = sorted(int(mark.name) for mark in tmp_path.iterdir())
-    assert code == 0
-    assert len(started) == 2  # the first worker, then its replacement
-    assert not any(_alive(pid) for pid in started)
+    assert process.returncode == STARTUP_FAILURE, text
+    assert "Application startup failed" in text
+    with socket.socket() as again:  # nothing is left listening
+        again.bind(("127.0.0.1", port))
+
+
+def test_a_worker_that_dies_after_it_listens_is_replaced() -> None:
+    with serving(2) as served:
+        first, second = served.workers()
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            workers = served.workers()
+            if len(workers) == 2 and first not in workers:
+                break
+            time.sleep(0.05)
+        statuses = [
+            _get(http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)) for _ in range(20)
+        ]
+        text = served.text()
+
+    assert second in workers, text
+    assert len(workers) == 2 and first not in workers, text  # a new worker in its place
+    assert statuses == [200] * 20
