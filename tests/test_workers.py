@@ -139,11 +139,12 @@ class Served:
 
 
 @contextlib.contextmanager
-def serving(workers: int = 2) -> Iterator[Served]:
-    """`gateway serve --workers N` in demo mode until every worker listens; ended after."""
+def serving(workers: int = 2, **extra: str) -> Iterator[Served]:
+    """`gateway serve --workers N` in demo mode (with `extra` settings) until every worker
+    listens; ended after."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    env["PYTHONUNBUFFERED"] = "1"
+    env.update(PYTHONUNBUFFERED="1", **extra)
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "output.txt"
         process = start_gateway(port, workers, env, output)
@@ -355,9 +356,15 @@ def test_a_worker_that_fails_to_start_stops_the_supervisor_with_a_non_zero_statu
         again.bind(("127.0.0.1", port))
 
 
-def test_a_worker_that_dies_after_it_listens_is_replaced() -> None:
-    with serving(2) as served:
+def test_a_worker_that_dies_after_it_listens_is_replaced(tmp_path: Path) -> None:
+    with serving(2, PROMETHEUS_MULTIPROC_DIR=str(tmp_path)) as served:
         first, second = served.workers()
+        live = tmp_path / f"gauge_livesum_{first}.db"  # its gauges, summed over live workers
+        for _ in range(200):  # new connections until `first` has served one (bounded)
+            if live.exists():
+                break
+            _get(http.client.HTTPConnection("127.0.0.1", served.port, timeout=5))
+        had_live_gauges = live.exists()
         os.kill(first, signal.SIGKILL)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -373,3 +380,6 @@ def test_a_worker_that_dies_after_it_listens_is_replaced() -> None:
     assert second in workers, text
     assert len(workers) == 2 and first not in workers, text  # a new worker in its place
     assert statuses == [200] * 20
+    assert had_live_gauges
+    assert not live.exists()  # marked dead: its gauges no longer count
+    assert (tmp_path / f"counter_{first}.db").exists()  # its counts still do
