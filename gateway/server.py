@@ -16,8 +16,8 @@ first imported, which the command line has done before it knows the worker count
 arbiter runs in a fresh interpreter (`python -m gateway.server`), started once the metrics
 directory is set, and ends with its parent.
 
-Throughput side by side (`./dev bench --scenarios 1,5 --workers 2 --duration 5`, 2 workers,
-medians of 3 interleaved runs on a shared 2-core machine): see docs/operations.md.
+Throughput side by side with the supervisor this replaced, and with uvicorn's own mode
+(`./dev bench --scenarios 1,5 --workers 2 --duration 5`): docs/operations.md, "Workers".
 """
 
 from __future__ import annotations
