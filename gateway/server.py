@@ -163,7 +163,8 @@ class _GunicornApp(BaseApplication):
         }
         if "log_config" in options:  # the JSON format: gunicorn's lines too
             formatter = {"()": "gateway.logs.JsonFormatter"}
-            settings["logconfig_dict"] = {"formatters": {"generic": formatter}}
+            # gunicorn's default also puts a handler on the root logger: its lines came twice.
+            settings["logconfig_dict"] = {"formatters": {"generic": formatter}, "root": {}}
         for name, value in settings.items():
             self.cfg.set(name, value)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
@@ -323,6 +324,18 @@ def test_a_taken_port_ends_serve_with_one_error_and_a_non_zero_status() -> None:
     assert "cannot listen on" in done.stderr
     assert "Traceback" not in done.stderr
     assert "Booting worker" not in done.stderr  # no worker was started
+
+
+def test_json_logs_are_one_object_per_line_the_arbiter_s_included() -> None:
+    with serving(2, GATEWAY_LOG_FORMAT="json") as served:
+        time.sleep(1.5)  # the arbiter's next lines
+        lines = served.text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    ready = [r for r in records if READY_LINE in r["message"]]
+
+    assert len(ready) == 1, lines  # once: not also through the root logger
+    assert ready[0]["logger"] == "gunicorn.error"
+    assert not [line for line in lines if line.startswith("[")]  # no line in gunicorn's format
 
 
 async def failing_app(scope: dict[str, object], receive: object, send: object) -> None:
