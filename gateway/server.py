@@ -1,52 +1,59 @@
 """Several worker processes, each listening on a socket of its own: `serve_workers()`.
 
-uvicorn's `--workers` shares one listening socket between its workers, and asyncio accepts
-every pending connection in one wake-up. So when a client opens a pool of keep-alive
-connections at once (a reverse proxy, a load balancer, wrk), the first worker to wake takes
-them all and the others stay idle. Here each worker binds its own socket to the same address
-with SO_REUSEPORT, and the kernel spreads new connections over the listening sockets (by a
-hash of the connection's addresses). That balancing is Linux's; elsewhere SO_REUSEPORT is
-missing or hands every connection to one socket (macOS), so uvicorn's own mode is used.
+gunicorn's arbiter runs uvicorn workers (`uvicorn-worker`). With `reuse_port`, gunicorn binds
+a SO_REUSEPORT socket in each worker instead of sharing one, and the kernel spreads new
+connections over the listening sockets (by a hash of the connection's addresses). uvicorn's
+own `--workers` shares one socket, and asyncio accepts every pending connection in one
+wake-up: when a client opens a pool of keep-alive connections at once (a reverse proxy, a load
+balancer, wrk), the first worker to wake takes them all. That balancing is Linux's; elsewhere
+SO_REUSEPORT is missing or hands every connection to one socket (macOS), so uvicorn's own mode
+is used.
 
-The supervisor stays small: it starts the workers, waits until each one listens, replaces a
-worker that dies after that, and on SIGINT/SIGTERM stops them all within a bounded time. A
-worker that fails to start (the app does not load, the port is taken) stops everything with
-uvicorn's exit status for that: it would fail the same way again. Workers whose supervisor
-is killed shut down by themselves.
+gunicorn replaces a worker that dies, stops on a worker that fails to boot (exit status 3),
+and stops its workers gracefully on SIGTERM (here on SIGINT too, as one uvicorn does). It
+forks its workers, and prometheus-client picks single- or multi-process values when it is
+first imported, which the command line has done before it knows the worker count; so the
+arbiter runs in a fresh interpreter (`python -m gateway.server`), started once the metrics
+directory is set, and ends with its parent.
+
+Throughput side by side with the supervisor this replaced, and with uvicorn's own mode
+(`./dev bench --scenarios 1,5 --workers 2 --duration 5`): docs/operations.md, "Workers".
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
-import multiprocessing
+import math
 import os
+import shutil
 import signal
 import socket
+import subprocess
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import uvicorn
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from uvicorn.config import STARTUP_FAILURE
+from uvicorn.importer import import_from_string
+from uvicorn_worker import UvicornWorker
 
 from gateway.observability.metrics import multiprocess_dir, worker_exited
+from gateway.store.private import die_with_parent
 
 logger = logging.getLogger("uvicorn.error")
 
-#: Seconds for a worker to build its app and listen.
-START_TIMEOUT = 60.0
 #: Seconds a worker may take to stop beyond its graceful shutdown (`timeout_graceful_shutdown`)
 #: before it is killed: the app's own shutdown (closing its upstream clients) is quick.
-STOP_MARGIN = 1.0
+STOP_MARGIN = 1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-# A fresh interpreter per worker, as uvicorn does: no state forked from the supervisor.
-_spawn = multiprocessing.get_context("spawn")
+#: uvicorn's settings the worker takes from `serve_workers`' options (gunicorn has none).
+_UVICORN_ONLY = ("server_header", "access_log", "timeout_graceful_shutdown")
 
 
 def reuse_port_balances() -> bool:
@@ -61,224 +68,112 @@ def reuse_port_balances() -> bool:
     return True
 
 
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn decides
-
-
-def bind_reuse_port(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to `host:port` with SO_REUSEPORT; uvicorn makes it listen."""
-    sock = socket.socket(_family(host), socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 def check_port_free(host: str, port: int) -> None:
     """Raise OSError if anything listens on `host:port`, another gateway included.
 
     Binding without SO_REUSEPORT conflicts with every listener, so a second gateway started on
     the same port fails here instead of silently sharing the first one's connections.
     """
-    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn decides
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
 
 
-class _WorkerServer(uvicorn.Server):
-    """uvicorn's server, telling the supervisor once its socket listens, and shutting down
-    if the supervisor is gone (killed): orphans would hold the port against a new gateway."""
-
-    def __init__(self, config: uvicorn.Config, ready: Connection) -> None:
-        super().__init__(config)
-        self._ready = ready
-        self._supervisor = os.getppid()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        if self.started:
-            self._ready.send_bytes(b"listening")
-        self._ready.close()
-
-    async def on_tick(self, counter: int) -> bool:
-        if os.getppid() != self._supervisor:  # a cheap system call, 10 times a second
-            logger.warning("The supervisor has gone; shutting down")
-            self.should_exit = True
-        return await super().on_tick(counter)
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _worker_main(options: dict[str, Any], ready: Connection) -> None:
-    """The body of a worker process: uvicorn on a socket of its own."""
-    config = uvicorn.Config(**options)  # also sets up this process's logging
-    try:
-        sock = bind_reuse_port(config.host, config.port)
-    except OSError as exc:
-        logger.error("cannot listen on %s:%d: %s", config.host, config.port, exc)
-        sys.exit(STARTUP_FAILURE)
-    # Ctrl+C: the server has already shut down by then; spare multiprocessing's traceback.
-    with contextlib.suppress(KeyboardInterrupt):
-        _WorkerServer(config, ready).run(sockets=[sock])
+class GatewayWorker(UvicornWorker):
+    """uvicorn in a gunicorn worker, with the gateway's uvicorn settings; it tells the arbiter
+    once it serves, and shuts down if the arbiter is gone (killed): orphans would hold the
+    port against a new gateway."""
+
+    app: _GunicornApp
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in _UVICORN_ONLY:
+            setattr(self.config, name, self.app.options[name])
+        self._told = False
+
+    def init_process(self) -> None:
+        arm = die_with_parent()
+        if arm is not None:
+            arm()
+        if os.getppid() != self.ppid:  # gone before the line above
+            sys.exit(0)
+        super().init_process()
+
+    async def callback_notify(self) -> None:
+        # uvicorn's first call comes on its first tick, once it has started and listens.
+        if not self._told:
+            self._told = True
+            (self.app.ready_dir / str(os.getpid())).touch()
+        await super().callback_notify()
 
 
-@dataclass
-class _Worker:
-    process: BaseProcess
-    ready: Connection | None  # until the worker says it listens (or dies)
-    started_at: float = field(default_factory=time.monotonic)
-    listening: bool = False
+class _GatewayArbiter(Arbiter):
+    """gunicorn's arbiter, graceful on SIGINT too, and saying once when every worker serves."""
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid or 0
+    app: _GunicornApp
+    _announced = False
 
+    def handle_int(self) -> None:
+        self.handle_term()
 
-class Supervisor:
-    """Runs `count` workers until SIGINT/SIGTERM; `run()` returns the exit status."""
-
-    def __init__(
-        self,
-        options: dict[str, Any],
-        count: int,
-        *,
-        start_timeout: float = START_TIMEOUT,
-        target: Callable[[dict[str, Any], Connection], None] = _worker_main,
-    ) -> None:
-        self.options = options
-        self.count = count
-        self.start_timeout = start_timeout
-        graceful = options.get("timeout_graceful_shutdown") or 0.0
-        self.stop_timeout = float(graceful) + STOP_MARGIN
-        self.target = target
-        self.signals: list[int] = []
-        self.workers: list[_Worker] = []
-
-    def run(self) -> int:
-        # Signal handlers only note the signal; the wake-up socket interrupts the wait at once.
-        wake_r, wake_w = socket.socketpair()
-        wake_r.setblocking(False)
-        wake_w.setblocking(False)
-        old_wakeup = signal.set_wakeup_fd(wake_w.fileno())
-        old_handlers = {sig: signal.signal(sig, self._note) for sig in STOP_SIGNALS}
-        try:
-            return self._supervise(wake_r)
-        finally:
-            self._stop(wake_r)  # a no-op unless something above went wrong
-            for sig, handler in old_handlers.items():
-                signal.signal(sig, handler)
-            signal.set_wakeup_fd(old_wakeup)
-            wake_r.close()
-            wake_w.close()
-
-    def _note(self, sig: int, frame: object) -> None:
-        self.signals.append(sig)
-
-    def _spawn(self) -> _Worker:
-        reader, writer = _spawn.Pipe(duplex=False)
-        process = _spawn.Process(
-            target=self.target, args=(self.options, writer), name="gateway-worker"
-        )
-        process.start()
-        writer.close()  # the worker holds the other copy: its exit reads as EOF here
-        return _Worker(process, reader)
-
-    def _supervise(self, wake: socket.socket) -> int:
-        logger.info("Started parent process [%d]", os.getpid())
-        self.workers = [self._spawn() for _ in range(self.count)]
-        announced = False
-        while not self.signals:
-            for index, worker in enumerate(self.workers):
-                self._take_ready(worker)
-                code = worker.process.exitcode
-                if code is not None and not worker.listening:
-                    logger.error("Worker [%d] failed to start (exit code %s)", worker.pid, code)
-                    return STARTUP_FAILURE
-                if code is not None:
-                    logger.warning(
-                        "Worker [%d] exited (exit code %s); starting another", worker.pid, code
-                    )
-                    worker_exited(worker.pid)
-                    self.workers[index] = self._spawn()
-                elif not worker.listening and self._overdue(worker):
-                    logger.error(
-                        "Worker [%d] did not listen within %g s", worker.pid, self.start_timeout
-                    )
-                    return STARTUP_FAILURE
-            if not announced and all(w.listening for w in self.workers):
-                announced = True
-                logger.info(
-                    "%d workers ready on %s, each with its own SO_REUSEPORT socket: the kernel"
-                    " spreads new connections over them (press CTRL+C to quit)",
-                    self.count, self._url(),
-                )  # fmt: skip
-            self._wait(wake, self._next_deadline())
-        name = signal.Signals(self.signals[0]).name
-        logger.info("Received %s, stopping %d workers", name, len(self.workers))
-        self._stop(wake)
-        return 0
-
-    def _take_ready(self, worker: _Worker) -> None:
-        if worker.ready is None or not worker.ready.poll():
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        if self._announced or len(self.WORKERS) < self.num_workers:
             return
-        with contextlib.suppress(EOFError, OSError):  # EOF: it died first; seen by exitcode
-            worker.ready.recv_bytes()
-            worker.listening = True
-        worker.ready.close()
-        worker.ready = None
+        ready = {int(mark.name) for mark in self.app.ready_dir.iterdir()}
+        if set(self.WORKERS) <= ready:
+            self._announced = True
+            self.log.info(
+                "%d workers ready on %s, each with its own SO_REUSEPORT socket: the kernel"
+                " spreads new connections over them (press CTRL+C to quit)",
+                self.num_workers, _url(self.app.options["host"], self.app.options["port"]),
+            )  # fmt: skip
 
-    def _overdue(self, worker: _Worker) -> bool:
-        return time.monotonic() - worker.started_at > self.start_timeout
 
-    def _next_deadline(self) -> float | None:
-        starting = [w.started_at + self.start_timeout for w in self.workers if not w.listening]
-        return max(0.0, min(starting) - time.monotonic()) if starting else None
+class _GunicornApp(BaseApplication):
+    """gunicorn's configuration for `options` (`uvicorn.Config`'s, app as import string)."""
 
-    def _wait(self, wake: socket.socket, timeout: float | None) -> None:
-        """Until a worker listens or exits, a signal arrives, or `timeout` seconds pass."""
-        waitables: list[Any] = [wake]
-        for worker in self.workers:
-            waitables.append(worker.process.sentinel)
-            if worker.ready is not None:
-                waitables.append(worker.ready)
-        wait(waitables, timeout)
-        with contextlib.suppress(OSError):
-            while wake.recv(512):
-                pass
+    def __init__(self, options: dict[str, Any], workers: int, ready_dir: Path) -> None:
+        self.options = options
+        self.workers = workers
+        self.ready_dir = ready_dir
+        super().__init__()
 
-    def _stop(self, wake: socket.socket) -> None:
-        """SIGTERM to every worker (each shuts down gracefully); SIGKILL to any still running
-        after the stop timeout, or at once on a second signal."""
-        for worker in self.workers:
-            if worker.process.is_alive():
-                worker.process.terminate()
-        seen = len(self.signals)
-        deadline = time.monotonic() + self.stop_timeout
-        while running := [w for w in self.workers if w.process.is_alive()]:
-            left = deadline - time.monotonic()
-            if left <= 0 or len(self.signals) > seen:
-                for worker in running:
-                    logger.warning("Killing worker [%d]", worker.pid)
-                    worker.process.kill()
-                for worker in running:
-                    worker.process.join(5.0)
-                break
-            wait([wake, *(w.process.sentinel for w in running)], left)
-            with contextlib.suppress(OSError):
-                while wake.recv(512):
-                    pass
-        for worker in self.workers:
-            if worker.ready is not None:
-                worker.ready.close()
-                worker.ready = None
-        self.workers = []
+    def load_config(self) -> None:
+        options = self.options
+        uvicorn_config = uvicorn.Config(**options)  # uvicorn's defaults, and a check of options
+        grace = math.ceil(options.get("timeout_graceful_shutdown") or 0)
+        settings: dict[str, Any] = {
+            "bind": _url(options["host"], options["port"]).removeprefix("http://"),
+            "workers": self.workers,
+            "worker_class": f"{__name__}.{GatewayWorker.__name__}",
+            "reuse_port": True,
+            "keepalive": uvicorn_config.timeout_keep_alive,
+            "graceful_timeout": grace + STOP_MARGIN,
+            "loglevel": options.get("log_level", "info"),
+            "proc_name": "gateway",
+            "control_socket_disable": True,  # a shared default path; nothing here uses it
+            "child_exit": lambda arbiter, worker: worker_exited(worker.pid),
+        }
+        if "log_config" in options:  # the JSON format: gunicorn's lines too
+            formatter = {"()": "gateway.logs.JsonFormatter"}
+            # gunicorn's default also puts a handler on the root logger: its lines came twice.
+            settings["logconfig_dict"] = {"formatters": {"generic": formatter}, "root": {}}
+        for name, value in settings.items():
+            self.cfg.set(name, value)
 
-    def _url(self) -> str:
-        host = str(self.options.get("host", "127.0.0.1"))
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{self.options.get('port', 8000)}"
+    def load(self) -> Any:
+        app = import_from_string(self.options["app"])
+        return app() if self.options.get("factory") else app
+
+    def run(self) -> None:
+        _GatewayArbiter(self).run()
 
 
 def serve_workers(options: dict[str, Any], workers: int) -> int:
@@ -288,18 +183,49 @@ def serve_workers(options: dict[str, Any], workers: int) -> int:
     The workers share a directory for their metrics, which `/metrics` adds up.
     """
     with multiprocess_dir():
-        return _serve_workers(options, workers)
+        if workers < 2 or not reuse_port_balances():
+            uvicorn.run(**options, workers=workers)
+            return 0
+        uvicorn.Config(**options)  # sets up logging here as in the workers, and checks options
+        host, port = str(options.get("host", "127.0.0.1")), int(options.get("port", 8000))
+        try:
+            check_port_free(host, port)
+        except OSError as exc:
+            logger.error("cannot listen on %s:%d: %s", host, port, exc)
+            return STARTUP_FAILURE
+        return _run_arbiter(options, workers)
 
 
-def _serve_workers(options: dict[str, Any], workers: int) -> int:
-    if workers < 2 or not reuse_port_balances():
-        uvicorn.run(**options, workers=workers)
-        return 0
-    uvicorn.Config(**options)  # sets up logging here as in the workers, and checks the options
-    host, port = str(options.get("host", "127.0.0.1")), int(options.get("port", 8000))
+def _run_arbiter(options: dict[str, Any], workers: int) -> int:
+    """`python -m gateway.server` until it ends; SIGINT and SIGTERM are passed on to it."""
+    argv = [sys.executable, "-m", __name__, json.dumps({"options": options, "workers": workers})]
+    arbiter = subprocess.Popen(argv, preexec_fn=die_with_parent())
+    old = {sig: signal.signal(sig, lambda sig, _: arbiter.send_signal(sig)) for sig in STOP_SIGNALS}
     try:
-        check_port_free(host, port)
-    except OSError as exc:
-        logger.error("cannot listen on %s:%d: %s", host, port, exc)
-        return STARTUP_FAILURE
-    return Supervisor(options, workers).run()
+        return arbiter.wait()
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        if arbiter.poll() is None:  # interrupted otherwise: do not leave it behind
+            arbiter.kill()
+            arbiter.wait()
+
+
+def main(argv: list[str]) -> int:
+    """The arbiter's process: gunicorn with `argv[0]`'s options and worker count."""
+    given = json.loads(argv[0])
+    ready = Path(tempfile.mkdtemp(prefix="gateway-ready-"))
+    arbiter = os.getpid()
+    try:
+        _GunicornApp(given["options"], given["workers"], ready).run()
+    except SystemExit as exc:  # gunicorn's halt, or a worker's exit (a fork of this process)
+        return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        if os.getpid() == arbiter:  # the workers unwind this function too
+            shutil.rmtree(ready, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        raise SystemExit(main(sys.argv[1:]))

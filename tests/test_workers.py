@@ -2,7 +2,7 @@
 new connections spread over both, a burst of keep-alive connections included; the workers run
 uvloop and httptools; SIGTERM stops the supervisor and every worker and frees the port;
 workers do not outlive a killed supervisor; a worker that cannot start ends the supervisor
-with a non-zero status, one that dies later is replaced.
+with uvicorn's start-up failure status, one that dies later is replaced.
 
 Which worker holds a connection is read from /proc (Linux, like the balancing itself): the
 worker whose open sockets include the server side of that connection.
@@ -12,24 +12,23 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
 from uvicorn.config import STARTUP_FAILURE
 
-from gateway.server import Supervisor, reuse_port_balances
+from gateway.server import reuse_port_balances
 from tests.support.processes import start_gateway, stop_session
 
 pytestmark = pytest.mark.skipif(
@@ -141,11 +140,12 @@ class Served:
 
 
 @contextlib.contextmanager
-def serving(workers: int = 2) -> Iterator[Served]:
-    """`gateway serve --workers N` in demo mode until every worker listens; ended after."""
+def serving(workers: int = 2, **extra: str) -> Iterator[Served]:
+    """`gateway serve --workers N` in demo mode (with `extra` settings) until every worker
+    listens; ended after."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    env["PYTHONUNBUFFERED"] = "1"
+    env.update(PYTHONUNBUFFERED="1", **extra)
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "output.txt"
         process = start_gateway(port, workers, env, output)
@@ -308,7 +308,6 @@ def test_workers_shut_down_when_their_supervisor_is_killed() -> None:
         text = served.text()
     assert len(workers) == 2
     assert still_running == [], text
-    assert "The supervisor has gone" in text
 
 
 def test_a_taken_port_ends_serve_with_one_error_and_a_non_zero_status() -> None:
@@ -324,58 +323,76 @@ def test_a_taken_port_ends_serve_with_one_error_and_a_non_zero_status() -> None:
     assert done.returncode == STARTUP_FAILURE
     assert "cannot listen on" in done.stderr
     assert "Traceback" not in done.stderr
-    assert "Started parent process" not in done.stderr  # no worker was started
+    assert "Booting worker" not in done.stderr  # no worker was started
 
 
-# Worker bodies for the supervisor alone (importable, as spawned processes need).
+def test_json_logs_are_one_object_per_line_the_arbiter_s_included() -> None:
+    with serving(2, GATEWAY_LOG_FORMAT="json") as served:
+        time.sleep(1.5)  # the arbiter's next lines
+        lines = served.text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    ready = [r for r in records if READY_LINE in r["message"]]
+
+    assert len(ready) == 1, lines  # once: not also through the root logger
+    assert ready[0]["logger"] == "gunicorn.error"
+    assert not [line for line in lines if line.startswith("[")]  # no line in gunicorn's format
 
 
-def fail_at_start(options: dict[str, object], ready: Connection) -> None:
-    sys.exit(STARTUP_FAILURE)
-
-
-def listen_then_die_once(options: dict[str, object], ready: Connection) -> None:
-    """Says it listens; the first one to run exits, the next ones wait to be stopped."""
-    marks = Path(str(options["marks"]))
-    ready.send_bytes(b"listening")
-    runs = len(list(marks.iterdir()))
-    (marks / str(os.getpid())).touch()
-    if runs == 0:
-        sys.exit(1)
-    time.sleep(START_TIMEOUT)  # until the supervisor's SIGTERM ends it
+async def failing_app(scope: dict[str, object], receive: object, send: object) -> None:
+    """An ASGI app whose start-up fails, as one that cannot reach what it needs would."""
+    assert scope["type"] == "lifespan"
+    await receive()  # type: ignore[operator]
+    await send({"type": "lifespan.startup.failed", "message": "cannot start"})  # type: ignore[operator]
 
 
 def test_a_worker_that_fails_to_start_stops_the_supervisor_with_a_non_zero_status() -> None:
-    supervisor = Supervisor({"host": "127.0.0.1", "port": _free_port()}, 2, target=fail_at_start)
-    assert supervisor.run() == STARTUP_FAILURE
-    assert supervisor.workers == []  # the other one was stopped and reaped
+    port = _free_port()
+    options = {
+        "app": f"{__name__}:failing_app", "host": "127.0.0.1", "port": port,
+        "timeout_graceful_shutdown": 1, "server_header": False, "access_log": False,
+    }  # fmt: skip
+    code = f"import gateway.server as s, sys; sys.exit(s.serve_workers({options!r}, 2))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        output, _ = process.communicate(timeout=START_TIMEOUT)
+    finally:
+        stop_session(process)
+    text = output.decode(errors="replace")
+
+    assert process.returncode == STARTUP_FAILURE, text
+    assert "Application startup failed" in text
+    with socket.socket() as again:  # nothing is left listening
+        again.bind(("127.0.0.1", port))
 
 
 def test_a_worker_that_dies_after_it_listens_is_replaced(tmp_path: Path) -> None:
-    options = {"host": "127.0.0.1", "port": _free_port(), "marks": str(tmp_path)}
-    supervisor = Supervisor(options, 1, target=listen_then_die_once)
-    done = threading.Event()
-
-    def stop_once_replaced() -> None:
+    with serving(2, PROMETHEUS_MULTIPROC_DIR=str(tmp_path)) as served:
+        first, second = served.workers()
+        live = tmp_path / f"gauge_livesum_{first}.db"  # its gauges, summed over live workers
+        for _ in range(200):  # new connections until `first` has served one (bounded)
+            if live.exists():
+                break
+            _get(http.client.HTTPConnection("127.0.0.1", served.port, timeout=5))
+        had_live_gauges = live.exists()
+        os.kill(first, signal.SIGKILL)
         deadline = time.monotonic() + START_TIMEOUT
-        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
-            if done.wait(0.02):
-                return
-        os.kill(os.getpid(), signal.SIGTERM)  # to the supervisor's handler: stop
+        while time.monotonic() < deadline:
+            workers = served.workers()
+            if len(workers) == 2 and first not in workers:
+                break
+            time.sleep(0.05)
+        statuses = [
+            _get(http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)) for _ in range(20)
+        ]
+        text = served.text()
 
-    # Should the signal come after the supervisor has restored the handlers, it lands here
-    # rather than ending pytest.
-    previous = signal.signal(signal.SIGTERM, lambda *_: None)
-    stopper = threading.Thread(target=stop_once_replaced, daemon=True)
-    try:
-        stopper.start()
-        code = supervisor.run()
-        done.set()
-        stopper.join(START_TIMEOUT)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-    started = sorted(int(mark.name) for mark in tmp_path.iterdir())
-    assert code == 0
-    assert len(started) == 2  # the first worker, then its replacement
-    assert not any(_alive(pid) for pid in started)
+    assert second in workers, text
+    assert len(workers) == 2 and first not in workers, text  # a new worker in its place
+    assert statuses == [200] * 20
+    assert had_live_gauges
+    assert not live.exists()  # marked dead: its gauges no longer count
+    assert (tmp_path / f"counter_{first}.db").exists()  # its counts still do

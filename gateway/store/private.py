@@ -30,7 +30,8 @@ MAX_MEMORY: Final = "256mb"
 _PR_SET_PDEATHSIG: Final = 1
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def die_with_parent() -> Callable[[], None] | None:
+    """For `preexec_fn` (or a forked child): SIGTERM when the parent ends, on Linux."""
     if not sys.platform.startswith("linux"):
         return None
 
@@ -86,7 +87,7 @@ def private_redis(workers: int) -> Iterator[str]:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        preexec_fn=_die_with_parent(),
+        preexec_fn=die_with_parent(),
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT
