@@ -21,7 +21,6 @@ import shutil
 import tempfile
 from collections.abc import Hashable, Iterator
 
-import orjson
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -36,6 +35,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from gateway.http.responses import error_response
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_PATH = "/metrics"
@@ -277,18 +278,10 @@ def exposition() -> bytes:
 
 
 def _unauthorized() -> Response:
-    body = {
-        "errors": [
-            {
-                "message": "send Authorization: Bearer <GATEWAY_METRICS_TOKEN> to read metrics",
-                "extensions": {"code": "UNAUTHENTICATED"},
-            }
-        ]
-    }
-    return Response(
-        orjson.dumps(body),
-        status_code=401,
-        media_type="application/json",
+    return error_response(
+        401,
+        "send Authorization: Bearer <GATEWAY_METRICS_TOKEN> to read metrics",
+        "UNAUTHENTICATED",
         headers={"www-authenticate": 'Bearer realm="metrics"', "cache-control": "no-store"},
     )
 
