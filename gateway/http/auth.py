@@ -17,12 +17,11 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.http.caller import REALM, SCOPE_KEY, Caller, bearer_challenge
+from gateway.http.caller import REALM, SCOPE_KEY, Caller, bearer_challenge, bearer_token
 from gateway.http.endpoint import wants_html
 from gateway.http.graphiql import STATIC_PREFIX
 from gateway.http.jwks import JwksUnavailable
@@ -31,17 +30,6 @@ from gateway.http.tokens import InvalidToken, JwtVerifier, looks_like_jwt
 
 OPEN_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))  # /metrics: its own token
 OPEN_PREFIXES = (STATIC_PREFIX + "/", "/sandbox/")
-
-
-def bearer_token(scope: Scope) -> bytes | None:
-    """The token of an `Authorization: Bearer <token>` header, as sent (bytes)."""
-    value = Headers(scope=scope).get("authorization")
-    if value is None:
-        return None
-    scheme, _, token = value.strip().partition(" ")
-    token = token.strip()
-    # Headers decodes latin-1: encoding back gives the bytes sent, for the comparison.
-    return token.encode("latin-1") if scheme.lower() == "bearer" and token else None
 
 
 def matching_key(token: bytes, keys: Sequence[bytes]) -> int | None:

@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.http.caller import bearer_token
 from gateway.http.responses import error_response
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -292,10 +293,8 @@ def metrics_routes(token: str | None) -> list[Route]:
 
     async def metrics(request: Request) -> Response:
         if expected is not None:
-            scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode(), expected
-            ):
+            given = bearer_token(request.scope)
+            if given is None or not hmac.compare_digest(given, expected):
                 return _unauthorized()
         # Reading the workers' files is blocking I/O.
         body = await run_in_threadpool(exposition)
