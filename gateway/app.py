@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -108,7 +110,7 @@ class DemoHeader:
         async def send_marked(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (DEMO_HEADER.encode(), b"demo")]
+                MutableHeaders(scope=message).append(DEMO_HEADER, "demo")
             await send(message)
 
         await self.app(scope, receive, send_marked)
@@ -356,7 +358,6 @@ def create_app(
                 documents=TrustedDocuments(
                     settings.persisted_documents, required=settings.require_persisted
                 ),
-                max_upload_bytes=settings.max_upload_bytes,
             ),
             # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),
@@ -393,7 +394,30 @@ def create_app(
             if own_provider is not None:
                 own_provider.shutdown()  # sends the spans still waiting in the batch
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # In the order requests meet them: the server span (and the caller's `traceparent`)
+    # covers every answer; every answer has a request id; refusals carry CORS headers and the
+    # demo mark; a request without a credential is refused before its body is read.
+    middleware = [
+        *([Middleware(Tracing, provider=tracer_provider)] if tracer_provider is not None else []),
+        Middleware(RequestId),
+        *(
+            [Middleware(CORSMiddleware, **cors_options(settings.cors_origins))]
+            if settings.cors_origins
+            else []
+        ),
+        *([Middleware(DemoHeader)] if settings.demo else []),
+        *(
+            [Middleware(BearerAuth, keys=settings.api_keys, tokens=tokens)]
+            if settings.api_keys or tokens is not None
+            else []
+        ),
+        Middleware(
+            BodyLimit,
+            max_body_bytes=settings.max_body_bytes,
+            max_upload_bytes=settings.max_upload_bytes,
+        ),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.upstreams = upstreams
     app.state.store = store
@@ -401,21 +425,4 @@ def create_app(
     app.state.schema = schema
     app.state.readiness = readiness
     app.state.sync = sync
-    # Outermost last: request id, CORS (so refusals carry CORS headers), demo mark, API key
-    # or JWT, body size (a request without a credential is refused before its body is read).
-    app.add_middleware(
-        BodyLimit,
-        max_body_bytes=settings.max_body_bytes,
-        max_upload_bytes=settings.max_upload_bytes,
-    )
-    if settings.api_keys or tokens is not None:
-        app.add_middleware(BearerAuth, keys=settings.api_keys, tokens=tokens)
-    if settings.demo:
-        app.add_middleware(DemoHeader)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
-    app.add_middleware(RequestId)
-    if tracer_provider is not None:
-        # Outermost: the server span (and the caller's `traceparent`) covers every answer.
-        app.add_middleware(Tracing, provider=tracer_provider)
     return app

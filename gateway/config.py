@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 from gateway import __version__
 from gateway.domain.unify import DEFAULT_PRECEDENCE, Precedence
-from gateway.http.multipart import DEFAULT_MAX_UPLOAD_BYTES
 from gateway.http.persisted import read_documents
 from gateway.identity.sync import (
     DEFAULT_INTERVAL,
@@ -326,6 +325,8 @@ TELEMETRY = Group(
 DEFAULT_FULLWHERE_URL = "https://api.fullwhere.com"
 DEFAULT_MEWS_URL = "https://api.mews.com"
 DEFAULT_CLIENT = f"customer-gateway {__version__}"
+#: The largest file a multipart upload may carry (`MAX_UPLOAD_BYTES`).
+DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 LOG_FORMATS = ("text", "json")
 

@@ -17,28 +17,19 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.http.caller import REALM, SCOPE_KEY, Caller, bearer_challenge
+from gateway.http.caller import REALM, SCOPE_KEY, Caller, bearer_challenge, bearer_token
 from gateway.http.endpoint import wants_html
 from gateway.http.graphiql import STATIC_PREFIX
 from gateway.http.jwks import JwksUnavailable
+from gateway.http.responses import error_response
 from gateway.http.tokens import InvalidToken, JwtVerifier, looks_like_jwt
 
 OPEN_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))  # /metrics: its own token
 OPEN_PREFIXES = (STATIC_PREFIX + "/", "/sandbox/")
-
-
-def bearer_token(scope: Scope) -> bytes | None:
-    """The token of an `Authorization: Bearer <token>` header, as sent (bytes)."""
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization":
-            scheme, _, token = bytes(value).strip().partition(b" ")
-            token = token.strip()
-            return token if scheme.lower() == b"bearer" and token else None
-    return None
 
 
 def matching_key(token: bytes, keys: Sequence[bytes]) -> int | None:
@@ -67,19 +58,6 @@ def is_open(scope: Scope) -> bool:
     return path == "/graphql" and wants_html(Request(scope))
 
 
-def _refusal(
-    status: int, code: str, message: str, headers: dict[str, str]
-) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
-    raw = {
-        "content-type": "application/json; charset=utf-8",
-        "content-length": str(len(body)),
-        "cache-control": "no-store",
-        **headers,
-    }
-    return body, [(name.encode(), value.encode()) for name, value in raw.items()]
-
-
 class BearerAuth:
     """Refuse requests without a valid credential: 401 and a GraphQL-shaped error body.
 
@@ -106,14 +84,7 @@ class BearerAuth:
         try:
             scope[SCOPE_KEY] = await self._caller(bearer_token(scope))
         except _Refused as refused:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": refused.status,
-                    "headers": refused.headers,
-                }
-            )
-            await send({"type": "http.response.body", "body": refused.body})
+            await refused.response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -147,8 +118,9 @@ class BearerAuth:
 class _Refused(Exception):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str]) -> None:
         super().__init__(message)
-        self.status = status
-        self.body, self.headers = _refusal(status, code, message, headers)
+        self.response: Response = error_response(
+            status, message, code, headers={"cache-control": "no-store", **headers}
+        )
 
     @classmethod
     def unauthenticated(cls, message: str, error: str | None = None) -> _Refused:

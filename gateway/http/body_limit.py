@@ -1,15 +1,19 @@
 """Refuse request bodies over the limit with 413, before anything parses them.
 
-Pure ASGI middleware. A declared `Content-Length` over the limit is refused without reading
-a byte; a body sent without one (chunked) is counted as it arrives and refused once it goes
-over. JSON bodies get `max_body_bytes`; multipart uploads get `max_upload_bytes` on top, for
-the file (the upload code checks each file against `max_upload_bytes` itself).
+Pure ASGI middleware, and the gateway's one check of a request's size. A declared
+`Content-Length` over the limit is refused without reading a byte; a body sent without one
+(chunked) is counted as it arrives and refused once it goes over. JSON bodies get
+`max_body_bytes`; multipart uploads get `max_upload_bytes` on top, for the file (the upload
+code checks each file against `max_upload_bytes` itself).
 """
 
 from __future__ import annotations
 
-import orjson
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.http.multipart import MULTIPART
+from gateway.http.responses import error_response
 
 
 class BodyTooLarge(BaseException):
@@ -20,46 +24,30 @@ class BodyTooLarge(BaseException):
     """
 
 
-def _header(scope: Scope, name: bytes) -> bytes:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value)
-    return b""
-
-
-def too_large_body(limit: int, size: int | None = None) -> bytes:
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int, size: int | None) -> None:
     what = "the request body" if size is None else f"the request body of {size} bytes"
-    message = f"{what} exceeds the limit of {limit} bytes"
-    return orjson.dumps(
-        {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
+    response = error_response(
+        413, f"{what} exceeds the limit of {limit} bytes", headers={"connection": "close"}
     )
-
-
-async def _refuse(send: Send, limit: int, size: int | None) -> None:
-    body = too_large_body(limit, size)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await response(scope, receive, send)
 
 
 class BodyLimit:
+    """Answer 413 to request bodies over the limit.
+
+    Args:
+        app: the app to protect.
+        max_body_bytes: the largest body.
+        max_upload_bytes: what a multipart upload may add to it.
+    """
+
     def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_multipart_bytes = max_body_bytes + max_upload_bytes
 
-    def limit_for(self, scope: Scope) -> int:
-        content_type = _header(scope, b"content-type").lower()
-        if content_type.startswith(b"multipart/form-data"):
+    def limit_for(self, headers: Headers) -> int:
+        if headers.get("content-type", "").lower().startswith(MULTIPART):
             return self.max_multipart_bytes
         return self.max_body_bytes
 
@@ -67,10 +55,11 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope)
-        declared = _header(scope, b"content-length")
-        if declared.strip().isdigit() and int(declared) > limit:
-            await _refuse(send, limit, int(declared))
+        headers = Headers(scope=scope)
+        limit = self.limit_for(headers)
+        declared = headers.get("content-length", "").strip()
+        if declared.isdecimal() and int(declared) > limit:
+            await _refuse(scope, receive, send, limit, int(declared))
             return
 
         received = 0
@@ -84,7 +73,7 @@ class BodyLimit:
                 if received > limit:
                     if not started:
                         started = refused = True
-                        await _refuse(send, limit, None)
+                        await _refuse(scope, receive, send, limit, None)
                     raise BodyTooLarge
             return message
 

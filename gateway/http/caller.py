@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.types import Scope
 from strawberry.types.graphql import OperationType
 
@@ -86,6 +87,17 @@ def bearer_challenge(error: str | None = None, **params: str) -> str:
     if error:
         challenge += f', error="{error}"'
     return challenge + "".join(f', {name}="{value}"' for name, value in params.items())
+
+
+def bearer_token(scope: Scope) -> bytes | None:
+    """The token of an `Authorization: Bearer <token>` header, as sent (bytes)."""
+    value = Headers(scope=scope).get("authorization")
+    if value is None:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    token = token.strip()
+    # Headers decodes latin-1: encoding back gives the bytes sent, for the comparison.
+    return token.encode("latin-1") if scheme.lower() == "bearer" and token else None
 
 
 def _printable(text: str) -> str:

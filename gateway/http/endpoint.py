@@ -34,23 +34,20 @@ from strawberry.types.graphql import OperationType
 
 from gateway.http.caller import bearer_challenge, caller_of
 from gateway.http.multipart import (
-    DEFAULT_MAX_UPLOAD_BYTES,
     MULTIPART,
     MultipartRequestError,
     multipart_params,
 )
 from gateway.http.persisted import PersistedQueryError, TrustedDocuments
-from gateway.http.request_id import internal_error_body, request_id_for
+from gateway.http.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.http.request_id import internal_error, request_id_for
+from gateway.http.responses import GRAPHQL_RESPONSE, JSON, error_response, json_response
 from gateway.resolvers.context import RequestContext
 
 logger = logging.getLogger("gateway.http")
 
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
 UTF8 = ("utf-8", "utf8")
 ALLOW = "GET, POST"
-REQUEST_ID_HEADER = "x-request-id"
-# A caller's request id is echoed (and logged) only when it looks like one.
 # Two named operations need two of these keywords; fewer means no second parse is needed.
 _OPERATION_KEYWORD = re.compile(r"\b(?:query|mutation|subscription)\b")
 # Bounds that extra parse; a larger document meets the schema's own token limit anyway.
@@ -151,7 +148,7 @@ def _json_param(params: dict[str, Any], name: str) -> None:
         raise RequestError(400, f"`{name}` is not valid JSON") from None
 
 
-async def _params(request: Request, max_upload_bytes: int) -> dict[str, Any]:
+async def _params(request: Request) -> dict[str, Any]:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         for name in ("variables", "extensions"):
@@ -160,7 +157,7 @@ async def _params(request: Request, max_upload_bytes: int) -> dict[str, Any]:
     content_type, type_params = _header_params(request.headers.get("content-type", ""))
     if content_type == MULTIPART:  # file uploads: the GraphQL multipart request spec
         try:
-            return await multipart_params(request, max_upload_bytes)
+            return await multipart_params(request)
         except MultipartRequestError as exc:
             raise RequestError(exc.status, exc.message) from None
     if content_type != JSON:
@@ -211,12 +208,6 @@ def _several_operations(query: str) -> bool:
     return sum(1 for _ in operations) > 1
 
 
-def _errors_body(message: str, code: str = "BAD_USER_INPUT") -> bytes:
-    """A request error: the request itself is wrong (or not allowed)."""
-    error = {"message": message, "extensions": {"code": code}}
-    return orjson.dumps({"errors": [error]})
-
-
 def _is_request_error(result: ExecutionResult) -> bool:
     """Failed before execution: parse, validation or variable coercion."""
     if isinstance(result, PreExecutionError):
@@ -261,13 +252,11 @@ class GraphQLEndpoint:
         context_factory: ContextFactory,
         page: PageRenderer | None = None,
         documents: TrustedDocuments | None = None,
-        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
         self.page = page
         self.documents = documents or TrustedDocuments(None)
-        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -278,11 +267,8 @@ class GraphQLEndpoint:
         if request.method == "OPTIONS":
             return Response(status_code=204, headers={"allow": ALLOW})
         if request.method not in ("GET", "POST"):
-            return _respond(
-                _errors_body(f"use GET or POST, not {request.method}"),
-                405,
-                JSON,
-                {"allow": ALLOW},
+            return error_response(
+                405, f"use GET or POST, not {request.method}", headers={"allow": ALLOW}
             )
         if self.page is not None and wants_html(request):
             return await self.page(request)
@@ -291,36 +277,46 @@ class GraphQLEndpoint:
         try:
             media_type = _media_type(request)
         except RequestError as exc:
-            return _respond(_errors_body(exc.message), exc.status, JSON, headers | exc.headers)
+            return error_response(exc.status, exc.message, headers=headers | exc.headers)
         try:
             return await self._run(request, request_id, media_type)
         except RequestError as exc:
-            return _respond(
-                _errors_body(exc.message), exc.status, media_type, headers | exc.headers
+            return error_response(
+                exc.status, exc.message, media_type=media_type, headers=headers | exc.headers
             )
         except Exception:
             # Never a stack trace on the wire: the log has it, under the request id.
             logger.exception("unexpected error handling request %s", request_id)
-            return _respond(internal_error_body(request_id), 500, media_type, headers)
+            return internal_error(request_id, media_type=media_type, headers=headers)
 
     async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
-        params = await _params(request, self.max_upload_bytes)
+        params = await _params(request)
         headers = {REQUEST_ID_HEADER: request_id}
         caller = caller_of(request.scope)
         try:
             params["query"] = self.documents.query_for(params, caller)
         except PersistedQueryError as exc:
-            body = _errors_body(exc.message, exc.code)
-            return _respond(body, exc.status, media_type, headers | exc.headers)
+            return error_response(
+                exc.status,
+                exc.message,
+                exc.code,
+                media_type=media_type,
+                headers=headers | exc.headers,
+            )
         query, variables, operation_name, extensions = _checked(params)
         # Request errors (nothing executed) are 4xx for graphql-response+json, and 200 with
         # `errors` only for application/json, as the spec asks of each.
         request_error_status = 400 if media_type == GRAPHQL_RESPONSE else 200
+
+        def request_error(message: str) -> Response:
+            return error_response(
+                request_error_status, message, media_type=media_type, headers=headers
+            )
+
         if operation_name is None and _several_operations(query):
-            body = _errors_body(
+            return request_error(
                 "Must provide operation name if query contains multiple operations."
             )
-            return _respond(body, request_error_status, media_type, headers)
         by_method = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -339,44 +335,28 @@ class GraphQLEndpoint:
             )
         except InvalidOperationTypeError as exc:
             if request.method == "GET" and exc.operation_type == OperationType.MUTATION:
-                return _respond(
-                    _errors_body("mutations must be sent with POST"),
+                return error_response(
                     405,
-                    media_type,
-                    headers | {"allow": "POST"},
+                    "mutations must be sent with POST",
+                    media_type=media_type,
+                    headers=headers | {"allow": "POST"},
                 )
             scope = caller.missing_scope(exc.operation_type)
             if scope is not None:
-                return _respond(
-                    _errors_body(
-                        f"{exc.operation_type.value} operations need the scope {scope}, "
-                        "which this token does not grant",
-                        "FORBIDDEN",
-                    ),
+                return error_response(
                     403,
-                    media_type,
-                    headers
+                    f"{exc.operation_type.value} operations need the scope {scope}, "
+                    "which this token does not grant",
+                    "FORBIDDEN",
+                    media_type=media_type,
+                    headers=headers
                     | {"www-authenticate": bearer_challenge("insufficient_scope", scope=scope)},
                 )
-            return _respond(
-                _errors_body(f"{exc.operation_type.value} operations are not supported"),
-                request_error_status,
-                media_type,
-                headers,
-            )
+            return request_error(f"{exc.operation_type.value} operations are not supported")
         except CannotGetOperationTypeError as exc:
-            return _respond(
-                _errors_body(exc.as_http_error_reason()),
-                request_error_status,
-                media_type,
-                headers,
-            )
-        request_error = _is_request_error(result)
-        status = request_error_status if request_error else 200
-        return _respond(_serialize(result, request_error), status, media_type, headers)
-
-
-def _respond(body: bytes, status: int, media_type: str, headers: dict[str, str]) -> Response:
-    return Response(
-        body, status_code=status, media_type=f"{media_type}; charset=utf-8", headers=headers
-    )
+            return request_error(exc.as_http_error_reason())
+        failed_before = _is_request_error(result)
+        status = request_error_status if failed_before else 200
+        return json_response(
+            _serialize(result, failed_before), status, media_type=media_type, headers=headers
+        )

@@ -18,13 +18,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from gateway import __version__
 from gateway.errors import GatewayError
+from gateway.http.responses import json_response
 from gateway.upstream.errors import UpstreamError
 
 logger = logging.getLogger("gateway.health")
@@ -133,12 +133,7 @@ class Readiness:
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(
-        orjson.dumps(body),
-        status_code=status,
-        media_type="application/json",
-        headers={"cache-control": "no-store"},
-    )
+    return json_response(body, status, headers={"cache-control": "no-store"})
 
 
 def health_routes(readiness: Readiness) -> list[BaseRoute]:

@@ -11,14 +11,13 @@ Starlette `UploadFile`) placed in `variables` where `map` says, ready for the `U
 
 `multipart/form-data` is a content type a browser may send cross-site without a CORS
 preflight, so, as the spec asks, such a request must also carry one of the headers in
-`PREFLIGHT_HEADERS` (which a cross-site page cannot set without a preflight). Bodies are
-limited while they stream in: the file bytes the gateway accepts (`Settings.max_upload_bytes`)
-plus `FIELDS_ALLOWANCE` for the other parts.
+`PREFLIGHT_HEADERS` (which a cross-site page cannot set without a preflight). The size of the
+body is not checked here: `gateway.http.body_limit.BodyLimit` bounds it as it streams in.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import sys
 from typing import Any, Final
 
 import orjson
@@ -33,11 +32,10 @@ PREFLIGHT_HEADERS: Final = (
     "apollo-require-preflight",
     "x-apollo-operation-name",
 )
-#: Room for `operations` and `map` besides the files.
-FIELDS_ALLOWANCE: Final = 1024 * 1024
 #: Files one request may carry.
 MAX_FILES: Final = 20
-DEFAULT_MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
+#: Fields (`operations`, `map`) one request may carry.
+MAX_FIELDS: Final = 10
 
 
 class MultipartRequestError(Exception):
@@ -60,25 +58,14 @@ def check_preflight(request: Request) -> None:
         )
 
 
-async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
-    seen = 0
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen > limit:
-            raise MultipartRequestError(413, f"the request is larger than {limit} bytes")
-        yield chunk
-
-
-async def _form(request: Request, limit: int) -> FormData:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise MultipartRequestError(413, f"the request is larger than {limit} bytes")
+async def _form(request: Request) -> FormData:
     parser = MultiPartParser(
         request.headers,
-        _limited(request, limit),
+        request.stream(),
         max_files=MAX_FILES,
-        max_fields=10,
-        max_part_size=limit,
+        max_fields=MAX_FIELDS,
+        # A field is held in memory; BodyLimit bounds it with the whole body.
+        max_part_size=sys.maxsize,
     )
     try:
         return await parser.parse()
@@ -123,21 +110,10 @@ def _place(operations: dict[str, Any], path: str, upload: UploadFile) -> None:
     raise MultipartRequestError(400, f"map path {path!r} does not lead to a place in `variables`")
 
 
-async def multipart_params(
-    request: Request, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
-) -> dict[str, Any]:
-    """The GraphQL request parameters of a multipart request, files in `variables`.
-
-    Args:
-        request: the `multipart/form-data` request.
-        max_upload_bytes: the file bytes accepted (`MAX_UPLOAD_BYTES`).
-
-    Raises:
-        MultipartRequestError: the request breaks the spec, or is too large.
-    """
+async def multipart_params(request: Request) -> dict[str, Any]:
+    """The GraphQL request parameters of a multipart request, files in `variables`."""
     check_preflight(request)
-    limit = max_upload_bytes + FIELDS_ALLOWANCE
-    form = await _form(request, limit)
+    form = await _form(request)
     operations = _json_field(form, "operations")
     if isinstance(operations, list):
         raise MultipartRequestError(400, "batched operations are not supported; send one")
@@ -163,7 +139,6 @@ async def multipart_params(
 
 
 __all__ = [
-    "FIELDS_ALLOWANCE",
     "MULTIPART",
     "PREFLIGHT_HEADERS",
     "MultipartRequestError",

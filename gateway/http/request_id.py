@@ -21,45 +21,57 @@ import re
 import uuid
 from typing import Any
 
-import orjson
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import INTERNAL_ERROR_MESSAGE, SHUTDOWN_MESSAGE
 from gateway.http.caller import caller_of
+from gateway.http.responses import JSON, error_response
 from gateway.logs import request_id_var
 from gateway.observability import metrics
 from gateway.upstream.resilience import MAY_HAVE_APPLIED, sent_writes_scope
 
 logger = logging.getLogger("gateway.http")
 
-HEADER = b"x-request-id"
+HEADER = "x-request-id"
 # A caller's request id is echoed (and logged) only when it looks like one.
-_SANE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+_SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def request_id_for(scope: Scope) -> str:
-    for name, value in scope.get("headers", ()):
-        if name == HEADER and _SANE.fullmatch(value):
-            return bytes(value).decode("ascii")
-    return uuid.uuid4().hex
+    """The caller's request id when it sends a sane one, else a new one."""
+    given = Headers(scope=scope).get(HEADER)
+    return given if given is not None and _SANE.fullmatch(given) else uuid.uuid4().hex
 
 
-def internal_error_body(
-    request_id: str, message: str = INTERNAL_ERROR_MESSAGE, **extensions: Any
-) -> bytes:
-    error = {
-        "message": message,
-        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id, **extensions},
-    }
-    return orjson.dumps({"errors": [error]})
+def internal_error(
+    request_id: str,
+    message: str = INTERNAL_ERROR_MESSAGE,
+    *,
+    status: int = 500,
+    media_type: str = JSON,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    """The answer to a request the gateway failed: the message and the request id only."""
+    return error_response(
+        status,
+        message,
+        "INTERNAL_SERVER_ERROR",
+        media_type=media_type,
+        headers=headers,
+        requestId=request_id,
+        **extensions,
+    )
 
 
-def shutdown_body(request_id: str, *, wrote: bool) -> bytes:
-    """The answer to a request the shutdown ended; a sent write may have been applied."""
+def shutdown_error(request_id: str, *, wrote: bool) -> Response:
+    """The answer (503) to a request the shutdown ended; a sent write may have been applied."""
     if not wrote:
-        return internal_error_body(request_id, SHUTDOWN_MESSAGE)
-    return internal_error_body(
-        request_id, SHUTDOWN_MESSAGE + MAY_HAVE_APPLIED, mayHaveBeenApplied=True
+        return internal_error(request_id, SHUTDOWN_MESSAGE, status=503)
+    return internal_error(
+        request_id, SHUTDOWN_MESSAGE + MAY_HAVE_APPLIED, status=503, mayHaveBeenApplied=True
     )
 
 
@@ -72,21 +84,15 @@ class RequestId:
             await self.app(scope, receive, send)
             return
         request_id = request_id_for(scope)
-        encoded = request_id.encode()
-        scope["headers"] = [
-            *(header for header in scope.get("headers", ()) if header[0] != HEADER),
-            (HEADER, encoded),
-        ]
+        MutableHeaders(scope=scope)[HEADER] = request_id  # what the app reads is what we send
         status = 0
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", ()))
-                if not any(name.lower() == HEADER for name, _ in headers):
-                    headers.append((HEADER, encoded))
-                message["headers"] = headers
+                message.setdefault("headers", [])
+                MutableHeaders(scope=message).setdefault(HEADER, request_id)
             await send(message)
 
         token = request_id_var.set(request_id)
@@ -102,15 +108,14 @@ class RequestId:
                     caller_of(scope).describe(),
                 )
                 if not status:
-                    status = 500
-                    await _internal_error(send_with_id, request_id)
+                    await internal_error(request_id)(scope, receive, send_with_id)
                 # else the response had begun; the server closes the connection
                 return
             except asyncio.CancelledError:
                 logger.warning("request %s: %s ended unanswered", request_id, _describe(scope))
                 if not status:
-                    body = shutdown_body(request_id, wrote=bool(writes.sources))
-                    await _internal_error(send_with_id, request_id, body, status=503)
+                    response = shutdown_error(request_id, wrote=bool(writes.sources))
+                    await response(scope, receive, send_with_id)
                 raise
             finally:
                 if status:  # else the client went away before any answer
@@ -135,20 +140,3 @@ def _describe(scope: Scope) -> str:
     """`METHOD /path`, escaped: the path is the caller's text, and may hold line breaks."""
     path = str(scope.get("path", "")).encode("unicode_escape").decode("ascii")
     return f"{scope.get('method')} {path[:200]}"
-
-
-async def _internal_error(
-    send: Send, request_id: str, body: bytes | None = None, *, status: int = 500
-) -> None:
-    body = body or internal_error_body(request_id)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -21,7 +21,6 @@ import shutil
 import tempfile
 from collections.abc import Hashable, Iterator
 
-import orjson
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -36,6 +35,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from gateway.http.caller import bearer_token
+from gateway.http.responses import error_response
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_PATH = "/metrics"
@@ -318,18 +320,10 @@ def exposition() -> bytes:
 
 
 def _unauthorized() -> Response:
-    body = {
-        "errors": [
-            {
-                "message": "send Authorization: Bearer <GATEWAY_METRICS_TOKEN> to read metrics",
-                "extensions": {"code": "UNAUTHENTICATED"},
-            }
-        ]
-    }
-    return Response(
-        orjson.dumps(body),
-        status_code=401,
-        media_type="application/json",
+    return error_response(
+        401,
+        "send Authorization: Bearer <GATEWAY_METRICS_TOKEN> to read metrics",
+        "UNAUTHENTICATED",
         headers={"www-authenticate": 'Bearer realm="metrics"', "cache-control": "no-store"},
     )
 
@@ -340,10 +334,8 @@ def metrics_routes(token: str | None) -> list[Route]:
 
     async def metrics(request: Request) -> Response:
         if expected is not None:
-            scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode(), expected
-            ):
+            given = bearer_token(request.scope)
+            if given is None or not hmac.compare_digest(given, expected):
                 return _unauthorized()
         # Reading the workers' files is blocking I/O.
         body = await run_in_threadpool(exposition)

@@ -155,7 +155,8 @@ async def test_disallowed_type_is_refused(gateway: Gateway, world: World) -> Non
 
 
 async def test_file_over_the_size_limit_is_refused(sandboxes: Sandboxes, world: World) -> None:
-    async with gateway_with(sandboxes, {"MAX_UPLOAD_BYTES": "64"}) as gateway:
+    env = {"MAX_UPLOAD_BYTES": "64", "GATEWAY_MAX_BODY_BYTES": "100000"}
+    async with gateway_with(sandboxes, env) as gateway:
         error = refusal(await upload(gateway, f"mews:{_guest(world)}", PDF + b"x" * 64))
         assert "larger than the limit of 64 bytes" in error["message"]
         inline = await gateway.post(
@@ -170,9 +171,10 @@ async def test_file_over_the_size_limit_is_refused(sandboxes: Sandboxes, world: 
             },
         )
         assert "larger than the limit of 64 bytes" in inline["errors"][0]["message"]
-        # Far past the limit the body is not even read to the end.
-        huge = await upload(gateway, f"mews:{_guest(world)}", PDF + b"x" * (1100 * 1024))
+        # Past the body limit plus the upload limit, the body is not even read to the end.
+        huge = await upload(gateway, f"mews:{_guest(world)}", PDF + b"x" * (200 * 1024))
         assert huge.status_code == 413
+        assert "exceeds the limit of 100064 bytes" in huge.json()["errors"][0]["message"]
         assert gateway.calls() == {}
 
 

@@ -12,7 +12,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from gateway.http.endpoint import GRAPHQL_RESPONSE, JSON, GraphQLEndpoint, negotiate
+from gateway.http.endpoint import GraphQLEndpoint, negotiate
+from gateway.http.responses import GRAPHQL_RESPONSE, JSON
 from gateway.resolvers.context import RequestContext
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World
