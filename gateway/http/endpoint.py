@@ -32,11 +32,11 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from gateway.data.context import RequestContext
 from gateway.http.caller import bearer_challenge, caller_of
 from gateway.http.multipart import MULTIPART, MultipartRequestError, multipart_params
 from gateway.http.persisted import PersistedQueryError, TrustedDocuments
 from gateway.http.request_id import internal_error_body, request_id_for
-from gateway.resolvers.context import RequestContext
 
 logger = logging.getLogger("gateway.http")
 

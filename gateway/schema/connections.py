@@ -9,9 +9,9 @@ from typing import cast
 import strawberry
 from strawberry.types import Info
 
+from gateway.data.context import RequestContext
+from gateway.data.upstreams import Record
 from gateway.errors import BadUserInput
-from gateway.resolvers.context import RequestContext
-from gateway.resolvers.upstreams import Record
 from gateway.schema.customer import Customer
 from gateway.schema.joins import customer_for_mews
 from gateway.schema.mews import MewsProfile

@@ -19,10 +19,10 @@ from typing import Annotated, Any, TypeVar, cast
 import strawberry
 from strawberry.types import Info
 
+from gateway.data.context import RequestContext
+from gateway.data.upstreams import Record
 from gateway.domain import unify
 from gateway.identity.index import linked_mews_id
-from gateway.resolvers.context import RequestContext
-from gateway.resolvers.upstreams import Record
 from gateway.schema.base import Date
 from gateway.schema.fullwhere import CustomerMetadata, FullwhereProfile, metadata_entries
 from gateway.schema.mews import MewsProfile

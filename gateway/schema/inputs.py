@@ -24,7 +24,6 @@ from strawberry.file_uploads import Upload
 
 from gateway import files
 from gateway.errors import BadUserInput, echo
-from gateway.resolvers.writes import FULLWHERE_SAFE_BODY_BYTES, batch_item_fits, encoded_size
 from gateway.schema.base import Date
 from gateway.schema.mews import (
     MewsCustomerClassification,
@@ -32,6 +31,7 @@ from gateway.schema.mews import (
     MewsSex,
     MewsTitle,
 )
+from gateway.services.writes import FULLWHERE_SAFE_BODY_BYTES, batch_item_fits, encoded_size
 from gateway.upstream.fullwhere_types import FOREIGN_ID_FIELDS, FullwhereImportBody
 from gateway.upstream.languages import ISO_639_1
 from gateway.upstream.mews_types import MewsAddBody

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
+from gateway.data.context import RequestContext
+from gateway.data.upstreams import Record
 from gateway.errors import GatewayError
 from gateway.identity.index import linked_mews_id
-from gateway.resolvers.context import RequestContext
-from gateway.resolvers.upstreams import Record
 from gateway.schema.customer import Customer
 from gateway.upstream.errors import UpstreamError
 

@@ -3,7 +3,7 @@
 write, and answers with the new data.
 
 Every mutation takes an optional `idempotencyKey`: a repeat with the same key and input
-returns the first answer without writing again (see `gateway.resolvers.idempotency`).
+returns the first answer without writing again (see `gateway.data.idempotency`).
 """
 
 from __future__ import annotations
@@ -17,21 +17,10 @@ from typing import Annotated, Any, TypeVar, cast
 import strawberry
 from strawberry.types import Info
 
+from gateway.data.context import RequestContext
 from gateway.errors import BadUserInput, GatewayError
+from gateway.http.caller import ANONYMOUS, caller_of
 from gateway.observability import metrics
-from gateway.resolvers.context import RequestContext
-from gateway.resolvers.idempotency import idempotent
-from gateway.resolvers.writes import (
-    FULLWHERE_SAFE_BODY_BYTES,
-    encoded_size,
-    error_fields,
-    forget_fullwhere_lists,
-    forget_mews,
-    mews_id_of,
-    plan_chunks,
-    remember_fullwhere_import,
-    remember_mews_write,
-)
 from gateway.schema.customer import Customer
 from gateway.schema.inputs import (
     AddCustomerInput,
@@ -48,6 +37,18 @@ from gateway.schema.inputs import (
 )
 from gateway.schema.joins import customer_for_mews
 from gateway.schema.query import parse_customer_id
+from gateway.services.idempotency import idempotent
+from gateway.services.writes import (
+    FULLWHERE_SAFE_BODY_BYTES,
+    encoded_size,
+    error_fields,
+    forget_fullwhere_lists,
+    forget_mews,
+    mews_id_of,
+    plan_chunks,
+    remember_fullwhere_import,
+    remember_mews_write,
+)
 from gateway.upstream.errors import (
     UpstreamBadRequest,
     UpstreamError,
@@ -226,7 +227,11 @@ async def _once(
     info: Ctx, field: str, key: str | None, material: Any, work: Callable[[], Awaitable[P]]
 ) -> P:
     context = info.context
-    result, replayed = await idempotent(context, field=field, key=key, material=material, work=work)
+    scope = getattr(context.request, "scope", None)
+    caller = caller_of(scope) if isinstance(scope, dict) else ANONYMOUS
+    result, replayed = await idempotent(
+        context, caller=caller.identity, field=field, key=key, material=material, work=work
+    )
     if replayed:
         metrics.record_replay(field)
     return dataclasses.replace(result, replayed=True) if replayed else result  # type: ignore[type-var]

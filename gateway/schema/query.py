@@ -10,16 +10,16 @@ from typing import Any, cast
 import strawberry
 from strawberry.types import Info
 
-from gateway.errors import BadUserInput, echo
-from gateway.identity.index import FULLWHERE_PREFIX, MEWS_PREFIX, Lookup
-from gateway.resolvers.context import RequestContext
-from gateway.resolvers.selection import selected_names
-from gateway.resolvers.upstreams import (
+from gateway.data.context import RequestContext
+from gateway.data.selection import selected_names
+from gateway.data.upstreams import (
     FULLWHERE_PAGE,
     MEWS_PAGE,
     MEWS_SEARCH,
     Record,
 )
+from gateway.errors import BadUserInput, echo
+from gateway.identity.index import FULLWHERE_PREFIX, MEWS_PREFIX, Lookup
 from gateway.schema.connections import (
     CustomerConnection,
     CustomerEdge,

@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
+from gateway.data.context import RequestContext
 from gateway.http.endpoint import GRAPHQL_RESPONSE, JSON, GraphQLEndpoint, negotiate
-from gateway.resolvers.context import RequestContext
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World
 from gateway.schema import build_schema

@@ -75,7 +75,15 @@ class ErrorCodes(SchemaExtension):
         if result is None:
             return
         errors = list(getattr(result, "errors", None) or [])
-        errors.extend(getattr(context, "partial_errors", None) or [])
+        errors.extend(
+            GraphQLError(
+                public_message(partial.error),
+                path=partial.path,
+                original_error=None,
+                extensions=error_extensions(partial.error),
+            )
+            for partial in getattr(context, "partial_errors", None) or ()
+        )
         if errors:
             request_id = _request_id(context)
             result.errors = [code_error(error, request_id) for error in errors]

@@ -17,7 +17,7 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
-from gateway.resolvers.cache import StaleRead, collect_stale
+from gateway.data.cache import StaleRead, collect_stale
 
 
 def _key_text(key: Hashable) -> str:

@@ -17,8 +17,8 @@ from typing import Any, cast
 
 from aiodataloader import DataLoader
 
-from gateway.resolvers.batching import MISSING, Settle, SettlingLoader
-from gateway.resolvers.upstreams import (
+from gateway.data.batching import MISSING, Settle, SettlingLoader
+from gateway.data.upstreams import (
     FULLWHERE,
     MEWS,
     MEWS_EMAIL,

@@ -1,7 +1,7 @@
 """The app-lifetime view of both upstreams: clients, the shared read cache, the link index.
 
 Resolvers never call a client for a read directly: they go through the per-request loaders
-(`gateway.resolvers.loaders`), which go through `Upstreams.cache` (and, for Mews reads by
+(`gateway.data.loaders`), which go through `Upstreams.cache` (and, for Mews reads by
 id, through `Upstreams.mews_batcher`, shared by every request).
 """
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from gateway.data.cache import ReadCache
 from gateway.errors import GatewayError
 from gateway.identity.index import IdentityIndex, MemoryIdentityIndex, linked_mews_id
-from gateway.resolvers.cache import ReadCache
 from gateway.store.links import Links
 from gateway.upstream.batcher import MewsBatcher
 from gateway.upstream.fullwhere import FullwhereClient

@@ -1,7 +1,8 @@
 """Idempotency keys for mutations: a retried write returns the first answer instead of
 writing twice.
 
-A mutation called with `idempotencyKey` runs through `IdempotencyStore.run`:
+A mutation called with `idempotencyKey` runs through `IdempotencyStore.run` (by way of
+`gateway.services.idempotency.idempotent`):
 
 - the first call with a key runs the write and, when it succeeds, remembers its result for
   `ttl` seconds (at most `maxsize` keys, least recently used dropped first);
@@ -26,16 +27,12 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import orjson
 from cachetools import TTLCache
 
 from gateway.errors import BadUserInput
-from gateway.http.caller import ANONYMOUS, caller_of
-
-if TYPE_CHECKING:  # the context holds a store: a runtime import would be circular
-    from gateway.resolvers.context import RequestContext
 
 T = TypeVar("T")
 
@@ -143,28 +140,6 @@ def check_key(key: str) -> str:
     return key
 
 
-def _scope(context: RequestContext) -> str:
-    """Who is asking: keys of different callers (API keys, JWT subjects) never meet."""
-    scope = getattr(context.request, "scope", None)
-    caller = caller_of(scope) if isinstance(scope, dict) else ANONYMOUS
-    return hashlib.sha256(caller.identity.encode()).hexdigest()
-
-
-async def idempotent(
-    context: RequestContext,
-    *,
-    field: str,
-    key: str | None,
-    material: Any,
-    work: Callable[[], Awaitable[T]],
-) -> tuple[T, bool]:
-    """Run `work` under `key` (no key: just run it). `material` is the validated input."""
-    if key is None:
-        return await work(), False
-    slot = (_scope(context), check_key(key))
-    return await context.idempotency.run(slot, fingerprint(field, material), work)
-
-
 __all__ = [
     "MAX_KEY_LENGTH",
     "Idempotency",
@@ -172,5 +147,4 @@ __all__ = [
     "check_key",
     "check_same",
     "fingerprint",
-    "idempotent",
 ]

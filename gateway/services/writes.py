@@ -15,10 +15,10 @@ from typing import Any, Final
 
 import orjson
 
+from gateway.data.context import RequestContext
+from gateway.data.upstreams import Record
 from gateway.errors import BadUserInput, GatewayError, error_extensions, public_message
 from gateway.identity.index import FullwhereEntry, MewsEntry, linked_mews_id
-from gateway.resolvers.context import RequestContext
-from gateway.resolvers.upstreams import Record
 
 logger = logging.getLogger("gateway.writes")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from gateway.resolvers.batching import Settle, SettlingLoader
+from gateway.data.batching import Settle, SettlingLoader
 
 
 def loader(settle: Settle, batches: list[list[str]]) -> SettlingLoader[str, str]:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from gateway.resolvers.cache import ReadCache
+from gateway.data.cache import ReadCache
 
 
 async def test_concurrent_misses_share_one_fetch() -> None:

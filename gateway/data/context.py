@@ -1,19 +1,25 @@
-"""What every resolver gets as `info.context`."""
+"""What every resolver gets as `info.context`: the request's loaders, upstreams, settings and
+stores, and what it collected on the way (partial errors, stale reads)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLError
-
 from gateway.config import Settings
-from gateway.errors import error_extensions, public_message
-from gateway.resolvers.cache import StaleRead
-from gateway.resolvers.idempotency import Idempotency
-from gateway.resolvers.loaders import Loaders
-from gateway.resolvers.upstreams import Upstreams
+from gateway.data.cache import StaleRead
+from gateway.data.idempotency import Idempotency
+from gateway.data.loaders import Loaders
+from gateway.data.upstreams import Upstreams
 from gateway.upstream.resilience import Deadline
+
+
+@dataclass(frozen=True)
+class PartialError:
+    """An error beside data a field still returned; the GraphQL layer reports it at `path`."""
+
+    error: BaseException
+    path: list[str | int]
 
 
 @dataclass
@@ -26,7 +32,7 @@ class RequestContext:
     request_id: str = ""
     #: Errors of fields that still returned what they could (e.g. `sources` without the
     #: profile of a failing upstream); added to the response's `errors`.
-    partial_errors: list[GraphQLError] = field(default_factory=list)
+    partial_errors: list[PartialError] = field(default_factory=list)
     #: When upstream calls (retries included) must be over; made current for the
     #: operation by the RequestDeadline extension.
     deadline: Deadline | None = None
@@ -44,11 +50,4 @@ class RequestContext:
         return cls(upstreams=upstreams, loaders=Loaders(upstreams), **kwargs)
 
     def add_partial_error(self, exc: BaseException, path: list[str | int]) -> None:
-        self.partial_errors.append(
-            GraphQLError(
-                public_message(exc),
-                path=path,
-                original_error=None,
-                extensions=error_extensions(exc),
-            )
-        )
+        self.partial_errors.append(PartialError(exc, path))
