@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from gateway.data.context import RequestContext
+from gateway.graphql import build_schema
 from gateway.http.endpoint import GRAPHQL_RESPONSE, JSON, GraphQLEndpoint, negotiate
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World
-from gateway.schema import build_schema
 from tests.conftest import Gateway, gateway_http, make_app, sandboxes_of
 
 GR_HEADERS = {"accept": GRAPHQL_RESPONSE}

@@ -14,8 +14,8 @@ import orjson
 import pytest
 from graphql import parse, validate
 
+from gateway.graphql import build_schema
 from gateway.sandbox.serve import bench_sandboxes, create_bench_app
-from gateway.schema import build_schema
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 
 FULLWHERE_AUTH = {"X-API-KEY": "demo-key", "X-API-SECRET": "demo-secret"}

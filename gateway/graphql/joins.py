@@ -9,8 +9,8 @@ from collections.abc import Awaitable
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
 from gateway.errors import GatewayError
+from gateway.graphql.customer import Customer
 from gateway.identity.index import linked_mews_id
-from gateway.schema.customer import Customer
 from gateway.upstream.errors import UpstreamError
 
 

@@ -9,8 +9,8 @@ from typing import Any, cast
 import strawberry
 
 from gateway.errors import BadUserInput
-from gateway.schema.base import DateTime
-from gateway.schema.mews import MewsActivityState
+from gateway.graphql.base import DateTime
+from gateway.graphql.mews import MewsActivityState
 
 MAX_FILTER_ITEMS = 1000
 

@@ -12,9 +12,9 @@ from strawberry.types import Info
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
 from gateway.errors import BadUserInput
-from gateway.schema.customer import Customer
-from gateway.schema.joins import customer_for_mews
-from gateway.schema.mews import MewsProfile
+from gateway.graphql.customer import Customer
+from gateway.graphql.joins import customer_for_mews
+from gateway.graphql.mews import MewsProfile
 
 
 @strawberry.type(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.schema import build_schema
-from gateway.schema.fast_fields import HOT_TYPES
+from gateway.graphql import build_schema
+from gateway.graphql.fast_fields import HOT_TYPES
 from tests.conftest import Gateway
 
 

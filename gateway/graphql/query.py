@@ -11,7 +11,6 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.data.context import RequestContext
-from gateway.data.selection import selected_names
 from gateway.data.upstreams import (
     FULLWHERE_PAGE,
     MEWS_PAGE,
@@ -19,8 +18,7 @@ from gateway.data.upstreams import (
     Record,
 )
 from gateway.errors import BadUserInput, echo
-from gateway.identity.index import FULLWHERE_PREFIX, MEWS_PREFIX, Lookup
-from gateway.schema.connections import (
+from gateway.graphql.connections import (
     CustomerConnection,
     CustomerEdge,
     MewsCustomerConnection,
@@ -29,11 +27,13 @@ from gateway.schema.connections import (
     decode_cursor,
     encode_cursor,
 )
-from gateway.schema.customer import Customer, LinkMethod
-from gateway.schema.filters import MewsCustomerFilter, to_mews_filters
-from gateway.schema.joins import customer_by_mews_id, customer_for_mews, prefetch_mews
-from gateway.schema.mews import MewsProfile, MewsReservation
-from gateway.schema.node import Node
+from gateway.graphql.customer import Customer, LinkMethod
+from gateway.graphql.filters import MewsCustomerFilter, to_mews_filters
+from gateway.graphql.joins import customer_by_mews_id, customer_for_mews, prefetch_mews
+from gateway.graphql.mews import MewsProfile, MewsReservation
+from gateway.graphql.node import Node
+from gateway.graphql.selection import selected_names
+from gateway.identity.index import FULLWHERE_PREFIX, MEWS_PREFIX, Lookup
 from gateway.upstream.errors import UpstreamError
 from gateway.upstream.mews_types import MewsCustomerFilters
 

@@ -14,8 +14,8 @@ from typing import Any
 import strawberry
 from graphql import get_named_type
 
-from gateway.schema.base import schema_config
-from gateway.schema.fullwhere import (
+from gateway.graphql.base import schema_config
+from gateway.graphql.fullwhere import (
     METADATA_TYPES,
     FullwhereProfile,
     MetadataBlock,

@@ -1,14 +1,14 @@
 """GraphQL types for Mews Connector API customer data.
 
 Every type is derived from its TypedDict in `gateway.upstream.mews_types`
-(`gateway.schema.shapes`) and is a view over the dict the Mews client decoded: plain fields are
+(`gateway.graphql.shapes`) and is a view over the dict the Mews client decoded: plain fields are
 declared under their Mews key (`FirstName`) and read with `dict.get`, so nothing is converted
 and keys Mews adds later are simply ignored. Mews enums are exposed twice: a GraphQL
 enum that is null (or, in lists, skipped) for values this gateway does not know yet, and a
 `...Raw` String twin carrying the text exactly as Mews sent it.
 
 `MewsProfile` is a hot type: graphql-core calls its argument-free resolvers directly
-(`gateway.schema.fast_fields`), so they may use only `info.context` and `info.path`.
+(`gateway.graphql.fast_fields`), so they may use only `info.context` and `info.path`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Annotated, Any
 import strawberry
 
 from gateway.errors import BadUserInput
-from gateway.schema.base import enum_list, enum_or_none
-from gateway.schema.node import NODE_ID_DESCRIPTION, Node
-from gateway.schema.shapes import RAW_NOTE, upstream_type
+from gateway.graphql.base import enum_list, enum_or_none
+from gateway.graphql.node import NODE_ID_DESCRIPTION, Node
+from gateway.graphql.shapes import RAW_NOTE, upstream_type
 from gateway.upstream import mews_types as mt
 
 __all__ = [

@@ -21,7 +21,7 @@ import strawberry
 from strawberry.types.field import StrawberryField
 from typing_extensions import Doc, is_typeddict
 
-from gateway.schema.base import JSON, Date, DateTime, upstream_camel
+from gateway.graphql.base import JSON, Date, DateTime, upstream_camel
 from gateway.upstream.shapes import Deprecated, Text
 
 __all__ = ["RAW_NOTE", "derived_from", "upstream_type"]

@@ -1,6 +1,6 @@
 """The Strawberry internals the fast path relies on are still there and still mean the same.
 
-gateway/schema/fast_fields.py and gateway/data/selection.py reach below Strawberry's
+gateway/graphql/fast_fields.py and gateway/data/selection.py reach below Strawberry's
 public API for speed; pyproject.toml bounds strawberry-graphql to the releases checked here.
 When an upgrade changes one of these internals, the failing test names it, so whoever raises
 the bound knows which piece of the fast path to adapt.
@@ -18,9 +18,9 @@ from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 
-from gateway.data.selection import selected_names
-from gateway.schema import build_schema
-from gateway.schema.fast_fields import _DEFINITION, HOT_TYPES
+from gateway.graphql import build_schema
+from gateway.graphql.fast_fields import _DEFINITION, HOT_TYPES
+from gateway.graphql.selection import selected_names
 
 SCHEMA = build_schema()
 

@@ -11,8 +11,8 @@ import pytest
 import strawberry
 from aiodataloader import DataLoader
 
-from gateway.schema.base import schema_config
-from gateway.schema.mews import (
+from gateway.graphql.base import schema_config
+from gateway.graphql.mews import (
     MewsCustomerClassification,
     MewsCustomerOption,
     MewsProfile,

@@ -5,7 +5,7 @@ wins (or the fixed order of `UNIFIED_PRECEDENCE`), values in one vocabulary, and
 `fieldSources` / `conflicts` show every source's value and why one was chosen.
 
 `Customer` is a hot type: graphql-core calls its argument-free resolvers directly
-(`gateway.schema.fast_fields`), so they may use only `info.context` and `info.path`.
+(`gateway.graphql.fast_fields`), so they may use only `info.context` and `info.path`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from strawberry.types import Info
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
 from gateway.domain import unify
+from gateway.graphql.base import Date
+from gateway.graphql.fullwhere import CustomerMetadata, FullwhereProfile, metadata_entries
+from gateway.graphql.mews import MewsProfile
+from gateway.graphql.node import NODE_ID_DESCRIPTION, Node
 from gateway.identity.index import linked_mews_id
-from gateway.schema.base import Date
-from gateway.schema.fullwhere import CustomerMetadata, FullwhereProfile, metadata_entries
-from gateway.schema.mews import MewsProfile
-from gateway.schema.node import NODE_ID_DESCRIPTION, Node
 from gateway.upstream.errors import UpstreamError
 
 # The domain's enums as GraphQL enums: `strawberry.enum` marks the classes themselves, so

@@ -19,10 +19,8 @@ from strawberry.types import Info
 
 from gateway.data.context import RequestContext
 from gateway.errors import BadUserInput, GatewayError
-from gateway.http.caller import ANONYMOUS, caller_of
-from gateway.observability import metrics
-from gateway.schema.customer import Customer
-from gateway.schema.inputs import (
+from gateway.graphql.customer import Customer
+from gateway.graphql.inputs import (
     AddCustomerInput,
     AttachCustomerFileInput,
     ImportCustomerInput,
@@ -35,8 +33,10 @@ from gateway.schema.inputs import (
     mews_update_body,
     read_attachment,
 )
-from gateway.schema.joins import customer_for_mews
-from gateway.schema.query import parse_customer_id
+from gateway.graphql.joins import customer_for_mews
+from gateway.graphql.query import parse_customer_id
+from gateway.http.caller import ANONYMOUS, caller_of
+from gateway.observability import metrics
 from gateway.services.idempotency import idempotent
 from gateway.services.writes import (
     FULLWHERE_SAFE_BODY_BYTES,

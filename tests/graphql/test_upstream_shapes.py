@@ -27,11 +27,11 @@ from graphql import (
     GraphQLUnionType,
 )
 
-from gateway.schema import build_schema
-from gateway.schema import fullwhere as fullwhere_schema
-from gateway.schema import mews as mews_schema
-from gateway.schema.base import schema_config
-from gateway.schema.shapes import derived_from, upstream_type
+from gateway.graphql import build_schema
+from gateway.graphql import fullwhere as fullwhere_schema
+from gateway.graphql import mews as mews_schema
+from gateway.graphql.base import schema_config
+from gateway.graphql.shapes import derived_from, upstream_type
 from gateway.upstream.shapes import DateTimeStr, Deprecated, Doc, IdStr
 
 SCHEMA = build_schema()

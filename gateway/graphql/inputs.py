@@ -24,8 +24,8 @@ from strawberry.file_uploads import Upload
 
 from gateway import files
 from gateway.errors import BadUserInput, echo
-from gateway.schema.base import Date
-from gateway.schema.mews import (
+from gateway.graphql.base import Date
+from gateway.graphql.mews import (
     MewsCustomerClassification,
     MewsCustomerOption,
     MewsSex,

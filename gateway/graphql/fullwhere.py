@@ -1,7 +1,7 @@
 """GraphQL types for a Fullwhere customer record and its per-source `metadata` blocks.
 
 Every type here is derived from its TypedDict in `gateway.upstream.fullwhere_types`
-(`gateway.schema.shapes`): fields carry the upstream key as their Python name and are read
+(`gateway.graphql.shapes`): fields carry the upstream key as their Python name and are read
 with `dict.get`. The only wrapping is in `metadata_entries`, which tags each metadata block
 with its source so the `CustomerMetadata` union can tell the 21 block types apart; every block
 type also implements the `MetadataBlock` interface (`source` and the block as JSON), so one
@@ -15,8 +15,8 @@ from typing import Annotated, Any, ClassVar, Union, cast, get_args
 
 import strawberry
 
-from gateway.schema.base import JSON
-from gateway.schema.shapes import upstream_type
+from gateway.graphql.base import JSON
+from gateway.graphql.shapes import upstream_type
 from gateway.upstream import fullwhere_types as fw
 
 __all__ = [

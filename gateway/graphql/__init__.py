@@ -17,18 +17,18 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
+from gateway.graphql.base import schema_config
+from gateway.graphql.extensions.deadline import RequestDeadline
+from gateway.graphql.extensions.document_cache import DocumentCache
+from gateway.graphql.extensions.error_codes import ErrorCodes
+from gateway.graphql.extensions.hide_suggestions import HideSuggestions
+from gateway.graphql.extensions.identity import IdentityIndexStatus
+from gateway.graphql.extensions.operation_limits import OperationLimits
+from gateway.graphql.extensions.stale import StaleReads
+from gateway.graphql.fast_fields import bypass_wrappers
+from gateway.graphql.mutation import Mutation
+from gateway.graphql.query import Query
 from gateway.observability.operations import ObserveOperation
-from gateway.schema.base import schema_config
-from gateway.schema.extensions.deadline import RequestDeadline
-from gateway.schema.extensions.document_cache import DocumentCache
-from gateway.schema.extensions.error_codes import ErrorCodes
-from gateway.schema.extensions.hide_suggestions import HideSuggestions
-from gateway.schema.extensions.identity import IdentityIndexStatus
-from gateway.schema.extensions.operation_limits import OperationLimits
-from gateway.schema.extensions.stale import StaleReads
-from gateway.schema.fast_fields import bypass_wrappers
-from gateway.schema.mutation import Mutation
-from gateway.schema.query import Query
 
 #: Distinct documents whose parse and validation results are kept (LRU, shared by requests).
 DOCUMENT_CACHE_SIZE = 1000

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.schema import DOCUMENT_CACHE_SIZE
-from gateway.schema.extensions.document_cache import _cached_parse
+from gateway.graphql import DOCUMENT_CACHE_SIZE
+from gateway.graphql.extensions.document_cache import _cached_parse
 from tests.conftest import Gateway
 
 
