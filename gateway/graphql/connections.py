@@ -12,8 +12,7 @@ from strawberry.types import Info
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
 from gateway.errors import BadUserInput
-from gateway.graphql.customer import Customer
-from gateway.graphql.joins import customer_for_mews
+from gateway.graphql.customer import Customer, customer_for_mews
 from gateway.graphql.mews import MewsProfile
 
 

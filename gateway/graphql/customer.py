@@ -27,6 +27,7 @@ from gateway.graphql.fullwhere import CustomerMetadata, FullwhereProfile, metada
 from gateway.graphql.mews import MewsProfile
 from gateway.graphql.node import NODE_ID_DESCRIPTION, Node
 from gateway.identity.index import linked_mews_id
+from gateway.services.joins import Joined, join_mews
 from gateway.upstream.errors import UpstreamError
 
 # The domain's enums as GraphQL enums: `strawberry.enum` marks the classes themselves, so
@@ -222,6 +223,14 @@ class Customer(Node):
         customer.mews_record = mews
         customer.mews_id_checked = True
         return customer
+
+    @classmethod
+    def of(cls, joined: Joined) -> Customer:
+        """The customer a join found: the Fullwhere record with its guest, or the guest."""
+        if joined.fullwhere is not None:
+            return cls.joined(joined.fullwhere, joined.mews)
+        assert joined.mews is not None  # a join always holds one record
+        return cls.from_mews(joined.mews)
 
     @classmethod
     def from_mews(cls, record: Record) -> Customer:
@@ -542,3 +551,27 @@ class Customer(Node):
     def without_mews(self, name: str, exc: UpstreamError, info: Info[RequestContext, None]) -> Any:
         info.context.add_partial_error(exc, list(info.path.as_list()))
         return self.value(name, None, info.context)
+
+
+async def customer_for_mews(
+    mews: Record, context: RequestContext, path: list[str | int] | None = None
+) -> Customer:
+    """A Mews record as a unified `Customer`, joined to its Fullwhere record when known
+    (`gateway.services.joins.join_mews`)."""
+    return Customer.of(await join_mews(mews, context, path))
+
+
+def prefetch_mews(
+    customers: list[Customer], names: set[str], context: RequestContext
+) -> Awaitable[object]:
+    """Queue the Mews reads the selected `names` will need, so they go out in one batch.
+
+    Awaiting the result waits for them (failures stay in each customer's load, to be
+    reported on its fields): the fields of these customers then resolve at once, without
+    a task each."""
+    precedence = context.settings.unified_precedence
+    for customer in customers:
+        if customer.wants_mews(names, precedence):
+            customer.prefetch_mews(context)
+    pending = [c.mews_pending for c in customers if c.mews_pending is not None]
+    return asyncio.gather(*pending, return_exceptions=True)

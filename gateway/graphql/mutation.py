@@ -19,7 +19,7 @@ from strawberry.types import Info
 
 from gateway.data.context import RequestContext
 from gateway.errors import BadUserInput, GatewayError
-from gateway.graphql.customer import Customer
+from gateway.graphql.customer import Customer, customer_for_mews
 from gateway.graphql.inputs import (
     AddCustomerInput,
     AttachCustomerFileInput,
@@ -33,7 +33,6 @@ from gateway.graphql.inputs import (
     mews_update_body,
     read_attachment,
 )
-from gateway.graphql.joins import customer_for_mews
 from gateway.graphql.query import parse_customer_id
 from gateway.http.caller import ANONYMOUS, caller_of
 from gateway.observability import metrics

@@ -27,13 +27,13 @@ from gateway.graphql.connections import (
     decode_cursor,
     encode_cursor,
 )
-from gateway.graphql.customer import Customer, LinkMethod
+from gateway.graphql.customer import Customer, LinkMethod, customer_for_mews, prefetch_mews
 from gateway.graphql.filters import MewsCustomerFilter, to_mews_filters
-from gateway.graphql.joins import customer_by_mews_id, customer_for_mews, prefetch_mews
 from gateway.graphql.mews import MewsProfile, MewsReservation
 from gateway.graphql.node import Node
 from gateway.graphql.selection import selected_names
 from gateway.identity.index import FULLWHERE_PREFIX, MEWS_PREFIX, Lookup
+from gateway.services.joins import join_by_mews_id
 from gateway.upstream.errors import UpstreamError
 from gateway.upstream.mews_types import MewsCustomerFilters
 
@@ -199,7 +199,8 @@ async def _indexed_customers(
 async def _customer(info: Ctx, kind: str, raw: str, path: list[str | int]) -> Customer | None:
     """The unified customer of a parsed `Customer.id`, its Mews read queued up front."""
     if kind == "mews":
-        return await customer_by_mews_id(raw, info.context, path)
+        joined = await join_by_mews_id(raw, info.context, path)
+        return None if joined is None else Customer.of(joined)
     context = info.context
     # Until this customer's Mews read is queued, Mews batches of the request wait.
     with context.loaders.settle.busy():

@@ -1,17 +1,27 @@
-"""Joining records into unified `Customer`s: from a Mews guest, by a Mews id, and the Mews
-reads a selection will need, queued up front."""
+"""Joining the two upstreams' records of one person: from a Mews guest, and by a Mews id.
+
+A join is a `Joined` pair of records; the GraphQL layer turns it into a `Customer`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from dataclasses import dataclass
 
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
 from gateway.errors import GatewayError
-from gateway.graphql.customer import Customer
 from gateway.identity.index import linked_mews_id
 from gateway.upstream.errors import UpstreamError
+
+
+@dataclass(frozen=True)
+class Joined:
+    """One person's records: `fullwhere` is set when a Fullwhere record links to the guest
+    (then `mews` may be None: no such guest), else `mews` is the guest alone."""
+
+    fullwhere: Record | None
+    mews: Record | None
 
 
 async def linked_fullwhere_id(mews_id: str, context: RequestContext) -> str | None:
@@ -25,13 +35,16 @@ async def linked_fullwhere_id(mews_id: str, context: RequestContext) -> str | No
     return linked[0] if linked else await context.upstreams.links.get(mews_id)
 
 
-async def customer_for_mews(
+async def join_mews(
     mews: Record, context: RequestContext, path: list[str | int] | None = None
-) -> Customer:
-    """A Mews record as a unified `Customer`, joined to its Fullwhere record when known.
+) -> Joined:
+    """A Mews record joined to its Fullwhere record when known.
 
-    With `path`, a Fullwhere failure does not fail the caller: the customer comes from Mews
-    alone and the error is reported at `path`.
+    With `path`, a Fullwhere failure does not fail the caller: the guest comes alone and the
+    error is reported at `path`.
+
+    Raises:
+        UpstreamError: Fullwhere failed and no `path` was given.
     """
     fullwhere_id = await linked_fullwhere_id(str(mews["Id"]), context)
     if fullwhere_id is not None:
@@ -41,19 +54,21 @@ async def customer_for_mews(
             if path is None:
                 raise
             context.add_partial_error(exc, path)
-            return Customer.from_mews(mews)
+            return Joined(None, mews)
         if record is not None and linked_mews_id(record)[0] == mews["Id"]:
-            return Customer.joined(record, mews)
-    return Customer.from_mews(mews)
+            return Joined(record, mews)
+    return Joined(None, mews)
 
 
-async def customer_by_mews_id(
+async def join_by_mews_id(
     mews_id: str, context: RequestContext, path: list[str | int]
-) -> Customer | None:
+) -> Joined | None:
+    """The person a Mews id designates (None: nobody); a failing Fullwhere leaves the guest
+    alone, with the error reported at `path`."""
     fullwhere_id = await linked_fullwhere_id(mews_id, context)
     if fullwhere_id is None:
         mews = await context.loaders.mews.load(mews_id)
-        return None if mews is None else Customer.from_mews(mews)
+        return None if mews is None else Joined(None, mews)
     # Both ids are known: the two reads don't depend on each other.
     fw_result, mews_result = await asyncio.gather(
         context.loaders.fullwhere.load(fullwhere_id),
@@ -65,25 +80,12 @@ async def customer_by_mews_id(
     if isinstance(fw_result, UpstreamError) and mews_result is not None:
         # Fullwhere is failing: the guest from Mews alone, the error beside it.
         context.add_partial_error(fw_result, path)
-        return Customer.from_mews(mews_result)
+        return Joined(None, mews_result)
     if isinstance(fw_result, BaseException):
         raise fw_result
     if fw_result is not None and linked_mews_id(fw_result)[0] == mews_id:
-        return Customer.joined(fw_result, mews_result)
-    return None if mews_result is None else Customer.from_mews(mews_result)
+        return Joined(fw_result, mews_result)
+    return None if mews_result is None else Joined(None, mews_result)
 
 
-def prefetch_mews(
-    customers: list[Customer], names: set[str], context: RequestContext
-) -> Awaitable[object]:
-    """Queue the Mews reads the selected `names` will need, so they go out in one batch.
-
-    Awaiting the result waits for them (failures stay in each customer's load, to be
-    reported on its fields): the fields of these customers then resolve at once, without
-    a task each."""
-    precedence = context.settings.unified_precedence
-    for customer in customers:
-        if customer.wants_mews(names, precedence):
-            customer.prefetch_mews(context)
-    pending = [c.mews_pending for c in customers if c.mews_pending is not None]
-    return asyncio.gather(*pending, return_exceptions=True)
+__all__ = ["Joined", "join_by_mews_id", "join_mews", "linked_fullwhere_id"]
