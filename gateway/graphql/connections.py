@@ -1,9 +1,7 @@
-"""Relay-style connections and their opaque cursors."""
+"""Relay-style connections (their cursors are `gateway.domain.ids`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import cast
 
 import strawberry
@@ -11,7 +9,6 @@ from strawberry.types import Info
 
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
-from gateway.errors import BadUserInput
 from gateway.graphql.customer import Customer, customer_for_mews
 from gateway.graphql.mews import MewsProfile
 
@@ -90,25 +87,3 @@ class MewsCustomerEdge:
 class MewsCustomerConnection:
     edges: list[MewsCustomerEdge] = strawberry.field(description="The guests of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
-
-
-def encode_cursor(kind: str, value: str) -> str:
-    raw = f"{kind}:{value}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(kind: str, cursor: str) -> str:
-    """The value inside a cursor made by `encode_cursor(kind, ...)`, else BAD_USER_INPUT."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    prefix = f"{kind}:"
-    if not text.startswith(prefix) or len(text) == len(prefix):
-        raise BadUserInput(
-            "after: not a cursor of this connection; pass an endCursor or an edge cursor "
-            "it returned",
-            argument="after",
-        )
-    return text[len(prefix) :]

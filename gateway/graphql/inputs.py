@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from gateway import files
+from gateway.domain.ids import UUID
 from gateway.errors import BadUserInput, echo
 from gateway.graphql.base import Date
 from gateway.graphql.mews import (
@@ -39,7 +40,6 @@ from gateway.validators import is_email
 
 UNSET: Any = strawberry.UNSET
 MAX_LISTED_PROBLEMS: Final = 20
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 _SUBDIVISION = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}")
 _CULTURE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -201,7 +201,7 @@ def fullwhere_body(item: ImportCustomerInput, path: str, problems: Problems) -> 
             body[key] = getattr(item, attr)
     if isinstance(item.mews_id, str):
         mews_id = item.mews_id.strip().removeprefix("mews:")
-        if _UUID.fullmatch(mews_id):
+        if UUID.fullmatch(mews_id):
             body["mewsId"] = mews_id.lower()
         else:
             problems.add(f"{path}.mewsId", f"{echo(item.mews_id)} is not a Mews guest id (a UUID)")
@@ -481,7 +481,7 @@ def _mews_value(attr: str, value: Any, path: str, problems: Problems) -> Any:
             return value.strip()
         problems.add(where, f"{echo(value)} is not a language and culture code such as `en-GB`")
     elif attr in ("company_id", "chain_id"):
-        if _UUID.fullmatch(str(value).strip()):
+        if UUID.fullmatch(str(value).strip()):
             return str(value).strip().lower()
         problems.add(where, f"{echo(value)} is not a Mews id (a UUID)")
     elif attr == "address":
@@ -652,7 +652,7 @@ def mews_chain_id(value: strawberry.ID | None, where: str) -> str | None:
     """
     if value is None:
         return None
-    if not _UUID.fullmatch(str(value).strip()):
+    if not UUID.fullmatch(str(value).strip()):
         raise BadUserInput(f"{where}: {str(value)!r} is not a Mews id (a UUID)", argument=where)
     return str(value).strip().lower()
 

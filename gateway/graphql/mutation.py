@@ -18,6 +18,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.data.context import RequestContext
+from gateway.domain.ids import parse_customer_id
 from gateway.errors import BadUserInput, GatewayError
 from gateway.graphql.customer import Customer, customer_for_mews
 from gateway.graphql.inputs import (
@@ -33,7 +34,6 @@ from gateway.graphql.inputs import (
     mews_update_body,
     read_attachment,
 )
-from gateway.graphql.query import parse_customer_id
 from gateway.http.caller import ANONYMOUS, caller_of
 from gateway.observability import metrics
 from gateway.services.idempotency import idempotent

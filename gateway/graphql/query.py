@@ -4,7 +4,6 @@ arguments, then reads through the request's loaders or the shared cache."""
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any, cast
 
 import strawberry
@@ -17,15 +16,14 @@ from gateway.data.upstreams import (
     MEWS_SEARCH,
     Record,
 )
-from gateway.errors import BadUserInput, echo
+from gateway.domain.ids import decode_cursor, encode_cursor, parse_customer_id
+from gateway.errors import BadUserInput
 from gateway.graphql.connections import (
     CustomerConnection,
     CustomerEdge,
     MewsCustomerConnection,
     MewsCustomerEdge,
     PageInfo,
-    decode_cursor,
-    encode_cursor,
 )
 from gateway.graphql.customer import Customer, LinkMethod, customer_for_mews, prefetch_mews
 from gateway.graphql.filters import MewsCustomerFilter, to_mews_filters
@@ -43,22 +41,6 @@ FULLWHERE_MAX_PAGE = 100
 #: Ids one `nodes(ids:)` call may ask for: each costs a Fullwhere read.
 MAX_NODE_IDS = 100
 MEWS_MAX_PAGE = 1000
-_FULLWHERE_ID = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def parse_customer_id(value: str) -> tuple[str, str]:
-    """`("fullwhere", id)` or `("mews", id)` from a `Customer.id`, else BAD_USER_INPUT."""
-    kind, _, raw = value.partition(":")
-    if kind == "fullwhere" and _FULLWHERE_ID.fullmatch(raw):
-        return kind, raw
-    if kind == "mews" and _UUID.fullmatch(raw):
-        return kind, raw.lower()
-    raise BadUserInput(
-        f"{echo(value)} is not a customer id: use `fullwhere:<Fullwhere id>` or "
-        "`mews:<Mews customer UUID>`",
-        argument="id",
-    )
 
 
 def _page_size(first: int | None, default: int, maximum: int) -> int:
