@@ -1,30 +1,25 @@
-"""Mutation inputs, typed after the upstream bodies they become, and the one place each is
-checked and turned into that body.
+"""Mutation inputs, typed after the upstream bodies they become.
 
-Every check here runs before any upstream call. Problems are collected for the whole input
-and reported together as one BAD_USER_INPUT error whose message names each field
-(`input[3].email: "x" is not an email address`) and whose `extensions.problems` lists them as
-`{path, message}` pairs, so a form can mark every wrong field at once.
+`given(input)` hands an input to `gateway.domain.bodies`, which checks it and builds the
+upstream body; `read_attachment` reads and checks an attached file.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
+import dataclasses
 import enum
 import hashlib
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from gateway import files
-from gateway.domain.ids import UUID
-from gateway.errors import BadUserInput, echo
+from gateway.domain.bodies import Fields, Problems
 from gateway.graphql.base import Date
 from gateway.graphql.mews import (
     MewsCustomerClassification,
@@ -32,17 +27,9 @@ from gateway.graphql.mews import (
     MewsSex,
     MewsTitle,
 )
-from gateway.services.writes import FULLWHERE_SAFE_BODY_BYTES, batch_item_fits, encoded_size
-from gateway.upstream.fullwhere_types import FOREIGN_ID_FIELDS, FullwhereImportBody
 from gateway.upstream.languages import ISO_639_1
-from gateway.upstream.mews_types import MewsAddBody
-from gateway.validators import is_email
 
 UNSET: Any = strawberry.UNSET
-MAX_LISTED_PROBLEMS: Final = 20
-_COUNTRY = re.compile(r"[A-Za-z]{2}")
-_SUBDIVISION = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}")
-_CULTURE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 if TYPE_CHECKING:
     LanguageCode = enum.Enum
@@ -54,36 +41,6 @@ else:
             "(e.g. `fr`, `en`, `af`)."
         ),
     )
-
-
-class Problems:
-    """The problems found in one mutation's arguments."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.items.append((path, message))
-
-    def raise_if_any(self, argument: str) -> None:
-        if not self.items:
-            return
-        listed = [f"{path}: {message}" for path, message in self.items[:MAX_LISTED_PROBLEMS]]
-        if len(self.items) > MAX_LISTED_PROBLEMS:
-            listed.append(f"and {len(self.items) - MAX_LISTED_PROBLEMS} more")
-        raise BadUserInput(
-            "; ".join(listed),
-            argument=argument,
-            problems=[{"path": path, "message": message} for path, message in self.items],
-        )
-
-
-def _given(value: Any) -> bool:
-    return value is not UNSET and value is not None
-
-
-def _blank(value: Any) -> bool:
-    return isinstance(value, str) and not value.strip()
 
 
 # --- Fullwhere import ---------------------------------------------------------------------------
@@ -149,70 +106,6 @@ class ImportCustomerInput:
     partouche_id: str | None = strawberry.field(default=UNSET, description="Id in Partouche.")
     como_id: str | None = strawberry.field(default=UNSET, description="Id in Como.")
     the_fork_id: str | None = strawberry.field(default=UNSET, description="Id in TheFork.")
-
-
-def _snake(camel: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
-
-
-#: (input attribute, body key) of the plain string fields, in documented order.
-_FULLWHERE_STRINGS: Final = tuple(
-    (_snake(key), key)
-    for key in (
-        "description",
-        "company",
-        "firstName",
-        "lastName",
-        "displayName",
-        "phoneNumber",
-        "civility",
-        *FOREIGN_ID_FIELDS,
-    )
-    if key != "mewsId"
-)
-
-
-def fullwhere_body(item: ImportCustomerInput, path: str, problems: Problems) -> FullwhereImportBody:
-    """The Fullwhere import body for `item`; problems are reported under `path`."""
-    body: dict[str, Any] = {}
-    for attr, key in _FULLWHERE_STRINGS:
-        value = getattr(item, attr)
-        if _given(value):
-            body[key] = value
-    if isinstance(item.email, str):
-        email = item.email.strip()
-        if is_email(email):
-            body["email"] = email
-        else:
-            problems.add(f"{path}.email", f"{item.email!r} is not an email address")
-    if isinstance(item.language, enum.Enum):
-        body["language"] = item.language.value
-    if isinstance(item.metadata, list):
-        metadata: dict[str, str] = {}
-        for index, entry in enumerate(item.metadata):
-            if not entry.key.strip():
-                problems.add(f"{path}.metadata[{index}].key", "must not be empty")
-            elif entry.key in metadata:
-                problems.add(f"{path}.metadata[{index}].key", f"{entry.key!r} is given twice")
-            metadata[entry.key] = entry.value
-        body["metadata"] = metadata
-    for attr, key in (("sms_optin", "smsOptin"), ("email_optin", "emailOptin")):
-        if _given(getattr(item, attr)):
-            body[key] = getattr(item, attr)
-    if isinstance(item.mews_id, str):
-        mews_id = item.mews_id.strip().removeprefix("mews:")
-        if UUID.fullmatch(mews_id):
-            body["mewsId"] = mews_id.lower()
-        else:
-            problems.add(f"{path}.mewsId", f"{echo(item.mews_id)} is not a Mews guest id (a UUID)")
-    size = encoded_size(body)
-    if not batch_item_fits(size):
-        problems.add(
-            path,
-            f"this customer takes {size} bytes once encoded; Fullwhere accepts request bodies "
-            f"of at most {FULLWHERE_SAFE_BODY_BYTES} bytes",
-        )
-    return cast(FullwhereImportBody, body)
 
 
 # --- Mews add and update ------------------------------------------------------------------------
@@ -408,199 +301,22 @@ class UpdateCustomerInput(_UpdateCustomerHead, _MewsGuestFields):
     )
 
 
-def _pascal(attr: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in attr.split("_"))
+def given(item: Any) -> Fields:
+    """The fields of an input object the caller gave (an explicit null is `None`), nested
+    input objects as mappings too: what `gateway.domain.bodies` checks."""
+    return {
+        f.name: _plain(getattr(item, f.name))
+        for f in dataclasses.fields(item)
+        if getattr(item, f.name) is not UNSET
+    }
 
 
-_MEWS_TEXT: Final = (
-    "first_name",
-    "last_name",
-    "second_last_name",
-    "birth_place",
-    "occupation",
-    "phone",
-    "loyalty_code",
-    "notes",
-    "car_registration_number",
-    "dietary_requirements",
-    "tax_identification_number",
-)
-_MEWS_MAX_LENGTHS: Final = {
-    "car_registration_number": 255,
-    "dietary_requirements": 255,
-    "italian_lottery_code": 15,
-}
-_ITALIAN: Final = ("italian_destination_code", "italian_fiscal_code", "italian_lottery_code")
-_MEWS_FIELDS: Final = (
-    "title",
-    "sex",
-    *_MEWS_TEXT,
-    "email",
-    "nationality_code",
-    "birth_country_code",
-    "birth_country_subdivision_code",
-    "preferred_language_code",
-    "birth_date",
-    "company_id",
-    "chain_id",
-    "address",
-    "classifications",
-    "options",
-    *_ITALIAN,
-)
-
-
-def _camel(attr: str) -> str:
-    head, *rest = attr.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _mews_value(attr: str, value: Any, path: str, problems: Problems) -> Any:
-    """The Mews body value of one given (non-null, non-blank) field, or None after adding a
-    problem."""
-    where = f"{path}.{_camel(attr)}"
-    if attr in ("title", "sex"):
-        return value.value
-    if attr == "birth_date":
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
-    if attr == "email":
-        email = value.strip()
-        if is_email(email):
-            return email
-        problems.add(where, f"{echo(value)} is not an email address")
-    elif attr in ("nationality_code", "birth_country_code"):
-        if _COUNTRY.fullmatch(value.strip()):
-            return value.strip().upper()
-        problems.add(where, f"{echo(value)} is not an ISO 3166-1 alpha-2 country code such as `IT`")
-    elif attr == "birth_country_subdivision_code":
-        if _SUBDIVISION.fullmatch(value.strip()):
-            return value.strip().upper()
-        problems.add(where, f"{echo(value)} is not an ISO 3166-2 subdivision code such as `ES-C`")
-    elif attr == "preferred_language_code":
-        if _CULTURE.fullmatch(value.strip()):
-            return value.strip()
-        problems.add(where, f"{echo(value)} is not a language and culture code such as `en-GB`")
-    elif attr in ("company_id", "chain_id"):
-        if UUID.fullmatch(str(value).strip()):
-            return str(value).strip().lower()
-        problems.add(where, f"{echo(value)} is not a Mews id (a UUID)")
-    elif attr == "address":
-        return _address(value, where, problems) or None
-    elif attr in ("classifications", "options"):
-        kind = "classification" if attr == "classifications" else "option"
-        if any(member.value == "None" for member in value):
-            problems.add(where, f"NONE is not a {kind} Mews accepts on a write")
-            return None
-        return list(dict.fromkeys(member.value for member in value))
-    else:
-        limit = _MEWS_MAX_LENGTHS.get(attr)
-        if limit is not None and len(value) > limit:
-            problems.add(where, f"at most {limit} characters, got {len(value)}")
-            return None
-        return value
-    return None
-
-
-def _address(address: MewsAddressInput, where: str, problems: Problems) -> dict[str, str]:
-    body: dict[str, str] = {}
-    for attr in (
-        "line1",
-        "line2",
-        "city",
-        "postal_code",
-        "country_code",
-        "country_subdivision_code",
-    ):
-        value = getattr(address, attr)
-        if not _given(value) or _blank(value):
-            continue
-        if attr == "country_code" and not _COUNTRY.fullmatch(value.strip()):
-            problems.add(f"{where}.countryCode", f"{echo(value)} is not an ISO 3166-1 alpha-2 code")
-            continue
-        if attr == "country_subdivision_code" and not _SUBDIVISION.fullmatch(value.strip()):
-            problems.add(
-                f"{where}.countrySubdivisionCode",
-                f"{echo(value)} is not an ISO 3166-2 code such as `IT-65`",
-            )
-            continue
-        body[_pascal(attr)] = value.strip().upper() if attr.startswith("country") else value
-    return body
-
-
-def mews_add_body(item: AddCustomerInput, problems: Problems) -> MewsAddBody:
-    """The `customers/add` body (without credentials) for `item`."""
-    body: dict[str, Any] = {"OverwriteExisting": item.overwrite_existing}
-    if _blank(item.last_name):
-        problems.add("input.lastName", "must not be empty: Mews requires a last name")
-    for attr in _MEWS_FIELDS:
-        value = getattr(item, attr)
-        if not _given(value) or _blank(value):
-            continue
-        converted = _mews_value(attr, value, "input", problems)
-        if converted is not None:
-            body[_pascal(attr)] = converted
-    return cast(MewsAddBody, body)
-
-
-def mews_update_body(item: UpdateCustomerInput, problems: Problems) -> dict[str, Any]:
-    """The `customers/update` body for `item`, without `CustomerId` (resolved later)."""
-    body: dict[str, Any] = {}
-    for attr in _MEWS_FIELDS:
-        value = getattr(item, attr)
-        where = f"input.{_camel(attr)}"
-        if value is UNSET:
-            continue
-        if attr in _ITALIAN:
-            if value is None:
-                body[_pascal(attr)] = {"Value": None}
-                continue
-            if _blank(value):
-                problems.add(where, "blank; send null to clear this code")
-                continue
-        elif value is None or _blank(value):
-            problems.add(
-                where,
-                "Mews cannot clear this field (it ignores blank values); omit it to leave it "
-                "as it is"
-                + (
-                    "; send [] to remove every item"
-                    if attr in ("classifications", "options")
-                    else ""
-                ),
-            )
-            continue
-        converted = _mews_value(attr, value, "input", problems)
-        if converted is not None:
-            body[_pascal(attr)] = {"Value": converted} if attr in _ITALIAN else converted
-    if not body and not problems.items:
-        problems.add("input", "nothing to update: give at least one field besides `id`")
-    return body
-
-
-_CIVILITIES: Final = {"Mister": "Mr.", "Miss": "Ms.", "Misses": "Mrs."}
-
-
-def fullwhere_body_from_mews(mews_body: MewsAddBody) -> dict[str, Any]:
-    """What a Mews add body says about the person, as Fullwhere import fields."""
-    body: dict[str, Any] = {}
-    given: dict[str, Any] = dict(mews_body)
-    for mews_key, key in (
-        ("FirstName", "firstName"),
-        ("LastName", "lastName"),
-        ("Email", "email"),
-        ("Phone", "phoneNumber"),
-    ):
-        if given.get(mews_key):
-            body[key] = given[mews_key]
-    names = [mews_body.get("FirstName"), mews_body.get("LastName")]
-    if display := " ".join(name for name in names if name):
-        body["displayName"] = display
-    culture = mews_body.get("PreferredLanguageCode")
-    if culture and (language := culture.split("-")[0].lower()) in ISO_639_1:
-        body["language"] = language
-    if civility := _CIVILITIES.get(mews_body.get("Title") or ""):
-        body["civility"] = civility
-    return body
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(member) for member in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return given(value)
+    return value
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -642,19 +358,6 @@ class AttachCustomerFileInput:
     chain_id: strawberry.ID | None = strawberry.field(
         default=None, description=_MEWS_DOC_FIELDS["chain_id"]
     )
-
-
-def mews_chain_id(value: strawberry.ID | None, where: str) -> str | None:
-    """A chain id given in an input, as Mews takes it (a lower-case UUID).
-
-    Raises:
-        BadUserInput: the value is not a UUID.
-    """
-    if value is None:
-        return None
-    if not UUID.fullmatch(str(value).strip()):
-        raise BadUserInput(f"{where}: {str(value)!r} is not a Mews id (a UUID)", argument=where)
-    return str(value).strip().lower()
 
 
 @dataclass(frozen=True)
@@ -769,11 +472,7 @@ __all__ = [
     "LanguageCode",
     "MetadataEntryInput",
     "MewsAddressInput",
-    "Problems",
     "UpdateCustomerInput",
-    "fullwhere_body",
-    "fullwhere_body_from_mews",
-    "mews_add_body",
-    "mews_update_body",
+    "given",
     "read_attachment",
 ]

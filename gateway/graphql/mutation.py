@@ -18,6 +18,15 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.data.context import RequestContext
+from gateway.domain.batches import FULLWHERE_SAFE_BODY_BYTES, encoded_size, plan_chunks
+from gateway.domain.bodies import (
+    Problems,
+    fullwhere_body,
+    fullwhere_body_from_mews,
+    mews_add_body,
+    mews_chain_id,
+    mews_update_body,
+)
 from gateway.domain.ids import parse_customer_id
 from gateway.errors import BadUserInput, GatewayError
 from gateway.graphql.customer import Customer, customer_for_mews
@@ -25,26 +34,18 @@ from gateway.graphql.inputs import (
     AddCustomerInput,
     AttachCustomerFileInput,
     ImportCustomerInput,
-    Problems,
     UpdateCustomerInput,
-    fullwhere_body,
-    fullwhere_body_from_mews,
-    mews_add_body,
-    mews_chain_id,
-    mews_update_body,
+    given,
     read_attachment,
 )
 from gateway.http.caller import ANONYMOUS, caller_of
 from gateway.observability import metrics
 from gateway.services.idempotency import idempotent
 from gateway.services.writes import (
-    FULLWHERE_SAFE_BODY_BYTES,
-    encoded_size,
     error_fields,
     forget_fullwhere_lists,
     forget_mews,
     mews_id_of,
-    plan_chunks,
     remember_fullwhere_import,
     remember_mews_write,
 )
@@ -292,7 +293,7 @@ class Mutation:
         idempotency_key: IdempotencyKey = None,
     ) -> ImportCustomerPayload:
         problems = Problems()
-        body = fullwhere_body(input, "input", problems)
+        body = fullwhere_body(given(input), "input", problems)
         problems.raise_if_any("input")
         context = info.context
 
@@ -330,7 +331,9 @@ class Mutation:
                 f"input: {len(input)} customers exceed the limit of {limit} per call",
                 argument="input",
             )
-        bodies = [fullwhere_body(item, f"input[{i}]", problems) for i, item in enumerate(input)]
+        bodies = [
+            fullwhere_body(given(item), f"input[{i}]", problems) for i, item in enumerate(input)
+        ]
         problems.raise_if_any("input")
         context = info.context
         chunks = plan_chunks(
@@ -388,14 +391,14 @@ class Mutation:
         idempotency_key: IdempotencyKey = None,
     ) -> AddCustomerPayload:
         problems = Problems()
-        body = mews_add_body(input, problems)
+        body = mews_add_body(given(input), problems)
         fullwhere_fields: dict[str, Any] | None = None
         if input.also_import_to_fullwhere:
             fullwhere_fields = fullwhere_body_from_mews(body)
             if input.fullwhere:
                 if input.fullwhere.mews_id:
                     problems.add("input.fullwhere.mewsId", "set by the gateway; leave it out")
-                extra = fullwhere_body(input.fullwhere, "input.fullwhere", problems)
+                extra = fullwhere_body(given(input.fullwhere), "input.fullwhere", problems)
                 fullwhere_fields.update(extra)
         elif input.fullwhere:
             problems.add("input.fullwhere", "used only with `alsoImportToFullwhere: true`")
@@ -435,7 +438,7 @@ class Mutation:
     ) -> UpdateCustomerPayload:
         kind, raw = _parse_id(input.id, "input.id")
         problems = Problems()
-        body = mews_update_body(input, problems)
+        body = mews_update_body(given(input), problems)
         problems.raise_if_any("input")
         context = info.context
 

@@ -1,6 +1,6 @@
-"""What every write shares: the settings it runs under, turning a unified id into the Mews id
-it writes to, splitting a Fullwhere batch into chunks the upstream accepts, and keeping the
-caches honest afterwards.
+"""What every write shares: turning a unified id into the Mews id it writes to, reporting a
+failed write inside a payload, and keeping the caches honest afterwards (how a Fullwhere
+import is cut into batches is `gateway.domain.batches`).
 
 Cache rule: after a successful write nothing cached may still serve the old data. A write's
 own answer primes the per-id caches (shared and per-request) with the new record; everything
@@ -10,10 +10,8 @@ that may embed the old one (list pages, getAll pages, email lookups, searches) i
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Iterable, Sequence
-from typing import Any, Final
-
-import orjson
+from collections.abc import Awaitable, Iterable
+from typing import Any
 
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
@@ -21,14 +19,6 @@ from gateway.errors import BadUserInput, GatewayError, error_extensions, public_
 from gateway.identity.index import FullwhereEntry, MewsEntry, linked_mews_id
 
 logger = logging.getLogger("gateway.writes")
-
-#: Express' default JSON body limit ("100kb"), which the Fullwhere API answers 413 beyond.
-FULLWHERE_MAX_BODY_BYTES: Final = 100 * 1024
-#: What the gateway puts in one Fullwhere body at most: a margin under the limit for proxies
-#: that count a few bytes more than we do.
-FULLWHERE_SAFE_BODY_BYTES: Final = FULLWHERE_MAX_BODY_BYTES - 4 * 1024
-#: `{"batch":[` + `]}` around the comma-separated items.
-_BATCH_ENVELOPE: Final = len(b'{"batch":[]}')
 
 
 # --- ids --------------------------------------------------------------------------------------
@@ -50,34 +40,6 @@ async def mews_id_of(context: RequestContext, kind: str, raw: str, argument: str
             argument=argument,
         )
     return mews_id
-
-
-# --- Fullwhere batches ------------------------------------------------------------------------
-
-
-def encoded_size(body: Any) -> int:
-    """Bytes `body` takes in a request (the clients send compact orjson)."""
-    return len(orjson.dumps(body))
-
-
-def plan_chunks(sizes: Sequence[int], *, max_items: int, max_bytes: int) -> list[range]:
-    """Consecutive index ranges covering `sizes` (encoded item sizes), each with at most
-    `max_items` items and a batch body of at most `max_bytes`. Every item must fit alone."""
-    chunks: list[range] = []
-    start, body = 0, _BATCH_ENVELOPE
-    for index, size in enumerate(sizes):
-        separator = 1 if index > start else 0
-        if index > start and (index - start >= max_items or body + separator + size > max_bytes):
-            chunks.append(range(start, index))
-            start, body, separator = index, _BATCH_ENVELOPE, 0
-        body += separator + size
-    if start < len(sizes):
-        chunks.append(range(start, len(sizes)))
-    return chunks
-
-
-def batch_item_fits(size: int) -> bool:
-    return _BATCH_ENVELOPE + size <= FULLWHERE_SAFE_BODY_BYTES
 
 
 # --- errors reported inside payloads ----------------------------------------------------------
@@ -144,15 +106,10 @@ async def forget_mews(context: RequestContext, customer_ids: Iterable[str]) -> N
 
 
 __all__ = [
-    "FULLWHERE_MAX_BODY_BYTES",
-    "FULLWHERE_SAFE_BODY_BYTES",
-    "batch_item_fits",
-    "encoded_size",
     "error_fields",
     "forget_fullwhere_lists",
     "forget_mews",
     "mews_id_of",
-    "plan_chunks",
     "remember_fullwhere_import",
     "remember_mews_write",
 ]
