@@ -8,7 +8,6 @@ returns the first answer without writing again (see `gateway.data.idempotency`).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import enum
 from collections.abc import Awaitable, Callable
@@ -41,10 +40,10 @@ from gateway.graphql.inputs import (
 from gateway.http.caller import ANONYMOUS, caller_of
 from gateway.observability import metrics
 from gateway.services.idempotency import idempotent
+from gateway.services.merges import merge_guests
 from gateway.services.writes import (
     error_fields,
     forget_fullwhere_lists,
-    forget_mews,
     mews_id_of,
     remember_fullwhere_import,
     remember_mews_write,
@@ -53,7 +52,6 @@ from gateway.upstream.errors import (
     UpstreamBadRequest,
     UpstreamError,
     UpstreamForbidden,
-    UpstreamNotFound,
 )
 from gateway.upstream.fullwhere_types import FullwhereImportBody
 from gateway.upstream.mews_types import MewsCustomer, MewsUpdateBody
@@ -483,34 +481,16 @@ class Mutation:
         async def work() -> MergeCustomersPayload:
             source_mews = await mews_id_of(context, *source, "sourceId")
             target_mews = await mews_id_of(context, *target, "targetId")
-            if source_mews == target_mews:
-                raise BadUserInput(
-                    f"targetId: both ids designate the Mews guest {source_mews}; a customer "
-                    "cannot be merged into itself",
-                    argument="targetId",
-                )
-            # Both checks in one tick: the loader asks Mews for both guests in one getAll.
-            await asyncio.gather(
-                _check_mergeable(context, source_mews, "sourceId"),
-                _check_mergeable(context, target_mews, "targetId"),
-            )
-            mews = context.upstreams.mews
-            try:
-                await mews.merge(source_mews, target_mews)
-                via = MergeMethod.CUSTOMERS_MERGE
-            except UpstreamNotFound:
-                # 404 is a wrong path for Mews: the deprecated operation is gone.
-                await mews.merge_accounts(source_mews, target_mews)
-                via = MergeMethod.ACCOUNTS_MERGE
-            await forget_mews(context, [source_mews, target_mews])
-            remaining = await context.loaders.mews.load(target_mews)
+            merged = await merge_guests(context, source_mews, target_mews)
             return MergeCustomersPayload(
                 source_id=source_id,
                 target_id=target_id,
                 source_mews_id=source_mews,
                 target_mews_id=target_mews,
-                via=via,
-                target=None if remaining is None else await _customer_at(info, remaining, "target"),
+                via=MergeMethod[merged.via],
+                target=None
+                if merged.target is None
+                else await _customer_at(info, merged.target, "target"),
             )
 
         material = {"sourceId": str(source_id), "targetId": str(target_id)}
@@ -565,18 +545,6 @@ class Mutation:
         if chain_id is not None:
             material["chainId"] = chain_id
         return await _once(info, "attachCustomerFile", idempotency_key, material, work)
-
-
-async def _check_mergeable(context: RequestContext, mews_id: str, argument: str) -> None:
-    record = await context.loaders.mews.load(mews_id)
-    if record is None:
-        raise BadUserInput(f"{argument}: there is no Mews guest {mews_id}", argument=argument)
-    if record.get("IsActive") is False or record.get("ActivityState") == "Deleted":
-        merged_into = record.get("MergeTargetId")
-        reason = f" (it was merged into {merged_into})" if merged_into else ""
-        raise BadUserInput(
-            f"{argument}: the Mews guest {mews_id} is not active{reason}", argument=argument
-        )
 
 
 async def _import_added_guest(
