@@ -38,7 +38,8 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("execute: resolvers, value completion, per-field tasks", (
         "graphql/execution", "strawberry/schema/schema_converter", "graphql/pyutils/gather",
-        "Schema._execute_operation", "(gateway/schema/", "(gateway/resolvers/", "aiodataloader",
+        "Schema._execute_operation", "(gateway/graphql/", "(gateway/services/", "(gateway/domain/",
+        "(gateway/data/", "aiodataloader",
     )),
     ("HTTP server (uvicorn, h11)", ("h11/", "uvicorn/", "selector_events")),
     ("Starlette and the gateway's middleware", ("starlette/", "(gateway/http/")),
@@ -49,7 +50,7 @@ _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^():]+)(?::(?P<line>\d+))?\)$")
 
 
 def package_of(path: str) -> str:
-    """A short owner for a source file as py-spy names it: `gateway/schema`, `strawberry`,
+    """A short owner for a source file as py-spy names it: `gateway/graphql`, `strawberry`,
     `graphql`, `asyncio`, `stdlib` (a module of its own), ..."""
     parts = path.split("/")
     if len(parts) == 1:

@@ -24,7 +24,12 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import Settings
+from gateway.data.cache import ReadCache
+from gateway.data.context import RequestContext
+from gateway.data.idempotency import Idempotency, IdempotencyStore, check_same
+from gateway.data.upstreams import GROUPED, Upstreams
 from gateway.errors import GatewayError
+from gateway.graphql import build_schema
 from gateway.http.auth import BearerAuth
 from gateway.http.body_limit import BodyLimit
 from gateway.http.cors import CORSMiddleware, cors_options
@@ -42,12 +47,7 @@ from gateway.identity.sync import IdentitySync
 from gateway.logs import install_redaction, secrets_of
 from gateway.observability import metrics
 from gateway.observability.tracing import Tracing, otlp_tracer_provider
-from gateway.resolvers.cache import ReadCache
-from gateway.resolvers.context import RequestContext
-from gateway.resolvers.idempotency import Idempotency, IdempotencyStore, check_same
-from gateway.resolvers.upstreams import GROUPED, Upstreams
 from gateway.sandbox.demo import Sandboxes
-from gateway.schema import build_schema
 from gateway.store import RedisStore, connect
 from gateway.store.cache import RedisCacheLayer
 from gateway.store.idempotency import RedisIdempotencyStore

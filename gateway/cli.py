@@ -231,7 +231,7 @@ def sync(args: argparse.Namespace) -> int:
 
 
 def export_schema(args: argparse.Namespace) -> int:
-    from gateway.schema import export_sdl
+    from gateway.graphql import export_sdl
 
     sys.stdout.write(export_sdl())
     return 0
@@ -243,8 +243,8 @@ def persist_documents(args: argparse.Namespace) -> int:
     import orjson
     from graphql import GraphQLError, parse, validate
 
+    from gateway.graphql import build_schema
     from gateway.http.persisted import collect_documents, manifest
-    from gateway.schema import build_schema
 
     try:
         files = collect_documents(args.directory)

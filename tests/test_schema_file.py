@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gateway.schema import export_sdl
+from gateway.graphql import export_sdl
 
 ROOT = Path(__file__).resolve().parent.parent
 

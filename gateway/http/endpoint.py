@@ -32,6 +32,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from gateway.data.context import RequestContext
 from gateway.http.caller import bearer_challenge, caller_of
 from gateway.http.multipart import (
     MULTIPART,
@@ -42,7 +43,6 @@ from gateway.http.persisted import PersistedQueryError, TrustedDocuments
 from gateway.http.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.http.request_id import internal_error, request_id_for
 from gateway.http.responses import GRAPHQL_RESPONSE, JSON, error_response, json_response
-from gateway.resolvers.context import RequestContext
 
 logger = logging.getLogger("gateway.http")
 

@@ -1,7 +1,7 @@
 """State shared by every process and replica of the gateway, on Redis (`REDIS_URL`).
 
 Without `REDIS_URL` one process keeps everything in memory, as before: the read cache
-(`gateway.resolvers.cache`), idempotency keys (`gateway.resolvers.idempotency`), the Mews rate
+(`gateway.data.cache`), idempotency keys (`gateway.data.idempotency`), the Mews rate
 window (`gateway.upstream.resilience`) and the links between Fullwhere and Mews ids
 (`gateway.store.links`). With it, each of those has a Redis side here:
 

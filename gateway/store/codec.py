@@ -19,6 +19,9 @@ import orjson
 _TYPE: Final = "$t"
 _ENUM: Final = "$e"
 _PACKAGE: Final = "gateway."
+#: Where types written by earlier versions live now (the GraphQL types were `gateway.schema`),
+#: so a key stored before an upgrade still replays after it.
+_MOVED: Final = {"gateway.schema.": "gateway.graphql."}
 
 
 def _path(cls: type) -> str:
@@ -46,6 +49,9 @@ def _plain(value: Any) -> Any:
 
 def _class(path: str) -> Any:
     module, _, name = path.partition(":")
+    for old, new in _MOVED.items():
+        if module.startswith(old):
+            module = new + module.removeprefix(old)
     if not module.startswith(_PACKAGE):
         raise ValueError(f"refusing to build {path!r}: not a gateway type")
     found: Any = importlib.import_module(module)

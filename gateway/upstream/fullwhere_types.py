@@ -3,7 +3,7 @@
 Source: the Partner API customer documents (the customer returned by `GET /partners/customer`,
 `POST /partners/customer` and inside `POST /partners/customer/list`, the list page, and the
 import body). Every key of those examples is declared here, and these TypedDicts are the only
-place that lists them: the GraphQL types are derived from them (`gateway.schema.shapes`), with
+place that lists them: the GraphQL types are derived from them (`gateway.graphql.shapes`), with
 the `Doc` of each field as its description (the documents give examples, not field texts, so
 the texts say what the example and the source system mean).
 

@@ -1,7 +1,7 @@
 """Shapes of the Mews Connector API customers operations, in Mews spelling.
 
 Every documented field is named, and the response shapes are the only place that lists them:
-the GraphQL types are derived from them (`gateway.schema.shapes`), with the Mews description of
+the GraphQL types are derived from them (`gateway.graphql.shapes`), with the Mews description of
 each field as its `Doc` and the Mews contract as its type (`str` for a property Mews documents
 as required, `str | None` for an optional one). All TypedDicts are `total=False`: request bodies
 are built piecemeal.

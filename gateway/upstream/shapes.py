@@ -1,7 +1,7 @@
 """The vocabulary upstream record types are annotated with.
 
 The TypedDicts in `fullwhere_types` and `mews_types` are the one description of each upstream
-shape: the GraphQL schema derives its object types from them (`gateway.schema.shapes`). What
+shape: the GraphQL schema derives its object types from them (`gateway.graphql.shapes`). What
 a plain `str` cannot say travels in `Annotated` metadata, which type checkers ignore:
 
 - `Doc("...")` (PEP 727) is the field's description, taken from the upstream docs where they

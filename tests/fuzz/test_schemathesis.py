@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.config import load_settings
-from gateway.schema import build_schema
+from gateway.graphql import build_schema
 
 EXAMPLES_PER_OPERATION = 10
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway.resolvers.idempotency import IdempotencyStore
+from gateway.data.idempotency import IdempotencyStore
 from gateway.sandbox.world import World
 from tests.conftest import Gateway
 

@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from gateway.domain import unify
+from gateway.graphql.query import MAX_NODE_IDS
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, fullwhere_only, linked_pairs, mews_only
-from gateway.schema.query import MAX_NODE_IDS
 from tests.conftest import Gateway, gateway_with
 from tests.resilience.conftest import FAST, errors_by_path
 

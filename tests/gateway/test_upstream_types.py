@@ -12,9 +12,9 @@ from typing import Any
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
 
+from gateway.graphql import build_schema
 from gateway.sandbox.mews import DEMO_EXCHANGE_RATES
 from gateway.sandbox.world import World
-from gateway.schema import build_schema
 from tests.conftest import Gateway
 
 TYPES = build_schema()._schema.type_map

@@ -12,12 +12,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
+from gateway.data.context import RequestContext
+from gateway.graphql import build_schema
 from gateway.http.endpoint import GraphQLEndpoint, negotiate
 from gateway.http.responses import GRAPHQL_RESPONSE, JSON
-from gateway.resolvers.context import RequestContext
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World
-from gateway.schema import build_schema
 from tests.conftest import Gateway, gateway_http, make_app, sandboxes_of
 
 GR_HEADERS = {"accept": GRAPHQL_RESPONSE}

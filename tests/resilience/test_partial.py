@@ -156,7 +156,7 @@ def _customer_selections() -> dict[str, str]:
     """Each field of `Customer`, as the schema has it, with the least selection it needs."""
     from graphql import GraphQLObjectType, get_named_type, is_composite_type
 
-    from gateway.schema import build_schema
+    from gateway.graphql import build_schema
 
     customer = build_schema()._schema.get_type("Customer")
     assert isinstance(customer, GraphQLObjectType)

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from gateway.resolvers.cache import ReadCache, StaleRead, collect_stale
+from gateway.data.cache import ReadCache, StaleRead, collect_stale
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.errors import UpstreamNotFound, UpstreamUnavailable

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from graphql import parse, validate
 
+from gateway.graphql import build_schema
 from gateway.sandbox.serve import bench_sandboxes, create_bench_app
 from gateway.sandbox.world import mews_link
-from gateway.schema import build_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from peers import mesh

@@ -14,9 +14,9 @@ import orjson
 import pytest
 from graphql import parse, validate
 
+from gateway.graphql import build_schema
 from gateway.sandbox.serve import bench_sandboxes, create_bench_app
 from gateway.sandbox.world import World, linked_pairs
-from gateway.schema import build_schema
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 from tests.conftest import Gateway
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from gateway.data.loaders import Loaders
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.logs import REDACTED, SecretRedactor, install_redaction
-from gateway.resolvers.loaders import Loaders
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
 from tests.conftest import Gateway
 

@@ -1,0 +1,96 @@
+"""The gateway's GraphQL schema: `build_schema()` assembles types, config and extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from gateway.config import Settings
+from gateway.graphql.base import schema_config
+from gateway.graphql.extensions.deadline import RequestDeadline
+from gateway.graphql.extensions.document_cache import DocumentCache
+from gateway.graphql.extensions.error_codes import ErrorCodes
+from gateway.graphql.extensions.hide_suggestions import HideSuggestions
+from gateway.graphql.extensions.identity import IdentityIndexStatus
+from gateway.graphql.extensions.operation_limits import OperationLimits
+from gateway.graphql.extensions.stale import StaleReads
+from gateway.graphql.fast_fields import bypass_wrappers
+from gateway.graphql.mutation import Mutation
+from gateway.graphql.query import Query
+from gateway.observability.operations import ObserveOperation
+
+#: Distinct documents whose parse and validation results are kept (LRU, shared by requests).
+DOCUMENT_CACHE_SIZE = 1000
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # ErrorCodes logs the unexpected ones with their request id; the rest are answers,
+        # not faults, and Strawberry's default would log each with a stack trace.
+        return None
+
+
+def protection(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """The hostile-input limits of `settings`, as extension factories (one per request).
+
+    All of them work on the whole document before execution: no per-field hooks."""
+    extensions: list[Callable[[], SchemaExtension]] = [
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(
+            OperationLimits,
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_root_fields=settings.max_root_fields,
+        ),
+    ]
+    if not settings.introspection:
+        # The hints of "Did you mean ...?" would give away what introspection now hides.
+        extensions += [DisableIntrospection, HideSuggestions]
+    return extensions
+
+
+def build_schema(
+    extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
+    *,
+    settings: Settings | None = None,
+) -> GatewaySchema:
+    """The schema, with the limits of `settings` (the defaults when None)."""
+    schema = GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        config=schema_config(),
+        extensions=[
+            # First, so that it ends last: it reports the result with every error's code.
+            ObserveOperation,
+            ErrorCodes,
+            RequestDeadline,
+            StaleReads,
+            IdentityIndexStatus,
+            *protection(settings or Settings(fullwhere=None, mews=None)),
+            # After the limits: both caches key on the parse options and validation rules the
+            # limits set, so a cached document was checked under the same limits.
+            partial(DocumentCache, maxsize=DOCUMENT_CACHE_SIZE),
+            partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
+            *(extensions or []),  # type: ignore[list-item]
+        ],
+    )
+    bypass_wrappers(schema)
+    return schema
+
+
+def export_sdl(schema: Any = None) -> str:
+    """The schema as SDL, exactly as `schema.graphql` holds it."""
+    return str(schema or build_schema()).rstrip() + "\n"
