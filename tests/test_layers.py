@@ -60,7 +60,7 @@ ALLOWED: Final[Mapping[str, frozenset[str]]] = {
     ),
     # Unification, validation into upstream bodies, id rules: the upstreams' shapes only.
     "gateway.domain": frozenset({"gateway.upstream"}),
-    "gateway.identity": frozenset({"gateway.store", "gateway.upstream"}),
+    "gateway.identity": frozenset({"gateway.store", "gateway.upstream", "gateway.observability"}),
     "gateway.upstream": frozenset({"gateway.observability", "gateway.redaction"}),
 }
 
