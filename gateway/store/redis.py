@@ -16,7 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from gateway.errors import GatewayError
@@ -137,8 +140,13 @@ def connect(
     options: dict[str, Any] = {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
-        # Fail fast: the caller has a fallback for every call.
+        # Fail fast: the caller has a fallback for every call. One immediate retry on a
+        # broken connection only: after Redis restarts, every pooled connection fails once,
+        # and that must not look like an outage (each process would fall back to its own
+        # Mews window for a moment, and together send more than the limit).
         "retry_on_timeout": False,
+        "retry": Retry(NoBackoff(), 1),
+        "retry_on_error": [RedisConnectionError],
         "health_check_interval": 30,
     }
     scheme, _, rest = url.partition("://")
