@@ -1,7 +1,7 @@
 """The identity index at scale: `./dev bench-identity [--people N]`.
 
 Generates N Fullwhere customers and N Mews guests (1,000,000 each by default) straight into
-a private `redis-server` on a Unix socket (not through the sandboxes: at the real rate limits
+a `redis-server` of its own on loopback (not through the sandboxes: at the real rate limits
 that would take hours), then prints:
 
 - the index's memory in Redis (`used_memory` after, less before) and per person;
@@ -24,6 +24,7 @@ import math
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -32,11 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from processes import redis_server  # noqa: E402
+
 from gateway.identity.index import FullwhereEntry, Lookup, MewsEntry  # noqa: E402
 from gateway.identity.keys import name_keys  # noqa: E402
 from gateway.identity.redis import RedisIdentityIndex  # noqa: E402
 from gateway.identity.sync import DEFAULT_MEWS_BUDGET, FULLWHERE_PAGE, MEWS_PAGE  # noqa: E402
-from gateway.store.private import private_redis  # noqa: E402
 from gateway.store.redis import connect  # noqa: E402
 
 FIRST = ["Ann", "Ben", "Chloé", "David", "Élodie", "Farid", "Grace", "Hugo", "Inès", "Jules"]
@@ -168,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fullwhere-page-ms", type=float, default=300.0)
     parser.add_argument("--mews-call-ms", type=float, default=500.0)
     args = parser.parse_args(argv)
-    with private_redis(1) as url:  # a redis-server of its own, on a Unix socket
+    # A redis-server of its own on loopback, with no memory cap (the private Redis of
+    # `serve --workers` has one, and would evict the index it is asked to measure).
+    with tempfile.TemporaryDirectory() as folder, redis_server(Path(folder)) as url:
         asyncio.run(run(args, url))
     return 0
 
