@@ -145,7 +145,7 @@ def connect(
         # and that must not look like an outage (each process would fall back to its own
         # Mews window for a moment, and together send more than the limit).
         "retry_on_timeout": False,
-        "retry": Retry(NoBackoff(), 1),
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         "retry_on_error": [RedisConnectionError],
         "health_check_interval": 30,
     }
