@@ -49,8 +49,9 @@ class CustomerEdge:
 
 @strawberry.type(
     description=(
-        "Fullwhere customers, page by page. Fullwhere paginates by page number; the gateway "
-        "maps that onto opaque cursors."
+        "Customers, page by page: Fullwhere's list (Fullwhere paginates by page number; the "
+        "gateway maps that onto opaque cursors), or with `filter` the people the identity "
+        "index finds in both systems, in id order."
     )
 )
 class CustomerConnection:
