@@ -1,4 +1,4 @@
-"""Profile the gateway under one benchmark scenario: `.venv/bin/python bench/profile.py`.
+"""Profile the gateway under one benchmark scenario: `.venv/bin/python bench/spy.py`.
 
 Starts the sandbox server and a gateway exactly as `bench/run.py` does, drives the scenario
 at concurrency 32 (wrk, or the Python load generator), samples the gateway's workers with
@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load import count_calls, run_load
 from processes import HOST, free_port, start_gateway, start_sandboxes, wait_idle
-from scenarios import build_scenarios
+from scenarios import Scenario, _no_errors, build_scenarios
+from side_by_side import peer_scenarios
 
 # Where a sample's time goes: the deepest frame that matches one of these names it.
 PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -114,9 +115,20 @@ def summarize(raw: Path, top: int) -> str:
     return "\n".join(out)
 
 
+def _scenario(key: str) -> Scenario:
+    """A bench scenario by key; `a` and `b` are the side-by-side queries, cold."""
+    if key in "12345":
+        return next(s for s in build_scenarios() if s.key == key)
+    peer = next(s for s in peer_scenarios()[0] if s.key == key)
+    return Scenario(peer.key, peer.title, peer.ours, {}, 0, False, _no_errors, [])
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scenario", default="5", choices=list("12345"))
+    p.add_argument(
+        "--scenario", default="5", choices=[*"12345", "a", "b"],
+        help="a bench scenario, or a side-by-side query (a, b: run them with --latency 0)",
+    )  # fmt: skip
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--latency", type=float, default=0.020)
@@ -129,7 +141,7 @@ def main() -> int:
     if not os.path.exists(spy):
         raise SystemExit("py-spy not found: .venv/bin/pip install py-spy")
     wrk = shutil.which("wrk")
-    scenario = next(s for s in build_scenarios() if s.key == args.scenario)
+    scenario = _scenario(args.scenario)
     workdir = Path(tempfile.mkdtemp(prefix="gateway-profile-"))
     port = free_port()
     url = f"http://{HOST}:{port}"

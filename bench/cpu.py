@@ -1,0 +1,181 @@
+"""The gateway's own CPU per request, in process: `.venv/bin/python bench/cpu.py`.
+
+Load runs measure throughput, which moves with whatever else the machine is doing. This
+counts the CPU time (`time.process_time`) the gateway's app spends on each request of a
+scenario, driven one request at a time through its ASGI interface against the sandbox server
+(in a process of its own, no added latency). Waiting for the sandboxes costs no CPU here, so
+the figure holds on a busy machine too, and one change at a time can be compared. The HTTP
+server's share (uvicorn's parsing and writing) is not in it.
+
+`--profile` runs the same under cProfile and prints the functions with the most own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from processes import HOST, free_port, gateway_env, http_get, http_post, start_sandboxes
+from scenarios import build_scenarios
+from side_by_side import peer_scenarios
+
+WARMUP = 20
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Message, Receive, Send], Awaitable[None]]
+
+
+def bodies() -> dict[str, bytes]:
+    """Scenario key -> request body: the side-by-side queries (a, b), then scenarios 1-4."""
+    found = {peer.key: peer.ours for peer in peer_scenarios()[0]}
+    found.update({s.key: s.body for s in build_scenarios() if not s.warm})
+    return found
+
+
+async def call(app: App, body: bytes) -> tuple[int, bytes]:
+    """One POST /graphql through the app's ASGI interface."""
+    scope: Message = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+        "root_path": "", "client": (HOST, 50000), "server": (HOST, 8000),
+        "headers": [(b"host", b"gateway"), (b"content-type", b"application/json"),
+                    (b"accept", b"application/json"),
+                    (b"content-length", str(len(body)).encode())],
+    }  # fmt: skip
+    sent = False
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # no disconnect while the request runs
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def lifespan(app: App) -> Callable[[], Awaitable[None]]:
+    """Starts the app's lifespan; returns the coroutine function that ends it."""
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
+    task: asyncio.Task[None] = asyncio.create_task(
+        app({"type": "lifespan"}, inbox.get, outbox.put)  # type: ignore[arg-type]
+    )
+    await inbox.put({"type": "lifespan.startup"})
+    started = await outbox.get()
+    if started["type"] != "lifespan.startup.complete":
+        raise RuntimeError(f"the app did not start: {started}")
+
+    async def stop() -> None:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await outbox.get()
+        await task
+
+    return stop
+
+
+async def measure(
+    app: App, body: bytes, requests: int, concurrency: int, profile: cProfile.Profile | None
+) -> tuple[float, float]:
+    """CPU and wall seconds per request over `requests` requests, `concurrency` at a time,
+    after a warm-up."""
+    for _ in range(WARMUP):
+        status, raw = await call(app, body)
+        if status != 200 or b'"errors"' in raw:
+            raise RuntimeError(f"HTTP {status}: {raw[:300]!r}")
+    left = requests
+
+    async def client() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await call(app, body)
+
+    if profile is not None:
+        profile.enable()
+    wall, cpu = time.perf_counter(), time.thread_time()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+    if profile is not None:
+        profile.disable()
+    return cpu / requests, wall / requests
+
+
+async def run(args: argparse.Namespace, sandbox_url: str) -> None:
+    os.environ.update(gateway_env(sandbox_url, cold=True, telemetry=args.telemetry))
+    from gateway.app import create_app
+    from gateway.config import load_settings
+
+    app: Any = create_app(load_settings(os.environ))
+    stop = await lifespan(app)
+    try:
+        for key, body in bodies().items():
+            if key not in args.scenarios:
+                continue
+            profile = cProfile.Profile() if args.profile else None
+            http_post(f"{sandbox_url}/__bench/reset")
+            cpu, wall = await measure(app, body, args.requests, args.concurrency, profile)
+            calls = json.loads(http_get(f"{sandbox_url}/__bench/calls")[1])
+            print(
+                f"scenario {key}: {cpu * 1e6:7.0f} µs CPU per request ({wall * 1e6:.0f} µs wall), "
+                f"{args.requests} requests, {args.concurrency} at a time, "
+                f"{sum(calls.values()) / (args.requests + WARMUP):.2f} upstream calls each"
+            )
+            if profile is not None:
+                out = io.StringIO()
+                pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+                print(out.getvalue())
+    finally:
+        await stop()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scenarios", default="ab12", help="keys among a, b, 1-4 (default ab12)")
+    p.add_argument("--requests", type=int, default=1000)
+    p.add_argument("--concurrency", type=int, default=10)
+    p.add_argument("--telemetry", default="metrics", choices=["off", "metrics", "tracing"])
+    p.add_argument("--profile", action="store_true", help="print cProfile's top functions")
+    p.add_argument("--sort", default="tottime", help="cProfile sort key (default tottime)")
+    p.add_argument("--top", type=int, default=40)
+    args = p.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="gateway-cpu-"))
+    port = free_port()
+    sandbox = start_sandboxes(port, 0.0, workdir)
+    try:
+        url = f"http://{HOST}:{port}"
+        sandbox.wait_ready(f"{url}/__bench/healthz")
+        import uvloop
+
+        uvloop.run(run(args, url))
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
