@@ -125,12 +125,17 @@ async def measure(
     return cpu / requests, wall / requests
 
 
-async def run(args: argparse.Namespace, sandbox_url: str) -> None:
-    os.environ.update(gateway_env(sandbox_url, cold=True, telemetry=args.telemetry))
+async def run(args: argparse.Namespace, sandbox_url: str, workdir: Path) -> None:
+    os.environ.update(gateway_env(sandbox_url, cold=not args.warm, telemetry=args.telemetry))
     from gateway.app import create_app
     from gateway.config import load_settings
+    from gateway.logs import configure_logging
 
-    app: Any = create_app(load_settings(os.environ))
+    settings = load_settings(os.environ)
+    # As a worker does: the per-operation log line is part of the cost (to a file here).
+    sys.stderr = open(os.path.join(workdir, "gateway.log"), "w")  # noqa: SIM115
+    configure_logging(settings.telemetry.log_level, settings.telemetry.log_format)
+    app: Any = create_app(settings)
     stop = await lifespan(app)
     try:
         for key, body in bodies().items():
@@ -159,6 +164,9 @@ def main() -> int:
     p.add_argument("--requests", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=10)
     p.add_argument("--telemetry", default="metrics", choices=["off", "metrics", "tracing"])
+    p.add_argument(
+        "--warm", action="store_true", help="with the read cache on: the gateway's cost alone"
+    )
     p.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     p.add_argument("--sort", default="tottime", help="cProfile sort key (default tottime)")
     p.add_argument("--top", type=int, default=40)
@@ -171,7 +179,7 @@ def main() -> int:
         sandbox.wait_ready(f"{url}/__bench/healthz")
         import uvloop
 
-        uvloop.run(run(args, url))
+        uvloop.run(run(args, url, workdir))
     finally:
         sandbox.stop()
     return 0

@@ -22,9 +22,12 @@ _DEFINITION = "strawberry-definition"
 
 
 def _direct(func: Callable[..., Any], takes_info: bool) -> Callable[..., Any]:
-    if takes_info:
-        return lambda source, info: func(source, info)
-    return lambda source, info: func(source)
+    def resolve(source: Any, info: Any) -> Any:
+        return func(source, info) if takes_info else func(source)
+
+    # `executor.FastExecutor` calls `func` itself, without this wrapper.
+    resolve.direct_call = (func, takes_info)  # type: ignore[attr-defined]
+    return resolve
 
 
 def _attribute(key: str) -> Callable[..., Any]:
@@ -35,10 +38,12 @@ def _attribute(key: str) -> Callable[..., Any]:
             return source.get(key)
         return getattr(source, key)
 
+    # `executor.FastExecutor` reads such fields itself, without calling this.
+    resolve.attribute_key = key  # type: ignore[attr-defined]
     return resolve
 
 
-def _bypass_plain_fields(schema: strawberry.Schema) -> int:
+def bypass_plain_fields(schema: strawberry.Schema) -> int:
     """Fields with no resolver (most of them: upstream dict keys) read their value directly."""
     replaced = 0
     for graphql_type in schema._schema.type_map.values():
@@ -60,7 +65,7 @@ def _bypass_plain_fields(schema: strawberry.Schema) -> int:
 def bypass_wrappers(schema: strawberry.Schema) -> int:
     """Let graphql-core call plain resolvers and read plain fields directly; returns how
     many fields now skip Strawberry's wrapper."""
-    replaced = _bypass_plain_fields(schema)
+    replaced = bypass_plain_fields(schema)
     for type_name in HOT_TYPES:
         graphql_type: Any = schema._schema.type_map[type_name]
         for field in graphql_type.fields.values():

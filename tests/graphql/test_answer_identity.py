@@ -3,9 +3,10 @@ does. Selections generated from the schema over `Customer` (with its Fullwhere a
 profiles) and `MewsProfile` run on every page of the demo's customers and Mews guests, once
 per execution mode, and the JSON answers are compared.
 
-The modes today: the normal gateway, and the same without `fast_fields.bypass_wrappers`
-(Strawberry's wrapper around every resolver, graphql-core's default field reads). A new fast
-path adds its pair of modes here.
+The modes today: the normal gateway, and the same without its fast paths: without
+`fast_fields.bypass_wrappers` (so Strawberry's wrapper around every resolver, graphql-core's
+default field reads) and without `executor.FastExecutor` (so graphql-core's executor for every
+field). A new fast path is switched off in the plain mode too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from graphql import GraphQLObjectType
 
 import gateway.graphql
 from gateway.graphql import build_schema
+from gateway.graphql.executor import FastExecutor
 from gateway.sandbox.demo import Sandboxes
 from tests.conftest import Gateway, gateway_with
 from tests.support.selections import selection
@@ -49,10 +51,11 @@ async def normal(sandboxes: Sandboxes) -> AsyncIterator[Gateway]:
 
 @asynccontextmanager
 async def without_fast_fields(sandboxes: Sandboxes) -> AsyncIterator[Gateway]:
-    """The gateway whose schema kept Strawberry's resolver wrappers."""
+    """The gateway whose schema kept Strawberry's resolver wrappers and executor."""
     skipped: list[object] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gateway.graphql, "bypass_wrappers", skipped.append)
+        patch.setattr(gateway.graphql, "EXECUTOR", None)
         context = gateway_with(sandboxes, LIMITS)
         gateway_ = await context.__aenter__()
     assert skipped, "the app did not build its schema through build_schema"
@@ -148,10 +151,15 @@ async def test_the_fast_path_answers_exactly_what_plain_execution_answers(
 
 def test_the_modes_differ_in_how_fields_are_resolved() -> None:
     """Otherwise the comparison above would compare a mode with itself."""
-    fast = build_schema()._schema.type_map["Customer"]
+    fast_schema = build_schema()
+    fast = fast_schema._schema.type_map["Customer"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gateway.graphql, "bypass_wrappers", lambda schema: 0)
-        plain = build_schema()._schema.type_map["Customer"]
+        patch.setattr(gateway.graphql, "EXECUTOR", None)
+        plain_schema = build_schema()
+        plain = plain_schema._schema.type_map["Customer"]
+    assert fast_schema.execution_context_class is FastExecutor
+    assert not issubclass(plain_schema.execution_context_class, FastExecutor)
     assert isinstance(fast, GraphQLObjectType) and isinstance(plain, GraphQLObjectType)
     for name in ("firstName", "mews", "id"):
         assert fast.fields[name].resolve is not plain.fields[name].resolve
