@@ -4,8 +4,7 @@ sandbox served by uvicorn, and raw servers that misbehave on purpose."""
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
@@ -15,7 +14,7 @@ from gateway.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnav
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.session import AiohttpSession, Answer
 from tests.support.fullwhere_data import ALICE, API_KEY, API_SECRET, fullwhere_sandbox
-from tests.support.loopback import serve_loopback
+from tests.support.loopback import _free_port, serve_loopback
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 TIMEOUT = httpx.Timeout(0.5, connect=0.5)
@@ -80,11 +79,9 @@ async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
     await reader.read()
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+def closed_url() -> str:
+    """A loopback URL nothing listens on (its port bound, then released)."""
+    return f"http://127.0.0.1:{_free_port()}"
 
 
 @pytest.fixture
@@ -125,27 +122,31 @@ async def test_the_answer_headers_ignore_case(
     assert answer.headers.get("content-type", "").startswith("application/json")
 
 
-async def test_a_closed_port_is_refused_and_nothing_was_sent() -> None:
-    http = session(f"http://127.0.0.1:{closed_port()}")
+async def failure(url: str, headers: Mapping[str, str] | None = None) -> UpstreamError:
+    """The error of one POST to `url`, sent with `headers`."""
+    http = session(url)
     try:
-        with pytest.raises(UpstreamUnavailable) as caught:
-            await send(http, "POST")
+        await http.send(
+            "POST", "/x", content=b"{}", params=None, headers=headers or {}, timeout=None
+        )
+    except UpstreamError as exc:
+        return exc
     finally:
         await http.aclose()
-    assert caught.value.message == "connection refused"
-    assert caught.value.sent is False
+    raise AssertionError("the call succeeded")
+
+
+async def test_a_closed_port_is_refused_and_nothing_was_sent() -> None:
+    error = await failure(closed_url())
+    assert isinstance(error, UpstreamUnavailable)
+    assert (error.message, error.sent) == ("connection refused", False)
 
 
 async def test_a_server_that_never_answers_times_out_after_sending() -> None:
     async with raw_server(silent) as url:
-        http = session(url)
-        try:
-            with pytest.raises(UpstreamTimeout) as caught:
-                await send(http, "POST")
-        finally:
-            await http.aclose()
-    assert caught.value.message == "no answer in time"
-    assert caught.value.sent is True
+        error = await failure(url)
+    assert isinstance(error, UpstreamTimeout)
+    assert (error.message, error.sent) == ("no answer in time", True)
 
 
 async def test_waiting_for_a_free_connection_too_long_is_not_sent() -> None:
@@ -222,26 +223,14 @@ async def drops(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 @pytest.mark.parametrize("handler", [silent, drops, None], ids=["silent", "drops", "refused"])
 async def test_no_error_holds_a_credential(handler: Handler | None) -> None:
-    secret = "sk_live_never_in_an_error_9f3c"
-    credentials = FullwhereCredentials("pk_live_never_in_an_error_1a2b", secret)
-
-    async def fail(url: str) -> UpstreamError:
-        http = session(url)
-        client = FullwhereClient(http, credentials)
-        try:
-            await client.get_customer(ALICE["id"])
-        except UpstreamError as exc:
-            return exc
-        finally:
-            await http.aclose()
-        raise AssertionError("no error")
-
+    key, secret = "pk_live_never_in_an_error_1a2b", "sk_live_never_in_an_error_9f3c"
+    credentials = {"X-API-KEY": key, "X-API-SECRET": secret}  # as the Fullwhere client sends
     if handler is None:
-        error = await fail(f"http://127.0.0.1:{closed_port()}")
+        error = await failure(closed_url(), credentials)
     else:
         async with raw_server(handler) as url:
-            error = await fail(url)
+            error = await failure(url, credentials)
     assert error.__cause__ is None and error.__suppress_context__
     for text in (str(error), repr(error), error.message):
+        assert key not in text
         assert secret not in text
-        assert credentials.api_key not in text
