@@ -195,9 +195,10 @@ class AiohttpSession:
     `keepalive_expiry` seconds (0 closes each after its answer), no redirects followed, no
     cookies kept, gzip and deflate answers decompressed.
 
-    aiohttp resends a request once on a fresh connection when a reused one turns out closed,
-    but only for idempotent methods (`IDEMPOTENT_METHODS` in aiohttp/client.py: GET, HEAD,
-    OPTIONS, TRACE, PUT, DELETE); the writes here are POSTs, so a write is never sent twice.
+    aiohttp resends a request once when its connection drops before the answer starts (as a
+    kept-alive one the server has closed does), but only for idempotent methods
+    (`IDEMPOTENT_METHODS` in aiohttp/client.py: GET, HEAD, OPTIONS, TRACE, PUT, DELETE); the
+    writes here are POSTs, so a write is never sent twice.
 
     Args:
         source: the upstream, named in the errors.
