@@ -318,8 +318,11 @@ CALLS = Group(
     "`UPSTREAM_MAX_KEEPALIVE_CONNECTIONS` stay open for reuse, each for "
     f"{DEFAULT_KEEPALIVE_EXPIRY:g} s (`0`: a new connection for every call). The connect "
     "timeout bounds opening a connection, the read timeout each wait for more of the answer. "
-    "Redirects are not followed and upstream cookies are not kept. Demo mode reaches its "
-    "in-process sandboxes through httpx's ASGI transport instead, with the same settings.",
+    "Redirects are not followed and upstream cookies are not kept. `HTTP_PROXY`, "
+    "`HTTPS_PROXY` and `NO_PROXY` are honoured, read once per process; TLS certificates are "
+    "checked against the system's trust store (`SSL_CERT_FILE` names another). Demo mode "
+    "reaches its in-process sandboxes through httpx's ASGI transport instead, with the same "
+    "settings.",
 )
 SHARED = Group("Shared state (several processes or replicas)")
 LIMITS = Group("Limits on requests")

@@ -22,6 +22,7 @@ import aiohttp
 import httpx
 from aiohttp.client_proto import ResponseHandler
 from aiohttp.client_reqrep import ConnectionKey
+from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
 from gateway.upstream import errors
@@ -160,6 +161,16 @@ def client_timeout(timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
     )
 
 
+def env_proxy(url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+    """The proxy (and its credentials) that `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` name for
+    `url`, as httpx honoured them; None without one. Looked up once per session: aiohttp's
+    `trust_env` would look it up, and read `~/.netrc`, in a thread on every request."""
+    try:
+        return get_env_proxy_for_url(url)
+    except LookupError:
+        return None, None
+
+
 class _Connector(aiohttp.TCPConnector):
     """A `TCPConnector` that keeps at most `max_keepalive` idle connections per host
     (aiohttp alone keeps every released one, up to `limit`), closing the oldest."""
@@ -192,8 +203,9 @@ class _Connector(aiohttp.TCPConnector):
 class AiohttpSession:
     """One `aiohttp.ClientSession` to one upstream, made on first use (aiohttp needs the
     running event loop): at most `max_connections` open, `max_keepalive` of them idle for
-    `keepalive_expiry` seconds (0 closes each after its answer), no redirects followed, no
-    cookies kept, gzip and deflate answers decompressed.
+    `keepalive_expiry` seconds (0 closes each after its answer), through the proxy the
+    environment names (`env_proxy`), no redirects followed, no cookies kept, gzip and deflate
+    answers decompressed.
 
     aiohttp resends a request once when its connection drops before the answer starts (as a
     kept-alive one the server has closed does), but only for idempotent methods
@@ -242,8 +254,11 @@ class AiohttpSession:
             max_keepalive=self._max_keepalive,
             keepalive_expiry=self._keepalive_expiry,
         )
+        proxy, proxy_auth = env_proxy(URL(self._base))
         self._session = aiohttp.ClientSession(
             connector=connector,
+            proxy=proxy,
+            proxy_auth=proxy_auth,
             timeout=self._client_timeout,
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,

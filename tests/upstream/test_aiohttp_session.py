@@ -234,3 +234,40 @@ async def test_no_error_holds_a_credential(handler: Handler | None) -> None:
     for text in (str(error), repr(error), error.message):
         assert key not in text
         assert secret not in text
+
+
+class Proxy:
+    """A forward proxy that records each request line and answers it itself."""
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []
+
+    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while (line := await read_request(reader)) is not None:
+            self.requests.append(line)
+            writer.write(OK)
+            await writer.drain()
+
+
+@pytest.mark.parametrize("bypassed", [False, True])
+async def test_the_proxy_the_environment_names_carries_the_calls(
+    monkeypatch: pytest.MonkeyPatch, bypassed: bool
+) -> None:
+    proxy = Proxy()
+    upstream = closed_url()
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    if bypassed:
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with raw_server(proxy) as proxy_url:
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        http = session(upstream)
+        try:
+            if bypassed:  # straight to the upstream, where nothing listens
+                with pytest.raises(UpstreamUnavailable, match="connection refused"):
+                    await send(http, "POST")
+            else:
+                assert (await send(http, "POST")).status_code == 200
+        finally:
+            await http.aclose()
+    assert proxy.requests == ([] if bypassed else [f"POST {upstream}/x HTTP/1.1".encode()])
