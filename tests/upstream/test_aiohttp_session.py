@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
+import orjson
 import pytest
 
 from gateway.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
@@ -271,3 +272,26 @@ async def test_the_proxy_the_environment_names_carries_the_calls(
         finally:
             await http.aclose()
     assert proxy.requests == ([] if bypassed else [f"POST {upstream}/x HTTP/1.1".encode()])
+
+
+def test_a_session_made_before_the_event_loop_runs_sends_inside_it() -> None:
+    """As `create_app` makes it: the aiohttp session itself is made on the first call."""
+    with serve_loopback(fullwhere_sandbox().app) as url:
+        http = session(url)  # no event loop is running here
+
+        async def get() -> Answer:
+            try:
+                return await http.send(
+                    "GET",
+                    "/partners/customer",
+                    content=None,
+                    params={"id": ALICE["id"]},
+                    headers={"X-API-KEY": API_KEY, "X-API-SECRET": API_SECRET},
+                    timeout=None,
+                )
+            finally:
+                await http.aclose()
+
+        answer = asyncio.run(get())
+    assert answer.status_code == 200
+    assert orjson.loads(answer.content) == ALICE
