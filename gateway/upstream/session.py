@@ -230,7 +230,6 @@ class AiohttpSession:
     ) -> None:
         self._source: Source = source
         self._base = base_url.rstrip("/")
-        self._timeout = timeout
         self._client_timeout = client_timeout(timeout)
         self._max_connections = max_connections
         self._max_keepalive = max_keepalive
@@ -272,11 +271,6 @@ class AiohttpSession:
             url = self._urls[path] = URL(self._base + path)
         return url
 
-    def _timeout_for(self, timeout: httpx.Timeout | None) -> aiohttp.ClientTimeout:
-        if timeout is None or timeout is self._timeout:
-            return self._client_timeout
-        return client_timeout(timeout)
-
     async def send(
         self,
         method: str,
@@ -296,7 +290,7 @@ class AiohttpSession:
                 data=content,
                 params=params,
                 headers=headers,
-                timeout=self._timeout_for(timeout),
+                timeout=self._client_timeout if timeout is None else client_timeout(timeout),
                 allow_redirects=False,
             ) as response:
                 body = await response.read()
