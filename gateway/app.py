@@ -1,8 +1,8 @@
 """The gateway's ASGI app: `create_app(settings)`.
 
-One `httpx.AsyncClient` per upstream (pooled, keep-alive) serves every request and is closed
+One session per upstream (aiohttp, pooled, keep-alive) serves every request and is closed
 with the app's lifespan. In demo mode both sandboxes run in-process: the clients reach them
-through an ASGI transport, and they are mounted under `/sandbox/...` for people to poke.
+through httpx's ASGI transport, and they are mounted under `/sandbox/...` for people to poke.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ from gateway.upstream.resilience import (
     SlidingWindowLimiter,
     is_upstream_failure,
 )
+from gateway.upstream.session import AiohttpSession, HttpxSession, UpstreamSession
 
 logger = logging.getLogger("gateway")
 
@@ -116,18 +117,29 @@ class DemoHeader:
         await self.app(scope, receive, send_marked)
 
 
-def _http_client(
-    base_url: str, settings: Settings, transport: httpx.AsyncBaseTransport | None
-) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+def _session(
+    source: Source, base_url: str, settings: Settings, transport: httpx.AsyncBaseTransport | None
+) -> UpstreamSession:
+    """aiohttp to the upstream itself; httpx over `transport` when one is given."""
+    timeout = httpx.Timeout(settings.timeouts.read, connect=settings.timeouts.connect)
+    pool = settings.pool
+    if transport is None:
+        return AiohttpSession(
+            source,
+            base_url,
+            timeout=timeout,
+            max_connections=pool.max_connections,
+            max_keepalive=pool.max_keepalive,
+        )
+    http = httpx.AsyncClient(
         base_url=base_url,
         transport=transport,
-        timeout=httpx.Timeout(settings.timeouts.read, connect=settings.timeouts.connect),
+        timeout=timeout,
         limits=httpx.Limits(
-            max_connections=settings.pool.max_connections,
-            max_keepalive_connections=settings.pool.max_keepalive,
+            max_connections=pool.max_connections, max_keepalive_connections=pool.max_keepalive
         ),
     )
+    return HttpxSession(http, source)
 
 
 #: Seconds a request may run when REQUEST_DEADLINE_SECONDS sets no limit, for what must
@@ -178,11 +190,12 @@ def build_upstreams(
     fullwhere_transport: httpx.AsyncBaseTransport | None = None,
     mews_transport: httpx.AsyncBaseTransport | None = None,
     store: RedisStore | None = None,
-) -> tuple[Upstreams, list[httpx.AsyncClient]]:
-    clients: list[httpx.AsyncClient] = []
+) -> tuple[Upstreams, list[UpstreamSession]]:
+    """The upstreams of `settings`, and the sessions to close after them."""
+    clients: list[UpstreamSession] = []
     fullwhere = mews = None
     if settings.fullwhere is not None:
-        http = _http_client(settings.fullwhere.base_url, settings, fullwhere_transport)
+        http = _session("fullwhere", settings.fullwhere.base_url, settings, fullwhere_transport)
         clients.append(http)
         fullwhere = FullwhereClient(
             http,
@@ -190,7 +203,7 @@ def build_upstreams(
             guard=build_guard("fullwhere", settings, store),
         )
     if settings.mews is not None:
-        http = _http_client(settings.mews.base_url, settings, mews_transport)
+        http = _session("mews", settings.mews.base_url, settings, mews_transport)
         clients.append(http)
         mews = MewsClient(
             http,
@@ -295,7 +308,7 @@ def create_app(
         store=store,
     )
     tokens, token_clients = build_verifier(settings)
-    clients += token_clients
+    to_close: list[UpstreamSession | httpx.AsyncClient] = [*clients, *token_clients]
     install_redaction(secrets_of(settings))
     schema = build_schema(settings=settings)
     idempotency: Idempotency = (
@@ -386,7 +399,7 @@ def create_app(
                 syncing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await syncing
-            for client in clients:
+            for client in to_close:
                 await client.aclose()
             await upstreams.identity.aclose()
             if store is not None:

@@ -39,6 +39,7 @@ from gateway.store.redis import SCHEMES as REDIS_SCHEMES
 # Mews's public demo tokens (published in its documentation), which the Mews sandbox accepts.
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN as DEMO_MEWS_ACCESS_TOKEN
 from gateway.upstream.mews import DEMO_CLIENT_TOKEN as DEMO_MEWS_CLIENT_TOKEN
+from gateway.upstream.session import DEFAULT_KEEPALIVE_EXPIRY
 
 T = TypeVar("T")
 
@@ -309,7 +310,20 @@ CLIENTS = Group("Clients")
 UNIFIED = Group("Unified customer")
 CACHING = Group("Caching")
 IDENTITY = Group("Identity index", "See [identity.md](identity.md).")
-CALLS = Group("Upstream calls and resilience")
+CALLS = Group(
+    "Upstream calls and resilience",
+    "The upstream calls go out through aiohttp, one connection pool per upstream and process: "
+    "`UPSTREAM_MAX_CONNECTIONS` bounds the connections open at once (a call waits for a free "
+    "one at most the connect timeout plus the read timeout); of those released, at most "
+    "`UPSTREAM_MAX_KEEPALIVE_CONNECTIONS` stay open for reuse, each for "
+    f"{DEFAULT_KEEPALIVE_EXPIRY:g} s (`0`: a new connection for every call). The connect "
+    "timeout bounds opening a connection, the read timeout each wait for more of the answer. "
+    "Redirects are not followed and upstream cookies are not kept. `HTTP_PROXY`, "
+    "`HTTPS_PROXY` and `NO_PROXY` are honoured, read once per process; TLS certificates are "
+    "checked against the system's trust store (`SSL_CERT_FILE` names another). Demo mode "
+    "reaches its in-process sandboxes through httpx's ASGI transport instead, with the same "
+    "settings.",
+)
 SHARED = Group("Shared state (several processes or replicas)")
 LIMITS = Group("Limits on requests")
 MODE = Group("Mode and logging")

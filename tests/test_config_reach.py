@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.app import build_upstreams
 from gateway.config import load_settings
+from gateway.upstream.session import Answer, UpstreamSession
 from tests.support.loopback import serve_loopback
 
 REQUESTS = 4
@@ -44,6 +45,10 @@ class ConcurrencyProbe:
         await send({"type": "http.response.body", "body": b"{}"})
 
 
+async def _get(session: UpstreamSession) -> Answer:
+    return await session.send("GET", "/", content=None, params=None, headers={}, timeout=None)
+
+
 async def _most_in_flight(env: dict[str, str], hold: float) -> int:
     probe = ConcurrencyProbe(hold)
     with serve_loopback(probe) as url:
@@ -51,7 +56,7 @@ async def _most_in_flight(env: dict[str, str], hold: float) -> int:
         _, clients = build_upstreams(settings)
         (client,) = clients
         try:
-            answers = await asyncio.gather(*(client.get("/") for _ in range(REQUESTS)))
+            answers = await asyncio.gather(*(_get(client) for _ in range(REQUESTS)))
         finally:
             await client.aclose()
     assert all(answer.status_code == 200 for answer in answers)
@@ -85,7 +90,7 @@ async def _connections_for_calls_one_by_one(env: dict[str, str]) -> int:
         (client,) = clients
         try:
             for _ in range(3):
-                assert (await client.get("/")).status_code == 200
+                assert (await _get(client)).status_code == 200
         finally:
             await client.aclose()
     return len(probe.peers)
@@ -94,3 +99,26 @@ async def _connections_for_calls_one_by_one(env: dict[str, str]) -> int:
 async def test_upstream_max_keepalive_connections_zero_opens_one_connection_per_call() -> None:
     assert await _connections_for_calls_one_by_one({"UPSTREAM_MAX_KEEPALIVE_CONNECTIONS": "0"}) == 3
     assert await _connections_for_calls_one_by_one({}) == 1
+
+
+async def _connections_for_two_bursts(env: dict[str, str]) -> int:
+    """Connections opened for two bursts of `REQUESTS` calls at once, one after the other."""
+    probe = ConcurrencyProbe(hold=10.0)
+    with serve_loopback(probe) as url:
+        _, clients = build_upstreams(load_settings({**REAL, "FULLWHERE_BASE_URL": url, **env}))
+        (client,) = clients
+        try:
+            for _ in range(2):
+                probe.most = 0
+                answers = await asyncio.gather(*(_get(client) for _ in range(REQUESTS)))
+                assert all(answer.status_code == 200 for answer in answers)
+        finally:
+            await client.aclose()
+    return len(probe.peers)
+
+
+async def test_upstream_max_keepalive_connections_caps_the_idle_connections_kept() -> None:
+    # The first burst opens REQUESTS connections; one is kept, the second burst opens the rest.
+    kept_one = {"UPSTREAM_MAX_KEEPALIVE_CONNECTIONS": "1"}
+    assert await _connections_for_two_bursts(kept_one) == 2 * REQUESTS - 1
+    assert await _connections_for_two_bursts({}) == REQUESTS

@@ -1,7 +1,8 @@
 """The one place where an HTTP exchange with an upstream becomes JSON or an `UpstreamError`.
 
-Both clients call `request_json`; it owns status mapping, `Retry-After` parsing, request ids
-and the translation of httpx transport exceptions, so the two upstreams fail alike.
+Both clients call `request_json`; it owns status mapping, `Retry-After` parsing and request
+ids, so the two upstreams fail alike. The session (`gateway.upstream.session`) sends, and
+turns its transport failures into `UpstreamError`s.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gateway.observability.calls import upstream_call
 from gateway.redaction import upstream_text
 from gateway.upstream import errors
 from gateway.upstream.errors import Source
+from gateway.upstream.session import Answer, UpstreamSession
 
 MessageOf = Callable[[Any], str | None]
 
@@ -61,9 +63,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def _request_id(response: httpx.Response, body: Any) -> str | None:
+def _request_id(response: Answer, body: Any) -> str | None:
     for name in REQUEST_ID_HEADERS:
-        value: str | None = response.headers.get(name)
+        value = response.headers.get(name)
         if value:
             return upstream_text(value)
     if isinstance(body, Mapping):
@@ -73,7 +75,7 @@ def _request_id(response: httpx.Response, body: Any) -> str | None:
     return None
 
 
-def _decode(response: httpx.Response) -> Any:
+def _decode(response: Answer) -> Any:
     if not response.content:
         return None
     try:
@@ -86,7 +88,7 @@ _UNDECODABLE = object()
 
 
 def error_for_response(
-    source: Source, response: httpx.Response, message_of: MessageOf
+    source: Source, response: Answer, message_of: MessageOf
 ) -> errors.UpstreamError:
     """The `UpstreamError` for a non-2xx response."""
     status = response.status_code
@@ -118,7 +120,7 @@ def error_for_response(
 
 
 async def request_json(
-    http: httpx.AsyncClient,
+    http: UpstreamSession,
     source: Source,
     method: str,
     path: str,
@@ -134,35 +136,17 @@ async def request_json(
 
     `operation` names the call in metrics and traces (the path when None).
 
-    Raises an `UpstreamError` for every failure, transport ones included.
+    Raises:
+        UpstreamError: for every failure, the session's transport ones included.
     """
     content = orjson.dumps(json) if json is not None else None
     send_headers = {"content-type": "application/json"} if content is not None else {}
     if headers:
         send_headers.update(headers)
     with upstream_call(source, operation or path, method, send_headers) as call:
-        # Causes are dropped (`from None`): httpx exceptions carry requests whose URLs and
-        # headers may hold credentials.
-        try:
-            response = await http.request(
-                method,
-                path,
-                content=content,
-                params=params,
-                headers=send_headers,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except (httpx.ConnectTimeout, httpx.PoolTimeout):
-            raise errors.UpstreamTimeout(source, "could not connect in time", sent=False) from None
-        except httpx.TimeoutException:
-            # Whether a write was applied is unknown; the retry layer says so for writes.
-            raise errors.UpstreamTimeout(source, "no answer in time", sent=True) from None
-        except httpx.ConnectError:
-            raise errors.UpstreamUnavailable(source, "connection refused", sent=False) from None
-        except httpx.TransportError as exc:
-            raise errors.UpstreamUnavailable(
-                source, f"connection failed ({type(exc).__name__})", sent=True
-            ) from None
+        response = await http.send(
+            method, path, content=content, params=params, headers=send_headers, timeout=timeout
+        )
         call.status = response.status_code
 
     if response.status_code >= 400:

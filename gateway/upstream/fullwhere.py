@@ -22,6 +22,7 @@ from gateway.upstream.fullwhere_types import (
     FullwherePage,
 )
 from gateway.upstream.resilience import Guard, mark_write
+from gateway.upstream.session import UpstreamSession, as_session
 
 CUSTOMER_PATH: Final = "/partners/customer"
 LIST_PATH: Final = "/partners/customer/list"
@@ -56,7 +57,8 @@ def nest_error_message(body: Any) -> str | None:
 
 
 class FullwhereClient:
-    """The Fullwhere Partner API over an `httpx.AsyncClient` that carries the base URL.
+    """The Fullwhere Partner API over a session (or an `httpx.AsyncClient`) that carries the
+    base URL.
 
     The application owns `http` (timeouts, pool limits, closing); this client only sends.
     `guard` applies retries, the circuit breaker and the request deadline to every call
@@ -67,17 +69,17 @@ class FullwhereClient:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | UpstreamSession,
         credentials: FullwhereCredentials,
         *,
         guard: Guard | None = None,
     ) -> None:
-        self._http = http
+        self._http = as_session(http, self.source)
         self._headers = {"X-API-KEY": credentials.api_key, "X-API-SECRET": credentials.api_secret}
         self.guard = guard or Guard(self.source)
 
     def __repr__(self) -> str:
-        return f"FullwhereClient(base_url={str(self._http.base_url)!r})"
+        return f"FullwhereClient(base_url={self._http.base_url!r})"
 
     async def _call(
         self,

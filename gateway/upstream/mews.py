@@ -29,6 +29,7 @@ from gateway.upstream.mews_types import (
     MewsUpdateBody,
 )
 from gateway.upstream.resilience import Guard, mark_write
+from gateway.upstream.session import UpstreamSession, as_session
 
 #: Public demo tokens (demo environment `https://api.mews-demo.com` only, fake data only).
 DEMO_CLIENT_TOKEN = "E0D439EE522F44368DC78E1BFB03710C-D24FB11DBE31D4621C4817E028D9E1D"
@@ -97,22 +98,27 @@ async def _gather_all(calls: Sequence[Awaitable[T]]) -> list[T]:
 class MewsClient:
     """The customers operations of one Mews enterprise (one `AccessToken`).
 
-    `http` carries the `base_url` (e.g. `https://api.mews.com`) and timeouts; the application
-    owns and closes it. `guard` applies retries, the circuit breaker, the rate limit of the
-    `AccessToken` and the request deadline to every call (the default sends each call once).
+    `http`, a session or an `httpx.AsyncClient`, carries the `base_url` (e.g.
+    `https://api.mews.com`) and timeouts; the application owns and closes it. `guard` applies
+    retries, the circuit breaker, the rate limit of the `AccessToken` and the request deadline
+    to every call (the default sends each call once).
     """
 
     source: Final[Source] = "mews"
 
     def __init__(
-        self, http: httpx.AsyncClient, credentials: MewsCredentials, *, guard: Guard | None = None
+        self,
+        http: httpx.AsyncClient | UpstreamSession,
+        credentials: MewsCredentials,
+        *,
+        guard: Guard | None = None,
     ) -> None:
-        self._http = http
+        self._http = as_session(http, _SOURCE)
         self._credentials = credentials
         self.guard = guard or Guard(_SOURCE)
 
     def __repr__(self) -> str:
-        base_url = str(self._http.base_url)
+        base_url = self._http.base_url
         return f"MewsClient(base_url={base_url!r}, client={self._credentials.client!r})"
 
     # -- transport ---------------------------------------------------------------------------

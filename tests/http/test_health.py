@@ -37,7 +37,8 @@ def _real_env(**extra: str) -> dict[str, str]:
 
 
 async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with gateway_http(app) as http:
+    # The lifespan closes the upstream sessions.
+    async with app.router.lifespan_context(app), gateway_http(app) as http:
         yield http
 
 
