@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gateway.graphql import build_schema
 from gateway.graphql.fast_fields import HOT_TYPES
 from tests.conftest import Gateway
@@ -9,12 +11,12 @@ from tests.conftest import Gateway
 
 def test_argument_free_resolvers_of_hot_types_are_called_directly() -> None:
     schema = build_schema()
-    customer = schema._schema.type_map["Customer"]
+    customer: Any = schema._schema.type_map["Customer"]
     for name in ("firstName", "mews"):
-        function, takes_info = customer.fields[name].resolve.direct_call  # type: ignore[attr-defined]
+        function, takes_info = customer.fields[name].resolve.direct_call
         assert function.__qualname__.startswith("Customer.") and takes_info
     # Fields with GraphQL arguments keep Strawberry's wrapper (it converts the arguments).
-    query = schema._schema.type_map["Query"]
+    query: Any = schema._schema.type_map["Query"]
     assert not hasattr(query.fields["customer"].resolve, "direct_call")
     assert set(HOT_TYPES) <= set(schema._schema.type_map)
     # Plain fields (upstream dict keys) are read by a function bound to their key.
