@@ -5,8 +5,10 @@ per execution mode, and the JSON answers are compared.
 
 The modes today: the normal gateway, and the same without its fast paths: without
 `fast_fields.bypass_wrappers` (so Strawberry's wrapper around every resolver, graphql-core's
-default field reads) and without `executor.FastExecutor` (so graphql-core's executor for every
-field). A new fast path is switched off in the plain mode too.
+default field reads), without `executor.FastExecutor` (so graphql-core's executor for every
+field) and without `schema.GatewaySchema`'s prepared documents (so Strawberry's `execute` for
+every request; the normal mode runs each query's later pages the short way). A new fast path
+is switched off in the plain mode too.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ async def without_fast_fields(sandboxes: Sandboxes) -> AsyncIterator[Gateway]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gateway.graphql, "bypass_wrappers", skipped.append)
         patch.setattr(gateway.graphql, "EXECUTOR", None)
+        patch.setattr(gateway.graphql, "PREPARED_DOCUMENTS", 0)
         context = gateway_with(sandboxes, LIMITS)
         gateway_ = await context.__aenter__()
     assert skipped, "the app did not build its schema through build_schema"
@@ -156,10 +159,13 @@ def test_the_modes_differ_in_how_fields_are_resolved() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gateway.graphql, "bypass_wrappers", lambda schema: 0)
         patch.setattr(gateway.graphql, "EXECUTOR", None)
+        patch.setattr(gateway.graphql, "PREPARED_DOCUMENTS", 0)
         plain_schema = build_schema()
         plain = plain_schema._schema.type_map["Customer"]
     assert fast_schema.execution_context_class is FastExecutor
     assert not issubclass(plain_schema.execution_context_class, FastExecutor)
+    assert fast_schema.reuses_prepared_documents
+    assert not plain_schema.reuses_prepared_documents
     assert isinstance(fast, GraphQLObjectType) and isinstance(plain, GraphQLObjectType)
     for name in ("firstName", "mews", "id"):
         assert fast.fields[name].resolve is not plain.fields[name].resolve

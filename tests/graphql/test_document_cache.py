@@ -14,7 +14,7 @@ async def test_a_repeated_query_is_parsed_once(gateway: Gateway) -> None:
     before = parse.cache_info()
     await gateway.data(query)
     after = parse.cache_info()
-    assert after.hits == before.hits + 1
+    # Not parsed again: a prepared document skips the cache too (`schema.GatewaySchema`).
     assert after.misses == before.misses
 
 
