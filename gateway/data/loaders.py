@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable, Mapping, Sequence
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, cast
 
 from aiodataloader import DataLoader
@@ -37,32 +37,57 @@ MEWS_SETTLE_MAX_WAIT = 0.05
 class Loaders:
     """The loaders of one GraphQL request (their memo dies with the request)."""
 
+    # Each loader is made on first use: most requests need one or two of them.
+
     def __init__(self, upstreams: Upstreams) -> None:
         self.upstreams = upstreams
-        self._fullwhere_slots = asyncio.Semaphore(upstreams.fullwhere_concurrency)
+        self._open_items: dict[str | None, DataLoader[str, Record | None]] = {}
+
+    @cached_property
+    def _fullwhere_slots(self) -> asyncio.Semaphore:
+        return asyncio.Semaphore(self.upstreams.fullwhere_concurrency)
+
+    @cached_property
+    def fullwhere(self) -> DataLoader[str, Record | None]:
         # Fullwhere has no batch read, so each id is its own call: dispatched unbatched, so a
         # slow customer never holds back the others (and the Mews loads that follow them).
-        self.fullwhere: DataLoader[str, Record | None] = DataLoader(
+        return DataLoader(
             self._load_fullwhere,  # type: ignore[arg-type]  # per-key exceptions are allowed
             batch=False,
         )
+
+    @cached_property
+    def settle(self) -> Settle:
+        """The request's Fullwhere reads in flight, which Mews batches wait for."""
+        return Settle()
+
+    @cached_property
+    def mews(self) -> SettlingLoader[str, Record | None]:
         # Mews ids come out of Fullwhere records: Mews batches wait for the request's
         # Fullwhere reads to settle, so they go out as one getAll.
-        self.settle = Settle()
-        self.mews: SettlingLoader[str, Record | None] = SettlingLoader(
+        cache = self.upstreams.cache
+        return SettlingLoader(
             self._load_mews,
             self.settle,
             max_wait=MEWS_SETTLE_MAX_WAIT,
-            peek=lambda id_: upstreams.cache.get((MEWS, id_), MISSING),
+            peek=lambda id_: cache.get((MEWS, id_), MISSING),
         )
-        self.mews_by_email: DataLoader[str, list[Record]] = DataLoader(self._load_mews_by_email)
-        # One open-items loader per currency the request asks amounts in (None: as Mews
-        # keeps them), each batching its ids into one getOpenItems call.
-        # Mews id -> the Fullwhere ids linking it, canonical first: one index round trip for
-        # every guest of a page.
-        self.identity: DataLoader[str, list[str]] = DataLoader(upstreams.identity.linked_from_many)
-        self._open_items: dict[str | None, DataLoader[str, Record | None]] = {}
-        self.mews_open_items = self.mews_open_items_in(None)
+
+    @cached_property
+    def mews_by_email(self) -> DataLoader[str, list[Record]]:
+        return DataLoader(self._load_mews_by_email)
+
+    @cached_property
+    def identity(self) -> DataLoader[str, list[str]]:
+        """Mews id -> the Fullwhere ids linking it, canonical first: one index round trip
+        for every guest of a page."""
+        return DataLoader(self.upstreams.identity.linked_from_many)
+
+    @property
+    def mews_open_items(self) -> DataLoader[str, Record | None]:
+        """Open items as Mews keeps them (one loader per currency the request asks amounts
+        in, each batching its ids into one getOpenItems call)."""
+        return self.mews_open_items_in(None)
 
     def mews_open_items_in(self, currency: str | None) -> DataLoader[str, Record | None]:
         """The open-items loader for amounts converted to `currency` (None: unconverted)."""
