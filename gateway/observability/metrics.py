@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Hashable, Iterator
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -177,9 +178,27 @@ def operation_label(name: str | None) -> str:
     return name
 
 
+#: Label children by metric and label values. prometheus-client checks the values and takes
+#: a lock on every `labels()` call (a few µs, several times a request); the values here come
+#: from bounded sets (`operation_label` caps the open one), and the cap below is a backstop.
+_CHILDREN: dict[tuple[object, tuple[str, ...]], Any] = {}
+_MAX_CHILDREN = 10_000
+
+
+def _child(metric: Any, *values: str) -> Any:
+    """`metric.labels(*values)`, remembered."""
+    key = (metric, values)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = metric.labels(*values)
+        if len(_CHILDREN) < _MAX_CHILDREN:
+            _CHILDREN[key] = child
+    return child
+
+
 def record_response(status: int) -> None:
     if _enabled:
-        HTTP_RESPONSES.labels(str(status)).inc()
+        _child(HTTP_RESPONSES, str(status)).inc()
 
 
 def record_operation(
@@ -187,7 +206,7 @@ def record_operation(
 ) -> None:
     """One operation; `caller` is how its caller authenticated (anonymous, api_key, jwt)."""
     if _enabled:
-        OPERATIONS.labels(operation_label(name), kind, outcome, caller).observe(seconds)
+        _child(OPERATIONS, operation_label(name), kind, outcome, caller).observe(seconds)
 
 
 def status_class(status: int | None, error_code: str | None = None) -> str:
@@ -202,17 +221,17 @@ def status_class(status: int | None, error_code: str | None = None) -> str:
 
 def record_upstream_call(upstream: str, operation: str, status: str, seconds: float) -> None:
     if _enabled:
-        UPSTREAM_CALLS.labels(upstream, operation, status).observe(seconds)
+        _child(UPSTREAM_CALLS, upstream, operation, status).observe(seconds)
 
 
 def record_retry(upstream: str) -> None:
     if _enabled:
-        UPSTREAM_RETRIES.labels(upstream).inc()
+        _child(UPSTREAM_RETRIES, upstream).inc()
 
 
 def record_breaker(upstream: str, state: str) -> None:
     if _enabled:
-        BREAKER_STATE.labels(upstream).set(BREAKER_STATES[state])
+        _child(BREAKER_STATE, upstream).set(BREAKER_STATES[state])
 
 
 def record_limiter(upstream: str, *, wait: float | None, used: int, limit: int) -> None:
@@ -220,11 +239,11 @@ def record_limiter(upstream: str, *, wait: float | None, used: int, limit: int) 
     if not _enabled:
         return
     if wait is None:
-        LIMITER_REFUSALS.labels(upstream).inc()
+        _child(LIMITER_REFUSALS, upstream).inc()
     elif wait > 0:
-        LIMITER_WAITS.labels(upstream).observe(wait)
-    LIMITER_USED.labels(upstream).set(used)
-    LIMITER_LIMIT.labels(upstream).set(limit)
+        _child(LIMITER_WAITS, upstream).observe(wait)
+    _child(LIMITER_USED, upstream).set(used)
+    _child(LIMITER_LIMIT, upstream).set(limit)
 
 
 def _namespace(key: Hashable) -> str:
@@ -240,13 +259,13 @@ def record_cache_lookups(
     namespace = _namespace(key)
     for result, count in (("hit", hits), ("joined", joined), ("miss", misses)):
         if count:
-            CACHE_LOOKUPS.labels(namespace, result).inc(count)
+            _child(CACHE_LOOKUPS, namespace, result).inc(count)
     CACHE_ENTRIES.set(entries)
 
 
 def record_stale_answer(key: Hashable) -> None:
     if _enabled:
-        CACHE_STALE.labels(_namespace(key)).inc()
+        _child(CACHE_STALE, _namespace(key)).inc()
 
 
 def record_eviction() -> None:
@@ -256,7 +275,7 @@ def record_eviction() -> None:
 
 def record_replay(mutation: str) -> None:
     if _enabled:
-        IDEMPOTENCY_REPLAYS.labels(mutation).inc()
+        _child(IDEMPOTENCY_REPLAYS, mutation).inc()
 
 
 def record_identity_sync(
@@ -265,11 +284,11 @@ def record_identity_sync(
     """The identity sync's progress (`outcome` set when a run ends: done or failed)."""
     if not _enabled:
         return
-    IDENTITY_RECORDS.labels("fullwhere").set(fullwhere)
-    IDENTITY_RECORDS.labels("mews").set(mews)
+    _child(IDENTITY_RECORDS, "fullwhere").set(fullwhere)
+    _child(IDENTITY_RECORDS, "mews").set(mews)
     IDENTITY_COMPLETE.set(1 if complete else 0)
     if outcome is not None:
-        IDENTITY_RUNS.labels(outcome).inc()
+        _child(IDENTITY_RUNS, outcome).inc()
         if outcome == "done" and finished is not None:
             IDENTITY_LAST_SUCCESS.set(finished)
 
