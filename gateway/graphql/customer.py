@@ -72,6 +72,10 @@ class LinkMethod(Enum):
     )
 
 
+#: `LinkMethod(value)` without the Enum call (a page builds a hundred customers).
+_LINK_METHODS = {method.value: method for method in LinkMethod}
+
+
 @strawberry.type(description="How this customer's two records were joined.")
 class CustomerLink:
     method: LinkMethod = strawberry.field(description="How the records were joined.")
@@ -214,7 +218,9 @@ class Customer(Node):
     @classmethod
     def from_fullwhere(cls, record: Record) -> Customer:
         mews_id, method = linked_mews_id(record)
-        return cls(fullwhere_record=record, mews_id_hint=mews_id, link_method=LinkMethod(method))
+        return cls(
+            fullwhere_record=record, mews_id_hint=mews_id, link_method=_LINK_METHODS[method]
+        )
 
     @classmethod
     def joined(cls, record: Record, mews: Record | None) -> Customer:
