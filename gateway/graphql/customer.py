@@ -73,7 +73,7 @@ class LinkMethod(Enum):
 
 
 #: `LinkMethod(value)` without the Enum call (a page builds a hundred customers).
-_LINK_METHODS = {method.value: method for method in LinkMethod}
+_LINK_METHODS: dict[object, LinkMethod] = {method.value: method for method in LinkMethod}
 
 
 @strawberry.type(description="How this customer's two records were joined.")
@@ -218,9 +218,7 @@ class Customer(Node):
     @classmethod
     def from_fullwhere(cls, record: Record) -> Customer:
         mews_id, method = linked_mews_id(record)
-        return cls(
-            fullwhere_record=record, mews_id_hint=mews_id, link_method=_LINK_METHODS[method]
-        )
+        return cls(fullwhere_record=record, mews_id_hint=mews_id, link_method=_LINK_METHODS[method])
 
     @classmethod
     def joined(cls, record: Record, mews: Record | None) -> Customer:

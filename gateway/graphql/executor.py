@@ -32,6 +32,7 @@ from graphql import (
     GraphQLBoolean,
     GraphQLField,
     GraphQLID,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -67,6 +68,8 @@ class _Field(NamedTuple):
     leaf: Any  # the named leaf type, or None when the field returns no scalar or enum
     as_is: type | None  # values of exactly this type need no serialization
     non_null: bool
+    object_type: GraphQLObjectType | None  # the type of an object, or of a list's objects
+    item_type: Any  # a list's item type (its objects, maybe non-null); None: no list
 
 
 class _Info:
@@ -87,7 +90,7 @@ class _Entry(NamedTuple):
     plan: _Field | None  # None: graphql-core executes the field
 
 
-def _plan_field(field: GraphQLField) -> _Field | None:
+def _plan_field(field: GraphQLField, directives: bool) -> _Field | None:
     resolve: Any = field.resolve
     key = getattr(resolve, "attribute_key", None)
     direct = getattr(resolve, "direct_call", None)
@@ -98,11 +101,19 @@ def _plan_field(field: GraphQLField) -> _Field | None:
     named = return_type.of_type if non_null else return_type
     leaf = named if is_leaf_type(named) else None
     as_is = _AS_IS.get(named.name) if leaf is not None else None
+    object_type = named if type(named) is GraphQLObjectType else None
+    item_type = None
+    if type(named) is GraphQLList and not directives:  # (@stream is graphql-core's)
+        item_type = named.of_type
+        item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        object_type = item if type(item) is GraphQLObjectType else None
     if key is not None:
-        return None if leaf is None else _Field(_READ, key, field, leaf, as_is, non_null)
+        if leaf is None and object_type is None:
+            return None
+        return _Field(_READ, key, field, leaf, as_is, non_null, object_type, item_type)
     function, takes_info = cast(tuple[Any, bool], direct)
     kind = _CALL_WITH_INFO if takes_info else _CALL
-    return _Field(kind, function, field, leaf, as_is, non_null)
+    return _Field(kind, function, field, leaf, as_is, non_null, object_type, item_type)
 
 
 _UNPLANNED = object()
@@ -115,13 +126,16 @@ def _field_plan(parent_type: GraphQLObjectType, details: FieldDetailsList) -> _F
     field = parent_type.fields.get(node.name.value)
     if field is None or node.arguments:
         return None
+    directives = any(d.node.directives for d in details)
     resolve: Any = field.resolve
-    plan = getattr(resolve, "fast_plan", _UNPLANNED)
-    if plan is _UNPLANNED:
-        plan = _plan_field(field)
+    plans = getattr(resolve, "fast_plans", None)
+    if plans is None:
+        plans = {}
         if resolve is not None:
-            resolve.fast_plan = plan
-    return cast(_Field | None, plan)
+            resolve.fast_plans = plans
+    if directives not in plans:
+        plans[directives] = _plan_field(field, directives)
+    return cast(_Field | None, plans[directives])
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -182,7 +196,11 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         if is_dict
                         else getattr(source_value, plan.target)
                     )
-                    result = _serialized(plan, value)
+                    if plan.leaf is not None:
+                        result = _serialized(plan, value)
+                    else:
+                        field_path = Path(path, name, parent_type.name)
+                        result = self._objects(plan, details, field_path, value)
                     if result is Undefined:  # graphql-core's way reports or converts it
                         result = self.execute_field(
                             parent_type,
@@ -253,6 +271,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None
             if type(result) is plan.as_is:
                 return result
+            if plan.object_type is not None and not self.is_awaitable(result):
+                served = self._objects(plan, details, field_path, result)
+                if served is not Undefined:
+                    return served
             if info is None:
                 info = self._info(plan.field, details, parent_type, field_path)
             if self.is_awaitable(result):
@@ -266,6 +288,93 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, return_type, details, field_path)
             return None
         return completed
+
+    def _objects(self, plan: _Field, details: FieldDetailsList, path: Path, value: Any) -> Any:
+        """The field's object, or list of objects, completed the short way; `Undefined`
+        (before anything ran) when graphql-core's way must complete it. A failure inside is
+        this field's, as in `execute_field`."""
+        if value is None:
+            return Undefined if plan.non_null else None
+        object_type = plan.object_type
+        assert object_type is not None
+        try:
+            if plan.item_type is None:
+                completed = self._object(object_type, details, path, value)
+            elif type(value) is list:
+                completed = self._list(plan, details, path, value)
+            else:
+                return Undefined
+            if completed is not Undefined and self.is_awaitable(completed):
+                return self._await_completed(completed, plan.field.type, details, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.field.type, details, path)
+            return None
+        return completed
+
+    def _object(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList, path: Path, value: Any
+    ) -> Any:
+        """`complete_object_value` of a plain object, or `Undefined` before anything ran.
+
+        `is_type_of` gets no info here: Strawberry's and the gateway's never read it."""
+        is_type_of: Any = object_type.is_type_of
+        if is_type_of is not None and is_type_of(value, None) is not True:
+            return Undefined
+        fields, defer_usages, _ = self.collect_subfields(object_type, details)
+        if defer_usages:
+            return Undefined
+        return self.execute_fields(object_type, value, path, fields, None)
+
+    def _list(self, plan: _Field, details: FieldDetailsList, path: Path, items: list[Any]) -> Any:
+        """`complete_iterable_value` of a list of objects: each item the short way, or
+        graphql-core's `complete_value` for it; an item's failure is the item's."""
+        object_type = plan.object_type
+        assert object_type is not None
+        item_type = plan.item_type
+        is_awaitable = self.is_awaitable
+        completed_items: list[Any] = []
+        awaitable_indices: list[int] = []
+        info = None
+        for index, item in enumerate(items):
+            item_path = path.add_key(index, None)
+            try:
+                completed = (
+                    Undefined
+                    if item is None or is_awaitable(item)
+                    else self._object(object_type, details, item_path, item)
+                )
+                if completed is Undefined:
+                    if info is None:
+                        info = self._list_info(plan, details, path)
+                    if is_awaitable(item):
+                        completed = self.complete_awaitable_list_item_value(
+                            item, item_type, details, info, item_path, None
+                        )
+                    else:
+                        completed = self.complete_value(
+                            item_type, details, info, item_path, item, None
+                        )
+                if is_awaitable(completed):
+                    completed = self._await_completed(completed, item_type, details, item_path)
+                    awaitable_indices.append(index)
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, details, item_path)
+                completed = None
+            completed_items.append(completed)
+        if not awaitable_indices:
+            return completed_items
+        return self._gather_items(completed_items, awaitable_indices)
+
+    def _list_info(self, plan: _Field, details: FieldDetailsList, path: Path) -> Any:
+        parent: Any = self.schema.get_type(path.typename or "")
+        return self._info(plan.field, details, parent, path)
+
+    async def _gather_items(self, items: list[Any], awaitable_indices: list[int]) -> list[Any]:
+        """graphql-core's `get_completed_results`: awaited items in place."""
+        values = await gather_with_cancel(*(items[index] for index in awaitable_indices))
+        for index, value in zip(awaitable_indices, values, strict=True):
+            items[index] = value
+        return items
 
     def _info(
         self,

@@ -53,10 +53,46 @@ ITEMS = [
 
 
 @strawberry.type
+class Picky:
+    """A type that refuses some values (as the union members' `is_type_of` do)."""
+
+    name: str
+
+    @classmethod
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        return isinstance(obj, dict) and obj.get("name") != "impostor"
+
+
+@strawberry.type
+class Box:
+    """Objects and lists of objects read straight off the box (plain fields)."""
+
+    one: Item | None
+    must: Item
+    many: list[Item | None]
+    strict: list[Item] | None
+    picky: list[Picky] | None
+
+
+GOOD = _item(name="good", count=1)
+NAMELESS = _item(name=None)  # null for a non-null field
+BOX: Any = Box  # the boxes hold records as the upstream clients decode them: dicts
+BOXES = [
+    BOX(one=GOOD, must=GOOD, many=[GOOD, None, NAMELESS], strict=[GOOD], picky=[{"name": "p"}]),
+    BOX(one=None, must=GOOD, many=[], strict=[GOOD, NAMELESS], picky=[{"name": "impostor"}]),
+    BOX(one=NAMELESS, must=NAMELESS, many=[NAMELESS], strict=None, picky=None),
+]
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def items(self) -> list[Item | None]:
         return ITEMS  # type: ignore[return-value]
+
+    @strawberry.field
+    def boxes(self) -> list[Box | None]:
+        return BOXES
 
     @strawberry.field
     def strict(self) -> list[Item]:
@@ -77,8 +113,19 @@ FIELDS = "name label count ratio flag colour when ident alias: label"
         "{ items { name } items2: items { count colour } }",
         "{ items { ...on Item { label } label } }",
         "query($skip: Boolean!) { items { name @skip(if: $skip) label @include(if: $skip) } }",
+        "{ boxes { one { name count } must { name } many { name label } strict { name } "
+        "picky { name } } }",
+        "{ boxes { many { ...on Item { name } } strict @include(if: true) { name } } }",
     ],
-    ids=["nullable-items", "non-null-items", "two-lists", "fragment", "directives"],
+    ids=[
+        "nullable-items",
+        "non-null-items",
+        "two-lists",
+        "fragment",
+        "directives",
+        "objects-and-lists",
+        "objects-with-fragments-and-directives",
+    ],
 )
 def test_the_fast_executor_answers_exactly_what_graphql_core_answers(query: str) -> None:
     answers = []
@@ -110,3 +157,16 @@ def test_the_cases_above_include_errors_and_nulls() -> None:
     assert ("items", 4, "name") in paths  # null for a non-null field
     assert formatted["data"]["items"][4] is None
     assert formatted["data"]["items"][0]["colour"] == "RED"
+    query = "{ boxes { one { name } must { name } many { name } strict { name } picky { name } } }"
+    result = execute(SCHEMA._schema, parse(query), executor_class=FastExecutor)
+    assert isinstance(result, ExecutionResult)
+    formatted = result.formatted
+    paths = {tuple(error["path"]) for error in formatted["errors"]}
+    assert ("boxes", 0, "many", 2, "name") in paths  # a list item's field: the item is null
+    assert ("boxes", 1, "strict", 1, "name") in paths  # a non-null item: the list is null
+    assert ("boxes", 1, "picky", 0) in paths  # a value its type refuses
+    assert ("boxes", 2, "must", "name") in paths  # a non-null object: the box is null
+    boxes = formatted["data"]["boxes"]
+    assert boxes[0]["many"] == [{"name": "good"}, None, None]
+    assert boxes[1]["strict"] is None and boxes[1]["one"] is None
+    assert boxes[2] is None
