@@ -128,6 +128,7 @@ async def measure(
 async def run(args: argparse.Namespace, sandbox_url: str, workdir: Path) -> None:
     os.environ.update(gateway_env(sandbox_url, cold=not args.warm, telemetry=args.telemetry))
     from gateway.app import create_app
+    from gateway.cli import tune_gc
     from gateway.config import load_settings
     from gateway.logs import configure_logging
 
@@ -136,6 +137,7 @@ async def run(args: argparse.Namespace, sandbox_url: str, workdir: Path) -> None
     sys.stderr = open(os.path.join(workdir, "gateway.log"), "w")  # noqa: SIM115
     configure_logging(settings.telemetry.log_level, settings.telemetry.log_format)
     app: Any = create_app(settings)
+    tune_gc()  # as app_factory does for a worker
     stop = await lifespan(app)
     try:
         for key, body in bodies().items():

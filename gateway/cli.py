@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import math
 import os
@@ -28,6 +29,23 @@ def _settings() -> Settings:
     return load_settings(os.environ)
 
 
+#: The youngest generation's collection threshold (CPython's default is 700). A request
+#: allocates thousands of objects (decoded records, results); collecting every 700 of
+#: them cost a fifth of a small request's CPU (bench/cpu.py).
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def tune_gc() -> None:
+    """Garbage collection for a long-lived worker: what exists once the app is built (the
+    modules, the schema) is frozen out of every later collection, and young objects are
+    collected less often. Together: scenario a 690 → 550 µs of CPU per request, b 2,940 →
+    2,640 µs (bench/cpu.py, in process)."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 def app_factory() -> object:
     """Entry point for uvicorn workers: each builds its app from the environment."""
     from gateway.app import create_app
@@ -35,7 +53,9 @@ def app_factory() -> object:
 
     settings = _settings()
     configure_logging(settings.telemetry.log_level, settings.telemetry.log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    tune_gc()
+    return app
 
 
 def _upstreams(settings: Settings) -> str:
