@@ -107,6 +107,8 @@ def _plan_field(field: GraphQLField, directives: bool) -> _Field | None:
         item_type = named.of_type
         item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
         object_type = item if type(item) is GraphQLObjectType else None
+        if is_leaf_type(item):  # a list of scalars or enums: `leaf` is the item's type
+            leaf, as_is = item, _AS_IS.get(item.name)
     if key is not None:
         if leaf is None and object_type is None:
             return None
@@ -197,7 +199,11 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         else getattr(source_value, plan.target)
                     )
                     if plan.leaf is not None:
-                        result = _serialized(plan, value)
+                        result = (
+                            _serialized(plan, value)
+                            if plan.item_type is None
+                            else _serialized_list(plan, value)
+                        )
                     else:
                         field_path = Path(path, name, parent_type.name)
                         result = self._objects(plan, details, field_path, value)
@@ -408,6 +414,31 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         values = await gather_with_cancel(*(results[field] for field in awaitable_fields))
         results.update(zip(awaitable_fields, values, strict=True))
         return results
+
+
+def _serialized_list(plan: _Field, value: Any) -> Any:
+    """A read list of scalars or enums as the answer holds it, or `Undefined` when
+    graphql-core's way must decide for any item."""
+    if value is None:
+        return Undefined if plan.non_null else None
+    if type(value) is not list:
+        return Undefined
+    leaf, as_is = plan.leaf, plan.as_is
+    item_non_null = isinstance(plan.item_type, GraphQLNonNull)
+    items = []
+    for item in value:
+        if item is None:
+            if item_non_null:
+                return Undefined
+        elif type(item) is not as_is:
+            try:
+                item = leaf.coerce_output_value(item)
+            except Exception:
+                return Undefined
+            if item is None or item is Undefined:
+                return Undefined
+        items.append(item)
+    return items
 
 
 def _serialized(plan: _Field, value: Any) -> Any:

@@ -34,6 +34,9 @@ class Item:
     colour: Colour | None
     when: dt.datetime | None
     ident: strawberry.ID | None
+    tags: list[str] | None
+    maybe_tags: list[str | None] | None
+    colours: list[Colour] | None
 
 
 def _item(**values: Any) -> dict[str, Any]:
@@ -43,9 +46,12 @@ def _item(**values: Any) -> dict[str, Any]:
 
 ITEMS = [
     _item(name="plain", label="x", count=3, ratio=1.5, flag=True, colour=Colour.RED,
-          when=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC), ident="7"),
-    _item(name="converted", count=True, ratio=2, flag=1, ident=12, label=5),
-    _item(name="refused", count="many", ratio="much", colour="GREEN"),
+          when=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC), ident="7", tags=["a", "b"],
+          maybe_tags=["a", None], colours=[Colour.RED, Colour.BLUE]),
+    _item(name="converted", count=True, ratio=2, flag=1, ident=12, label=5, tags=[1, True],
+          maybe_tags=[], colours=[]),
+    _item(name="refused", count="many", ratio="much", colour="GREEN", tags=["a", None],
+          maybe_tags=[object()], colours=["GREEN"]),
     _item(name="out of range", count=2**40),
     _item(name=None),  # a null for a non-null field: the item becomes null
     _item(label="no name at all"),
@@ -102,7 +108,7 @@ class Query:
 SCHEMA = strawberry.Schema(query=Query)
 bypass_plain_fields(SCHEMA)  # the plain reads the short way serves
 
-FIELDS = "name label count ratio flag colour when ident alias: label"
+FIELDS = "name label count ratio flag colour when ident alias: label tags maybeTags colours"
 
 
 @pytest.mark.parametrize(
@@ -154,6 +160,10 @@ def test_the_cases_above_include_errors_and_nulls() -> None:
     paths = {tuple(error["path"]) for error in formatted["errors"]}
     assert ("items", 2, "count") in paths  # a scalar refused the value
     assert ("items", 3, "count") in paths  # out of Int's range
+    assert ("items", 2, "tags", 1) in paths  # a null item in a list of non-null strings
+    assert ("items", 2, "colours", 0) in paths  # an enum refused the value
+    assert formatted["data"]["items"][0]["colours"] == ["RED", "BLUE"]
+    assert formatted["data"]["items"][1]["tags"] == ["1", "true"]
     assert ("items", 4, "name") in paths  # null for a non-null field
     assert formatted["data"]["items"][4] is None
     assert formatted["data"]["items"][0]["colour"] == "RED"
