@@ -28,9 +28,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from burst import QUERY as BURST_QUERY
 from processes import HOST, free_port, gateway_env, http_get, http_post, start_sandboxes
-from scenarios import build_scenarios
+from scenarios import bench_world, build_scenarios
 from side_by_side import peer_scenarios
+
+from gateway.sandbox.world import linked_pairs
 
 WARMUP = 20
 Message = dict[str, Any]
@@ -39,10 +42,16 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
 
 
-def bodies() -> dict[str, bytes]:
-    """Scenario key -> request body: the side-by-side queries (a, b), then scenarios 1-4."""
-    found = {peer.key: peer.ours for peer in peer_scenarios()[0]}
-    found.update({s.key: s.body for s in build_scenarios() if not s.warm})
+def bodies() -> dict[str, list[bytes]]:
+    """Scenario key -> request bodies, sent in turn: the side-by-side queries (a, b), the
+    burst's distinct joined reads (c: no two requests in flight share a call), then
+    scenarios 1-4."""
+    found = {peer.key: [peer.ours] for peer in peer_scenarios()[0]}
+    found["c"] = [
+        json.dumps({"query": BURST_QUERY, "variables": {"id": f"fullwhere:{fw['id']}"}}).encode()
+        for fw, _ in linked_pairs(bench_world())
+    ]
+    found.update({s.key: [s.body] for s in build_scenarios() if not s.warm})
     return found
 
 
@@ -99,12 +108,12 @@ async def lifespan(app: App) -> Callable[[], Awaitable[None]]:
 
 
 async def measure(
-    app: App, body: bytes, requests: int, concurrency: int, profile: cProfile.Profile | None
+    app: App, bodies: list[bytes], requests: int, concurrency: int, profile: cProfile.Profile | None
 ) -> tuple[float, float]:
     """CPU and wall seconds per request over `requests` requests, `concurrency` at a time,
     after a warm-up."""
-    for _ in range(WARMUP):
-        status, raw = await call(app, body)
+    for index in range(WARMUP):
+        status, raw = await call(app, bodies[index % len(bodies)])
         if status != 200 or b'"errors"' in raw:
             raise RuntimeError(f"HTTP {status}: {raw[:300]!r}")
     left = requests
@@ -113,7 +122,7 @@ async def measure(
         nonlocal left
         while left > 0:
             left -= 1
-            await call(app, body)
+            await call(app, bodies[left % len(bodies)])
 
     if profile is not None:
         profile.enable()
@@ -140,12 +149,12 @@ async def run(args: argparse.Namespace, sandbox_url: str, workdir: Path) -> None
     tune_gc()  # as app_factory does for a worker
     stop = await lifespan(app)
     try:
-        for key, body in bodies().items():
+        for key, sent in bodies().items():
             if key not in args.scenarios:
                 continue
             profile = cProfile.Profile() if args.profile else None
             http_post(f"{sandbox_url}/__bench/reset")
-            cpu, wall = await measure(app, body, args.requests, args.concurrency, profile)
+            cpu, wall = await measure(app, sent, args.requests, args.concurrency, profile)
             calls = json.loads(http_get(f"{sandbox_url}/__bench/calls")[1])
             print(
                 f"scenario {key}: {cpu * 1e6:7.0f} µs CPU per request ({wall * 1e6:.0f} µs wall), "
@@ -162,7 +171,7 @@ async def run(args: argparse.Namespace, sandbox_url: str, workdir: Path) -> None
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scenarios", default="ab12", help="keys among a, b, 1-4 (default ab12)")
+    p.add_argument("--scenarios", default="abc12", help="keys among a-c, 1-4 (default abc12)")
     p.add_argument("--requests", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=10)
     p.add_argument("--telemetry", default="metrics", choices=["off", "metrics", "tracing"])

@@ -524,8 +524,10 @@ UPSTREAM_MAX_CONNECTIONS = _integer(
     "open connections at most to each upstream, per process", minimum=1,
 )
 UPSTREAM_MAX_KEEPALIVE_CONNECTIONS = _integer(
-    "UPSTREAM_MAX_KEEPALIVE_CONNECTIONS", CALLS, 50,
-    "idle connections kept open to each upstream, per process", minimum=0,
+    "UPSTREAM_MAX_KEEPALIVE_CONNECTIONS", CALLS, 100,
+    "idle connections kept open to each upstream, per process (as many as may be open: a "
+    "gateway busy at its pool's size reuses its connections instead of opening new ones)",
+    minimum=0,
 )
 
 REDIS_URL = Variable(
