@@ -169,9 +169,16 @@ def main(argv: list[str] | None = None) -> int:
         gateway = start_gateway(sandbox_url, 1, True, log_dir, env=limit)
         http_post(f"{sandbox_url}/__bench/reset")
         log(f"{args.requests} cold joined reads at concurrency {args.concurrency}")
+        cpu_before = (gateway.cpu_seconds(), sandbox.cpu_seconds(), time.process_time())
         started = time.perf_counter()
         latencies, answers, bad = asyncio.run(_burst(gateway.port, bodies, args.concurrency))
         elapsed = time.perf_counter() - started
+        cpu_after = (gateway.cpu_seconds(), sandbox.cpu_seconds(), time.process_time())
+        # Of one core, during the burst: who had the CPU (the machine's cores are shared).
+        cpu_share = [
+            round((after - before) / elapsed * 100)
+            for before, after in zip(cpu_before, cpu_after, strict=True)
+        ]
         _, raw = http_get(f"{sandbox_url}/__bench/calls")
         calls: dict[str, int] = json.loads(raw)
     finally:
@@ -198,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         "upstream_calls": calls,
         "ids_per_getall": round(args.requests / get_all, 1) if get_all else None,
         "physical_limit_guests_per_s": round(args.mews_limit * MAX_ITEMS / args.mews_window),
+        "cpu_percent": dict(
+            zip(("gateway", "sandboxes", "load generator"), cpu_share, strict=True)
+        ),
+        "gateway_cpu_us_per_read": round((cpu_after[0] - cpu_before[0]) / args.requests * 1e6),
         "window_cost_ms_p50": round(cost_p50, 4),
         "window_cost_ms_p99": round(cost_p99, 4),
     }
@@ -222,6 +233,9 @@ def render(r: dict[str, Any]) -> str:
             f"  Mews getAll calls: {calls.get('mews:customers/getAll', 0)} "
             f"({r['ids_per_getall']} ids per call); Fullwhere gets: "
             f"{calls.get('fullwhere:get', 0)}",
+            "  CPU during the burst, % of one core: "
+            + ", ".join(f"{name} {share}" for name, share in r["cpu_percent"].items())
+            + f"; the gateway's CPU per read: {r['gateway_cpu_us_per_read']} us",
             f"  physical limit: {r['physical_limit_guests_per_s']} guests/s "
             f"(calls allowed x {MAX_ITEMS} ids per call)",
             f"  batcher window with the budget plentiful: +{r['window_cost_ms_p50'] * 1000:.1f} "
