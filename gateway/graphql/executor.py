@@ -25,6 +25,7 @@ again there changes nothing.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable
 from typing import Any, NamedTuple, cast
 
@@ -119,6 +120,7 @@ def _plan_field(field: GraphQLField, directives: bool) -> _Field | None:
 
 
 _UNPLANNED = object()
+_UNREADABLE = object()
 
 
 def _field_plan(parent_type: GraphQLObjectType, details: FieldDetailsList) -> _Field | None:
@@ -193,12 +195,17 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     if result is Undefined:
                         continue
                 elif plan.kind == _READ:
-                    value = (
-                        source_value.get(plan.target)
-                        if is_dict
-                        else getattr(source_value, plan.target)
-                    )
-                    if plan.leaf is not None:
+                    try:
+                        value = (
+                            source_value.get(plan.target)
+                            if is_dict
+                            else getattr(source_value, plan.target)
+                        )
+                    except Exception:  # graphql-core's way reports it at this field
+                        value = _UNREADABLE
+                    if value is _UNREADABLE:
+                        result = Undefined
+                    elif plan.leaf is not None:
                         result = (
                             _serialized(plan, value)
                             if plan.item_type is None
@@ -243,11 +250,16 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             position_context is None
             and result is not None
             and type(return_type) is GraphQLObjectType
+            and result is not Undefined
             and not isinstance(result, Exception)
         ):
             is_type_of = return_type.is_type_of
-            # Only True is sure; anything else (False, an awaitable) goes the long way.
-            if is_type_of is None or is_type_of(result, info) is True:
+            # Only True is sure; anything else (False, an awaitable) goes the long way, which
+            # asks again (`_drop`).
+            answer = True if is_type_of is None else is_type_of(result, info)
+            if answer is not True:
+                _drop(answer)
+            else:
                 fields, defer_usages, _ = self.collect_subfields(return_type, field_details_list)
                 if not defer_usages:
                     return self.execute_fields(return_type, result, path, fields, None)
@@ -266,7 +278,6 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """`execute_field` for a resolver called directly: the same steps after the call."""
         field_path = Path(path, name, parent_type.name)
-        info = None
         return_type = plan.field.type
         try:
             if plan.kind == _CALL_WITH_INFO:
@@ -275,14 +286,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 result = plan.target(source)
             if result is None and not plan.non_null:
                 return None
-            if type(result) is plan.as_is:
+            if type(result) is plan.as_is and plan.item_type is None:
                 return result
             if plan.object_type is not None and not self.is_awaitable(result):
                 served = self._objects(plan, details, field_path, result)
                 if served is not Undefined:
                     return served
-            if info is None:
-                info = self._info(plan.field, details, parent_type, field_path)
+            info = self._info(plan.field, details, parent_type, field_path)
             if self.is_awaitable(result):
                 return self.complete_awaitable_value(
                     return_type, details, info, field_path, result, None
@@ -301,6 +311,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         this field's, as in `execute_field`."""
         if value is None:
             return Undefined if plan.non_null else None
+        if value is Undefined or isinstance(value, Exception):
+            return Undefined  # graphql-core's way: null, or the exception raised as an error
         object_type = plan.object_type
         assert object_type is not None
         try:
@@ -324,8 +336,11 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
         `is_type_of` gets no info here: Strawberry's and the gateway's never read it."""
         is_type_of: Any = object_type.is_type_of
-        if is_type_of is not None and is_type_of(value, None) is not True:
-            return Undefined
+        if is_type_of is not None:
+            answer = is_type_of(value, None)
+            if answer is not True:
+                _drop(answer)
+                return Undefined
         fields, defer_usages, _ = self.collect_subfields(object_type, details)
         if defer_usages:
             return Undefined
@@ -341,32 +356,44 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         completed_items: list[Any] = []
         awaitable_indices: list[int] = []
         info = None
-        for index, item in enumerate(items):
-            item_path = path.add_key(index, None)
-            try:
-                completed = (
-                    Undefined
-                    if item is None or is_awaitable(item)
-                    else self._object(object_type, details, item_path, item)
-                )
-                if completed is Undefined:
-                    if info is None:
-                        info = self._list_info(plan, details, path)
-                    if is_awaitable(item):
-                        completed = self.complete_awaitable_list_item_value(
-                            item, item_type, details, info, item_path, None
-                        )
-                    else:
-                        completed = self.complete_value(
-                            item_type, details, info, item_path, item, None
-                        )
-                if is_awaitable(completed):
-                    completed = self._await_completed(completed, item_type, details, item_path)
-                    awaitable_indices.append(index)
-            except Exception as raw_error:
-                self.handle_field_error(raw_error, item_type, details, item_path)
-                completed = None
-            completed_items.append(completed)
+        try:
+            for index, item in enumerate(items):
+                item_path = path.add_key(index, None)
+                try:
+                    completed = (
+                        Undefined
+                        if item is None
+                        or item is Undefined
+                        or isinstance(item, Exception)
+                        or is_awaitable(item)
+                        else self._object(object_type, details, item_path, item)
+                    )
+                    if completed is Undefined:
+                        if info is None:
+                            info = self._list_info(plan, details, path)
+                        if is_awaitable(item):
+                            completed = self.complete_awaitable_list_item_value(
+                                item, item_type, details, info, item_path, None
+                            )
+                        else:
+                            completed = self.complete_value(
+                                item_type, details, info, item_path, item, None
+                            )
+                    if is_awaitable(completed):
+                        completed = self._await_completed(completed, item_type, details, item_path)
+                        awaitable_indices.append(index)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, details, item_path)
+                    completed = None
+                completed_items.append(completed)
+        except Exception:
+            # A non-null item failed: as graphql-core does, the work already started for
+            # other items (and awaitable items not reached) still settles, in the background.
+            pending = [completed_items[i] for i in awaitable_indices]
+            pending += [item for item in items[len(completed_items) + 1 :] if is_awaitable(item)]
+            if pending:
+                self.settle_in_background(pending)
+            raise
         if not awaitable_indices:
             return completed_items
         return self._gather_items(completed_items, awaitable_indices)
@@ -377,6 +404,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _gather_items(self, items: list[Any], awaitable_indices: list[int]) -> list[Any]:
         """graphql-core's `get_completed_results`: awaited items in place."""
+        if len(awaitable_indices) == 1:
+            index = awaitable_indices[0]
+            items[index] = await items[index]
+            return items
         values = await gather_with_cancel(*(items[index] for index in awaitable_indices))
         for index, value in zip(awaitable_indices, values, strict=True):
             items[index] = value
@@ -414,6 +445,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         values = await gather_with_cancel(*(results[field] for field in awaitable_fields))
         results.update(zip(awaitable_fields, values, strict=True))
         return results
+
+
+def _drop(answer: Any) -> None:
+    """An `is_type_of` answer other than True, left to graphql-core's way, which asks again:
+    an awaitable one is closed unawaited (an async predicate has not run yet)."""
+    if inspect.iscoroutine(answer):
+        answer.close()
 
 
 def _serialized_list(plan: _Field, value: Any) -> Any:

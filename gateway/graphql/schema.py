@@ -32,7 +32,6 @@ from typing import Any, NamedTuple
 import strawberry
 from cachetools import LRUCache
 from graphql import DocumentNode, GraphQLError
-from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
@@ -40,6 +39,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema._graphql_core import GraphQLExecutionResult
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, _coerce_error
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -56,6 +56,7 @@ PREPARATION_ONLY: tuple[type[SchemaExtension], ...] = (
     ValidationCache,
 )
 _OTHER_HOOKS = ("on_parse", "on_validate", "on_execute", "resolve")
+_RUN_TIME_HOOKS = ("on_operation", "on_execute", "resolve", "get_results")
 
 
 class _Prepared(NamedTuple):
@@ -86,7 +87,11 @@ def _runtime_extensions(extensions: Iterable[Any]) -> list[_Runtime] | None:
         cls = _extension_class(extension)
         if cls is None:
             return None
-        if issubclass(cls, PREPARATION_ONLY):
+        base = next((b for b in PREPARATION_ONLY if issubclass(cls, b)), None)
+        if base is not None:
+            # A subclass that adds a run-time hook is not preparation only.
+            if any(getattr(cls, hook) is not getattr(base, hook) for hook in _RUN_TIME_HOOKS):
+                return None
             continue
         if any(getattr(cls, hook) is not getattr(SchemaExtension, hook) for hook in _OTHER_HOOKS):
             return None
@@ -173,17 +178,17 @@ class GatewaySchema(strawberry.Schema):
             operation_extensions=operation_extensions,
         )
         context.graphql_document = prepared.document
-        extensions: list[SchemaExtension] = []
+        extensions = [
+            factory if isinstance(factory, SchemaExtension) else factory()
+            for factory, _ in self._runtime
+        ]
+        for extension in extensions:
+            extension.execution_context = context
         try:
             with ExitStack() as hooks:
-                for runtime in self._runtime:
-                    extension = runtime.factory
-                    if not isinstance(extension, SchemaExtension):
-                        extension = extension()
-                    extension.execution_context = context
-                    extensions.append(extension)
-                    if runtime.on_operation is not None:
-                        hooks.enter_context(runtime.on_operation(extension))
+                for extension, (_, on_operation) in zip(extensions, self._runtime, strict=True):
+                    if on_operation is not None:
+                        hooks.enter_context(on_operation(extension))
                 if prepared.operation_type not in context.allowed_operations:
                     raise InvalidOperationTypeError(prepared.operation_type)
                 result = await self._run(context, prepared.document, operation_extensions)
@@ -209,6 +214,8 @@ class GatewaySchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None,
     ) -> Any:
         """Strawberry's `_execute_operation`, without its (empty) executing phase."""
+        if context.result:  # an on_operation hook answered already (a response cache)
+            return context.result
         result = self._get_execute_function()(
             self._schema,
             document,

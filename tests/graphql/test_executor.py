@@ -4,6 +4,7 @@ propagation up to the nearest nullable field."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
 from typing import Any
@@ -15,7 +16,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.graphql.executor import FastExecutor
-from gateway.graphql.fast_fields import bypass_plain_fields
+from gateway.graphql.fast_fields import _DEFINITION, _direct, bypass_plain_fields
 
 
 @strawberry.enum
@@ -180,3 +181,154 @@ def test_the_cases_above_include_errors_and_nulls() -> None:
     assert boxes[0]["many"] == [{"name": "good"}, None, None]
     assert boxes[1]["strict"] is None and boxes[1]["one"] is None
     assert boxes[2] is None
+
+
+async def _both(schema: strawberry.Schema, query: str, root: Any = None) -> list[Any]:
+    """The answers of the fast executor and of graphql-core's, async resolvers awaited."""
+    answers = []
+    for executor in (FastExecutor, StrawberryGraphQLCoreExecutionContext):
+        result: Any = execute(
+            schema._schema,
+            parse(query),
+            root_value=root,
+            executor_class=executor,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        )
+        if optimized_is_awaitable(result):
+            result = await result
+        answers.append(result.formatted)
+    return answers
+
+
+def _direct_calls(schema: strawberry.Schema, type_name: str, *fields: str) -> None:
+    """Let graphql-core call these resolvers directly, as `fast_fields` does for hot types."""
+    graphql_type: Any = schema._schema.type_map[type_name]
+    for name in fields:
+        field = graphql_type.fields[name]
+        resolver = field.extensions[_DEFINITION].base_resolver
+        takes_info = len(resolver.signature.parameters) == 2
+        field.resolve = _direct(resolver._unbound_wrapped_func, takes_info)
+
+
+class Record:
+    """A record that is an object, not a dict: reading a missing attribute raises."""
+
+    name = "n"
+
+
+@strawberry.type
+class Odd:
+    name: str
+    label: str | None
+
+    @strawberry.field
+    async def boom(self) -> str | None:
+        raise ValueError("item boom")
+
+
+@strawberry.type
+class Hot:
+    @strawberry.field
+    def tags(self) -> list[str] | None:
+        return "abc"  # type: ignore[return-value]  # not a list: graphql-core refuses it
+
+    @strawberry.field
+    def item(self) -> Odd | None:
+        return ValueError("boom")  # type: ignore[return-value]  # an error as a value
+
+
+@strawberry.type
+class OddBox:
+    one: Odd | None
+    many: list[Odd | None] | None
+
+
+@strawberry.type
+class OddQuery:
+    @strawberry.field
+    def record(self) -> Odd | None:
+        return Record()  # type: ignore[return-value]
+
+    @strawberry.field
+    def records(self) -> list[Odd]:
+        return [Record()]  # type: ignore[list-item]
+
+    @strawberry.field
+    def hot(self) -> Hot:
+        return Hot()
+
+    @strawberry.field
+    def box(self) -> OddBox:
+        return {"one": ValueError("read boom"), "many": [{"name": "a"}, ValueError("item boom")]}  # type: ignore[return-value]
+
+    @strawberry.field
+    async def later(self) -> str | None:
+        raise ValueError("b boom")
+
+
+ODD = strawberry.Schema(query=OddQuery)
+bypass_plain_fields(ODD)
+_direct_calls(ODD, "Hot", "tags", "item")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ record { name label } }",  # reading a missing attribute fails at its own field
+        "{ records { name label } }",  # ... in a non-null item
+        "{ hot { tags } }",  # a list resolver that answers a string
+        "{ hot { item { name } } }",  # a resolver that answers an error
+        "{ box { one { name } many { name } } }",  # errors held as values
+        "{ box { many { name boom } } later }",  # errors in the order graphql-core finds them
+    ],
+)
+async def test_odd_values_answer_as_graphql_core_answers_them(query: str) -> None:
+    fast, plain = await _both(ODD, query)
+    assert fast == plain
+    assert plain["errors"]
+
+
+@strawberry.type
+class Slow:
+    name: str
+
+    @strawberry.field
+    async def slow(self) -> str | None:
+        await asyncio.sleep(0.01)
+        RAN.append("slow")
+        return "s"
+
+
+RAN: list[str] = []
+
+
+@strawberry.type
+class SlowBox:
+    strict: list[Slow] | None
+
+
+@strawberry.type
+class SlowQuery:
+    @strawberry.field
+    def box(self) -> SlowBox:
+        return {"strict": [{"name": "a"}, None, {"name": "c"}]}  # type: ignore[return-value]
+
+
+SLOW = strawberry.Schema(query=SlowQuery)
+bypass_plain_fields(SLOW)
+
+
+async def test_a_failing_non_null_item_still_lets_the_started_items_finish() -> None:
+    for executor in (StrawberryGraphQLCoreExecutionContext, FastExecutor):
+        RAN.clear()
+        result: Any = execute(
+            SLOW._schema,
+            parse("{ box { strict { name slow } } }"),
+            executor_class=executor,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        )
+        if optimized_is_awaitable(result):
+            result = await result
+        assert result.formatted["data"] == {"box": {"strict": None}}
+        await asyncio.sleep(0.05)  # the work started for item a settles in the background
+        assert RAN == ["slow"], executor.__name__

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import strawberry
+from graphql import ExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from gateway.graphql import build_schema
@@ -114,3 +116,61 @@ async def test_an_extension_the_short_way_cannot_drive_keeps_strawberrys_way() -
         assert result.data == {"__typename": "Query"}
     assert CountsExecutions.runs == 2
     assert build_schema().reuses_prepared_documents
+
+
+HOOKS: list[str] = []
+TROUBLE: dict[str, bool] = {"init": False, "preset": False, "hook": False}
+RESOLVED: list[str] = []
+
+
+class Outer(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        HOOKS.append("outer enter")
+        yield
+        HOOKS.append("outer exit")
+
+
+class Troubled(SchemaExtension):
+    def __init__(self) -> None:
+        if TROUBLE["init"]:
+            raise RuntimeError("init failed")
+
+    def on_operation(self) -> Iterator[None]:
+        if TROUBLE["hook"]:
+            raise RuntimeError("hook failed")
+        if TROUBLE["preset"]:  # as a response cache would
+            self.execution_context.result = ExecutionResult({"x": "cached"}, None)
+        yield
+
+
+@strawberry.type
+class Small:
+    @strawberry.field
+    def x(self) -> str:
+        RESOLVED.append("x")
+        return "live"
+
+
+async def _outcome(prepared_size: int, trouble: str) -> Any:
+    schema = GatewaySchema(query=Small, extensions=[Outer, Troubled], prepared_size=prepared_size)
+    await schema.execute("{ x }")  # now prepared, when the short way is on
+    HOOKS.clear()
+    RESOLVED.clear()
+    TROUBLE[trouble] = True
+    try:
+        result = await schema.execute("{ x }")
+        outcome: Any = (result.data, [error.message for error in result.errors or []])
+    except RuntimeError as exc:
+        outcome = ("raised", str(exc))
+    finally:
+        TROUBLE[trouble] = False
+    return outcome, list(HOOKS), list(RESOLVED)
+
+
+@pytest.mark.parametrize("trouble", ["init", "hook", "preset"])
+async def test_extensions_that_fail_or_answer_early_behave_as_in_strawberrys_way(
+    trouble: str,
+) -> None:
+    short_way = await _outcome(1, trouble)
+    strawberrys = await _outcome(0, trouble)
+    assert short_way == strawberrys
