@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from functools import lru_cache
 from typing import Final
 
 from gateway.errors import BadUserInput, echo
@@ -36,6 +37,7 @@ def parse_customer_id(value: str) -> tuple[str, str]:
     )
 
 
+@lru_cache(maxsize=4096)  # a page's cursors recur from one request to the next
 def encode_cursor(kind: str, value: str) -> str:
     """An opaque cursor holding `value`, valid only for connections of `kind`."""
     raw = f"{kind}:{value}".encode()

@@ -283,9 +283,9 @@ class MewsProfile(Node):
     @classmethod
     def is_type_of(cls, obj: object, _info: object) -> bool:
         """Mews customer dicts use capitalised keys (`Id`); Fullwhere's use `id`."""
-        if isinstance(obj, cls):
-            return True
-        return isinstance(obj, dict) and any(key in obj for key in ("Id", "ChainId", "LastName"))
+        if isinstance(obj, dict):  # (no generator: this runs for every guest of a page)
+            return "Id" in obj or "ChainId" in obj or "LastName" in obj
+        return isinstance(obj, cls)
 
     id: strawberry.ID = strawberry.field(
         resolver=_node_id, description=f"`mews:<Id>`, the person's id. {NODE_ID_DESCRIPTION}"
