@@ -184,37 +184,29 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         is_dict = isinstance(source_value, dict)
         try:
             for name, details, plan in self._plan(parent_type, grouped_field_set):
-                if plan is None:
-                    result = self.execute_field(
-                        parent_type,
-                        source_value,
-                        details,
-                        Path(path, name, parent_type.name),
-                        position_context,
-                    )
-                    if result is Undefined:
-                        continue
-                elif plan.kind == _READ:
-                    try:
-                        value = (
-                            source_value.get(plan.target)
-                            if is_dict
-                            else getattr(source_value, plan.target)
-                        )
-                    except Exception:  # graphql-core's way reports it at this field
-                        value = _UNREADABLE
-                    if value is _UNREADABLE:
-                        result = Undefined
-                    elif plan.leaf is not None:
-                        result = (
-                            _serialized(plan, value)
-                            if plan.item_type is None
-                            else _serialized_list(plan, value)
-                        )
-                    else:
-                        field_path = Path(path, name, parent_type.name)
-                        result = self._objects(plan, details, field_path, value)
-                    if result is Undefined:  # graphql-core's way reports or converts it
+                if plan is not None and plan.kind != _READ:
+                    result = self._call(parent_type, source_value, name, details, plan, path)
+                else:
+                    result = Undefined
+                    if plan is not None:
+                        try:
+                            value = (
+                                source_value.get(plan.target)
+                                if is_dict
+                                else getattr(source_value, plan.target)
+                            )
+                        except Exception:  # graphql-core's way reports it at this field
+                            value = _UNREADABLE
+                        if value is _UNREADABLE:
+                            pass
+                        elif plan.leaf is None:
+                            field_path = Path(path, name, parent_type.name)
+                            result = self._objects(plan, details, field_path, value)
+                        elif plan.item_type is None:
+                            result = _serialized(plan, value)
+                        else:
+                            result = _serialized_list(plan, value)
+                    if result is Undefined:  # graphql-core's way: it reports or converts
                         result = self.execute_field(
                             parent_type,
                             source_value,
@@ -222,8 +214,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                             Path(path, name, parent_type.name),
                             position_context,
                         )
-                else:
-                    result = self._call(parent_type, source_value, name, details, plan, path)
+                        if result is Undefined:  # no such field
+                            continue
                 results[name] = result
                 if is_awaitable(result):
                     awaitable_fields.append(name)
