@@ -1,9 +1,11 @@
-"""The Strawberry internals the fast path relies on are still there and still mean the same.
+"""The Strawberry and graphql-core internals the fast path relies on are still there and
+still mean the same.
 
-gateway/graphql/fast_fields.py and gateway/data/selection.py reach below Strawberry's
-public API for speed; pyproject.toml bounds strawberry-graphql to the releases checked here.
-When an upgrade changes one of these internals, the failing test names it, so whoever raises
-the bound knows which piece of the fast path to adapt.
+gateway/graphql/fast_fields.py, gateway/graphql/executor.py, gateway/graphql/schema.py and
+gateway/data/selection.py reach below Strawberry's and graphql-core's public API for speed;
+pyproject.toml bounds both to the releases checked here. When an upgrade changes one of these
+internals, the failing test names it, so whoever raises a bound knows which piece of the fast
+path to adapt.
 """
 
 from __future__ import annotations
@@ -108,3 +110,64 @@ def test_info_underscore_raw_info_is_graphql_cores_resolve_info() -> None:
         "selection.selected_names cannot read the field nodes and fragments"
     )
     assert selected_names(SEEN[0]) == {"name"}
+
+
+def test_schema_internals_the_prepared_documents_use_are_there() -> None:
+    """gateway/graphql/schema.py drives Strawberry's execute in pieces."""
+    from strawberry.schema import schema as strawberry_schema
+    from strawberry.types import ExecutionContext
+
+    for method in (
+        "_execute_operation",
+        "_handle_execution_result",
+        "_create_execution_context",
+        "_get_execute_function",
+        "_get_custom_context_kwargs",
+        "_process_errors",
+        "create_extensions_runner",
+    ):
+        assert callable(getattr(strawberry.Schema, method, None)), (
+            f"strawberry.Schema.{method} is gone: GatewaySchema's short way needs it"
+        )
+    parameters = list(inspect.signature(strawberry.Schema._execute_operation).parameters)
+    assert parameters[:2] == ["self", "execution_context"], (
+        "Schema._execute_operation no longer takes the execution context first: "
+        "GatewaySchema cannot remember prepared documents"
+    )
+    assert callable(getattr(strawberry_schema, "_coerce_error", None))
+    assert hasattr(strawberry_schema, "DEFAULT_ALLOWED_OPERATION_TYPES")
+    context = ExecutionContext(
+        query="{ x }", schema=SCHEMA, allowed_operations=(), provided_operation_name="X"
+    )
+    assert getattr(context, "_provided_operation_name", None) == "X", (
+        "ExecutionContext keeps the operation name the request gave elsewhere now"
+    )
+
+
+def test_graphql_core_executor_steps_the_fast_executor_calls_are_there() -> None:
+    """gateway/graphql/executor.py overrides and calls these steps of graphql-core 3.3."""
+    from graphql.execution import Executor
+
+    for method in (
+        "execute_fields",
+        "execute_field",
+        "complete_value",
+        "complete_awaitable_value",
+        "complete_awaitable_list_item_value",
+        "collect_subfields",
+        "handle_field_error",
+        "settle_in_background",
+        "build_resolve_info",
+    ):
+        assert callable(getattr(Executor, method, None)), (
+            f"graphql-core's Executor.{method} is gone: FastExecutor must follow its executor"
+        )
+    parameters = list(inspect.signature(Executor.execute_fields).parameters)
+    assert parameters == [
+        "self",
+        "parent_type",
+        "source_value",
+        "path",
+        "grouped_field_set",
+        "position_context",
+    ], "Executor.execute_fields takes other arguments now"
