@@ -50,16 +50,26 @@ LINKED_SHARE = 0.7
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="./dev bench-burst", description=__doc__.split("\n\n")[0])
-    p.add_argument("--requests", type=int, default=3000, help="distinct reads (default 3000)")
-    p.add_argument("--concurrency", type=int, default=100, help="connections (default 100)")
+    p.add_argument("--requests", type=int, default=6000, help="distinct reads (default 6000)")
+    # At concurrency C a call carries at most C ids, so a sustained rate under the limit is
+    # at most limit / window x C reads per second: 300 leaves room above 1,000.
+    p.add_argument("--concurrency", type=int, default=300, help="connections (default 300)")
+    p.add_argument(
+        "--gc-young-threshold", type=int, default=50_000,
+        help="the gateway's GATEWAY_GC_YOUNG_THRESHOLD (default 50000: hundreds of requests "
+        "in flight per worker are what a higher one is for)",
+    )  # fmt: skip
     p.add_argument("--latency", type=float, default=0.020, help="seconds per upstream call")
     p.add_argument("--mews-limit", type=int, default=200, help="Mews calls per window")
     p.add_argument("--mews-window", type=float, default=30.0, help="seconds (default 30)")
     p.add_argument("--samples", type=int, default=5000, help="reads for the window's cost")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = p.parse_args(argv)
-    if min(args.requests, args.concurrency, args.mews_limit, args.samples) < 1:
-        p.error("--requests, --concurrency, --mews-limit and --samples must be >= 1")
+    if (
+        min(args.requests, args.concurrency, args.mews_limit, args.samples, args.gc_young_threshold)
+        < 1
+    ):
+        p.error("--requests, --concurrency, --mews-limit, --samples, --gc-young-threshold: >= 1")
     if args.latency < 0 or args.mews_window <= 0:
         p.error("--latency must be >= 0 and --mews-window > 0")
     return args
@@ -155,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     limit = {
         "MEWS_RATE_LIMIT": str(args.mews_limit),
         "MEWS_RATE_WINDOW_SECONDS": str(args.mews_window),
+        "GATEWAY_GC_YOUNG_THRESHOLD": str(args.gc_young_threshold),
     }
     sandbox = start_sandboxes(
         sandbox_port,
@@ -196,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         "concurrency": args.concurrency,
         "latency_s": args.latency,
         "mews_limit": f"{args.mews_limit} calls / {args.mews_window:g} s",
+        "gc_young_threshold": args.gc_young_threshold,
         "seconds": round(elapsed, 2),
         "reads_per_s": round(args.requests / elapsed, 1),
         "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
@@ -226,7 +238,8 @@ def render(r: dict[str, Any]) -> str:
             f"machine: {m['cpus']} CPUs ({m['cpus_usable']} usable), {m['cpu_model']}; "
             f"CPython {m['python']} on {m['os']}; load average at start {m['loadavg_1m']:.2f}",
             f"cold burst at the Mews limit ({r['mews_limit']}, gateway and sandbox alike), "
-            f"one worker, {r['latency_s'] * 1000:g} ms per upstream call",
+            f"one worker (GATEWAY_GC_YOUNG_THRESHOLD={r['gc_young_threshold']}), "
+            f"{r['latency_s'] * 1000:g} ms per upstream call",
             f"  {r['requests']} distinct joined reads at concurrency {r['concurrency']}: "
             f"{r['seconds']} s, {r['reads_per_s']} reads/s, p50 {r['p50_ms']} ms, "
             f"p99 {r['p99_ms']} ms; failed {r['failed']}, wrong guest {r['wrong_guest']}",

@@ -146,7 +146,7 @@ async def run(args: argparse.Namespace, sandbox_url: str, workdir: Path) -> None
     sys.stderr = open(os.path.join(workdir, "gateway.log"), "w")  # noqa: SIM115
     configure_logging(settings.telemetry.log_level, settings.telemetry.log_format)
     app: Any = create_app(settings)
-    tune_gc()  # as app_factory does for a worker
+    tune_gc(settings.gc_young_threshold)  # as app_factory does for a worker
     stop = await lifespan(app)
     try:
         for key, sent in bodies().items():

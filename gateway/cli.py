@@ -29,21 +29,15 @@ def _settings() -> Settings:
     return load_settings(os.environ)
 
 
-#: The youngest generation's collection threshold (CPython's default is 700). A request
-#: allocates thousands of objects (decoded records, results); collecting every 700 of
-#: them cost a fifth of a small request's CPU (bench/cpu.py).
-GC_YOUNG_THRESHOLD = 10_000
-
-
-def tune_gc() -> None:
+def tune_gc(young_threshold: int) -> None:
     """Garbage collection for a long-lived worker: what exists once the app is built (the
-    modules, the schema) is frozen out of every later collection, and young objects are
-    collected less often. Together: scenario a 690 → 550 µs of CPU per request, b 2,940 →
-    2,640 µs (bench/cpu.py, in process)."""
+    modules, the schema) is frozen out of every later collection, and the youngest
+    generation is collected every `young_threshold` allocations (CPython's default is 700;
+    a request allocates thousands of objects). docs/operations.md has the figures."""
     gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+    gc.set_threshold(young_threshold, middle, old)
 
 
 def app_factory() -> object:
@@ -54,7 +48,7 @@ def app_factory() -> object:
     settings = _settings()
     configure_logging(settings.telemetry.log_level, settings.telemetry.log_format)
     app = create_app(settings)
-    tune_gc()
+    tune_gc(settings.gc_young_threshold)
     return app
 
 

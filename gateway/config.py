@@ -597,6 +597,12 @@ GATEWAY_LOG_FORMAT = _choice(
     "[operations](operations.md#logs))",
 )
 DEFAULT_LOG_FORMAT = GATEWAY_LOG_FORMAT.default
+GATEWAY_GC_YOUNG_THRESHOLD = _integer(
+    "GATEWAY_GC_YOUNG_THRESHOLD", MODE, 10_000,
+    "allocations between collections of Python's youngest generation, in each worker (see "
+    "[operations](operations.md#workers)); higher suits many concurrent requests per worker",
+    minimum=1,
+)
 
 GATEWAY_METRICS = _flag(
     "GATEWAY_METRICS", TELEMETRY,
@@ -781,6 +787,8 @@ class Settings:
     resilience: Resilience = Resilience()
     max_upload_bytes: int = MAX_UPLOAD_BYTES.default
     demo_latency: float = DEMO_LATENCY_SECONDS.default
+    #: Each worker's garbage collection (`cli.tune_gc`).
+    gc_young_threshold: int = GATEWAY_GC_YOUNG_THRESHOLD.default
     #: How long a mutation's `idempotencyKey` is remembered, and how many keys at most.
     idempotency_ttl: float = IDEMPOTENCY_TTL_SECONDS.default
     idempotency_max_entries: int = IDEMPOTENCY_MAX_ENTRIES.default
@@ -964,6 +972,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         resilience=_resilience(env),
         max_upload_bytes=MAX_UPLOAD_BYTES.read(env),
         demo_latency=DEMO_LATENCY_SECONDS.read(env),
+        gc_young_threshold=GATEWAY_GC_YOUNG_THRESHOLD.read(env),
         idempotency_ttl=IDEMPOTENCY_TTL_SECONDS.read(env),
         idempotency_max_entries=IDEMPOTENCY_MAX_ENTRIES.read(env),
         max_body_bytes=GATEWAY_MAX_BODY_BYTES.read(env),
