@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import json
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -56,7 +58,8 @@ def bodies() -> dict[str, list[bytes]]:
 
 
 async def call(app: App, body: bytes) -> tuple[int, bytes]:
-    """One POST /graphql through the app's ASGI interface."""
+    """One POST /graphql through the app's ASGI interface (not httpx's ASGI transport, whose
+    own work would be counted as the gateway's)."""
     scope: Message = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
         "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
@@ -85,26 +88,6 @@ async def call(app: App, body: bytes) -> tuple[int, bytes]:
 
     await app(scope, receive, send)
     return status, b"".join(chunks)
-
-
-async def lifespan(app: App) -> Callable[[], Awaitable[None]]:
-    """Starts the app's lifespan; returns the coroutine function that ends it."""
-    inbox: asyncio.Queue[Message] = asyncio.Queue()
-    outbox: asyncio.Queue[Message] = asyncio.Queue()
-    task: asyncio.Task[None] = asyncio.create_task(
-        app({"type": "lifespan"}, inbox.get, outbox.put)  # type: ignore[arg-type]
-    )
-    await inbox.put({"type": "lifespan.startup"})
-    started = await outbox.get()
-    if started["type"] != "lifespan.startup.complete":
-        raise RuntimeError(f"the app did not start: {started}")
-
-    async def stop() -> None:
-        await inbox.put({"type": "lifespan.shutdown"})
-        await outbox.get()
-        await task
-
-    return stop
 
 
 async def measure(
@@ -143,30 +126,33 @@ async def run(args: argparse.Namespace, sandbox_url: str, workdir: Path) -> None
 
     settings = load_settings(os.environ)
     # As a worker does: the per-operation log line is part of the cost (to a file here).
-    sys.stderr = open(os.path.join(workdir, "gateway.log"), "w")  # noqa: SIM115
-    configure_logging(settings.telemetry.log_level, settings.telemetry.log_format)
-    app: Any = create_app(settings)
-    tune_gc(settings.gc_young_threshold)  # as app_factory does for a worker
-    stop = await lifespan(app)
-    try:
-        for key, sent in bodies().items():
-            if key not in args.scenarios:
-                continue
-            profile = cProfile.Profile() if args.profile else None
-            http_post(f"{sandbox_url}/__bench/reset")
-            cpu, wall = await measure(app, sent, args.requests, args.concurrency, profile)
-            calls = json.loads(http_get(f"{sandbox_url}/__bench/calls")[1])
-            print(
-                f"scenario {key}: {cpu * 1e6:7.0f} µs CPU per request ({wall * 1e6:.0f} µs wall), "
-                f"{args.requests} requests, {args.concurrency} at a time, "
-                f"{sum(calls.values()) / (args.requests + WARMUP):.2f} upstream calls each"
-            )
-            if profile is not None:
-                out = io.StringIO()
-                pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
-                print(out.getvalue())
-    finally:
-        await stop()
+    with open(workdir / "gateway.log", "w") as log, contextlib.redirect_stderr(log):
+        configure_logging(settings.telemetry.log_level, settings.telemetry.log_format)
+        app: Any = create_app(settings)
+        tune_gc(settings.gc_young_threshold)  # as app_factory does for a worker
+        async with app.router.lifespan_context(app):
+            for key, sent in bodies().items():
+                if key in args.scenarios:
+                    await report(app, key, sent, args, sandbox_url)
+
+
+async def report(
+    app: App, key: str, sent: list[bytes], args: argparse.Namespace, sandbox_url: str
+) -> None:
+    """Measure one scenario and print its figures (and cProfile's, with `--profile`)."""
+    profile = cProfile.Profile() if args.profile else None
+    http_post(f"{sandbox_url}/__bench/reset")
+    cpu, wall = await measure(app, sent, args.requests, args.concurrency, profile)
+    calls = json.loads(http_get(f"{sandbox_url}/__bench/calls")[1])
+    print(
+        f"scenario {key}: {cpu * 1e6:7.0f} µs CPU per request ({wall * 1e6:.0f} µs wall), "
+        f"{args.requests} requests, {args.concurrency} at a time, "
+        f"{sum(calls.values()) / (args.requests + WARMUP):.2f} upstream calls each"
+    )
+    if profile is not None:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+        print(out.getvalue())
 
 
 def main() -> int:
@@ -193,6 +179,7 @@ def main() -> int:
         uvloop.run(run(args, url, workdir))
     finally:
         sandbox.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

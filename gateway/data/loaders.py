@@ -35,9 +35,8 @@ MEWS_SETTLE_MAX_WAIT = 0.05
 
 
 class Loaders:
-    """The loaders of one GraphQL request (their memo dies with the request)."""
-
-    # Each loader is made on first use: most requests need one or two of them.
+    """The loaders of one GraphQL request (their memo dies with the request), each made on
+    first use: most requests need one or two of them."""
 
     def __init__(self, upstreams: Upstreams) -> None:
         self.upstreams = upstreams

@@ -7,20 +7,22 @@ check, an awaitable check and a walk through `complete_value`: some microseconds
 which a page of 100 customers pays thousands of times.
 
 `FastExecutor.execute_fields` plans each selection set once per execution (a page's 100
-items share one plan) and serves two kinds of field the short way:
+items share one plan) and serves these the short way:
 
-- a field that only reads a key (`fast_fields` marks its resolver) and returns a scalar or
-  enum: read and serialized in place;
+- a field that only reads a key (`fast_fields` marks its resolver) and holds a scalar or
+  enum, a list of them, an object or a list of objects: read, then serialized in place or
+  completed straight through the objects' sub-selections;
 - a field whose resolver `fast_fields` lets graphql-core call directly (a hot type's method
-  with no arguments): called here, without the lookups around the call; a string, boolean or
-  null it returns is used as it is.
+  with no arguments): called here, without the lookups around the call, and its answer
+  completed the same way;
+- a plain object anywhere (`complete_value`): straight to its sub-selection.
 
 Everything else, and every value the short way cannot vouch for (a null for a non-null
-field, a value its scalar must convert or refuses, an object, a list, an awaitable), goes
-through graphql-core's own steps: `execute_field`, or for a resolver already called,
-`complete_value` with the same error handling `execute_field` has. Errors, their paths and
-null propagation stay exactly graphql-core's. Reading a key has no side effect, so reading it
-again there changes nothing.
+field, a value its scalar must convert or refuses, a value its type refuses, an error held as
+a value, an awaitable, `@defer`, `@stream`), goes through graphql-core's own steps:
+`execute_field`, or for a resolver already called, `complete_value` with the same error
+handling `execute_field` has. Errors, their paths and null propagation stay exactly
+graphql-core's. Reading a key has no side effect, so reading it again there changes nothing.
 """
 
 from __future__ import annotations
@@ -53,8 +55,7 @@ _AS_IS: dict[str, type] = {
     GraphQLBoolean.name: bool,
 }
 
-# How a field is served.
-_GENERIC = 0  # graphql-core's execute_field
+# How a planned field is served (unplanned ones: graphql-core's `execute_field`).
 _READ = 1  # read a key, serialize in place
 _CALL = 2  # call the resolver here, without info
 _CALL_WITH_INFO = 3  # call the resolver here, with graphql-core's info
@@ -119,7 +120,6 @@ def _plan_field(field: GraphQLField, directives: bool) -> _Field | None:
     return _Field(kind, function, field, leaf, as_is, non_null, object_type, item_type)
 
 
-_UNPLANNED = object()
 _UNREADABLE = object()
 
 
@@ -203,7 +203,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                             field_path = Path(path, name, parent_type.name)
                             result = self._objects(plan, details, field_path, value)
                         elif plan.item_type is None:
-                            result = _serialized(plan, value)
+                            result = _leaf_value(plan.leaf, plan.as_is, plan.non_null, value)
                         else:
                             result = _serialized_list(plan, value)
                     if result is Undefined:  # graphql-core's way: it reports or converts
@@ -245,16 +245,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             and result is not Undefined
             and not isinstance(result, Exception)
         ):
-            is_type_of = return_type.is_type_of
-            # Only True is sure; anything else (False, an awaitable) goes the long way, which
-            # asks again (`_drop`).
-            answer = True if is_type_of is None else is_type_of(result, info)
-            if answer is not True:
-                _drop(answer)
-            else:
-                fields, defer_usages, _ = self.collect_subfields(return_type, field_details_list)
-                if not defer_usages:
-                    return self.execute_fields(return_type, result, path, fields, None)
+            completed = self._object(return_type, field_details_list, path, result, info)
+            if completed is not Undefined:
+                return completed
         return super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
@@ -322,14 +315,21 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def _object(
-        self, object_type: GraphQLObjectType, details: FieldDetailsList, path: Path, value: Any
+        self,
+        object_type: GraphQLObjectType,
+        details: FieldDetailsList,
+        path: Path,
+        value: Any,
+        info: Any = None,
     ) -> Any:
         """`complete_object_value` of a plain object, or `Undefined` before anything ran.
 
-        `is_type_of` gets no info here: Strawberry's and the gateway's never read it."""
+        Only an `is_type_of` answer of True is sure; anything else (False, an awaitable)
+        goes graphql-core's way, which asks again (`_drop`). Without `info` at hand it gets
+        None: Strawberry's predicates and the gateway's never read it."""
         is_type_of: Any = object_type.is_type_of
         if is_type_of is not None:
-            answer = is_type_of(value, None)
+            answer = is_type_of(value, info)
             if answer is not True:
                 _drop(answer)
                 return Undefined
@@ -457,29 +457,22 @@ def _serialized_list(plan: _Field, value: Any) -> Any:
     item_non_null = isinstance(plan.item_type, GraphQLNonNull)
     items = []
     for item in value:
-        if item is None:
-            if item_non_null:
-                return Undefined
-        elif type(item) is not as_is:
-            try:
-                item = leaf.coerce_output_value(item)
-            except Exception:
-                return Undefined
-            if item is None or item is Undefined:
-                return Undefined
-        items.append(item)
+        served = _leaf_value(leaf, as_is, item_non_null, item)
+        if served is Undefined:
+            return Undefined
+        items.append(served)
     return items
 
 
-def _serialized(plan: _Field, value: Any) -> Any:
-    """A read `value` as the answer holds it, or `Undefined` when graphql-core's way must decide
-    (it reports the error, or converts what the short way does not)."""
+def _leaf_value(leaf: Any, as_is: type | None, non_null: bool, value: Any) -> Any:
+    """A scalar or enum `value` as the answer holds it, or `Undefined` when graphql-core's
+    way must decide (it reports the error, or converts what the short way does not)."""
     if value is None:
-        return Undefined if plan.non_null else None
-    if type(value) is plan.as_is:
+        return Undefined if non_null else None
+    if type(value) is as_is:
         return value
     try:
-        coerced = plan.leaf.coerce_output_value(value)
+        coerced = leaf.coerce_output_value(value)
     except Exception:
         return Undefined
     return Undefined if coerced is None else coerced

@@ -192,7 +192,7 @@ class GatewaySchema(strawberry.Schema):
                         hooks.enter_context(on_operation(extension))
                 if prepared.operation_type not in context.allowed_operations:
                     raise InvalidOperationTypeError(prepared.operation_type)
-                result = await self._run(context, prepared.document, operation_extensions)
+                result = await self._run(context, operation_extensions)
         except InvalidOperationTypeError:
             raise
         except Exception as exc:  # as Strawberry's execute: the error is the result
@@ -209,17 +209,14 @@ class GatewaySchema(strawberry.Schema):
         )
 
     async def _run(
-        self,
-        context: ExecutionContext,
-        document: DocumentNode,
-        operation_extensions: dict[str, Any] | None,
+        self, context: ExecutionContext, operation_extensions: dict[str, Any] | None
     ) -> Any:
         """Strawberry's `_execute_operation`, without its (empty) executing phase."""
         if context.result:  # an on_operation hook answered already (a response cache)
             return context.result
         result = self._get_execute_function()(
             self._schema,
-            document,
+            context.graphql_document,
             root_value=context.root_value,
             variable_values=context.variables,
             operation_name=context.operation_name,
