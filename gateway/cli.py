@@ -22,6 +22,7 @@ from gateway.config import (
     load_settings,
     markdown,
 )
+from gateway.http.assets import FETCH_DESCRIPTION, add_fetch_options
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 
 
@@ -283,10 +284,9 @@ def persist_documents(args: argparse.Namespace) -> int:
 
 
 def fetch_graphiql(args: argparse.Namespace) -> int:
-    from gateway.http.assets import main as fetch_main
+    from gateway.http.assets import run_fetch
 
-    fetch_main(args.rest)
-    return 0
+    return run_fetch(args)
 
 
 def _log_level(option: str | None) -> str:
@@ -354,9 +354,11 @@ def parser() -> argparse.ArgumentParser:
     persist.add_argument("directory", help="searched recursively for *.graphql")
     persist.set_defaults(handler=persist_documents)
     fetch = commands.add_parser(
-        "fetch-graphiql", help="download the pinned GraphiQL assets for offline use"
+        "fetch-graphiql",
+        help="download the pinned GraphiQL assets for offline use",
+        description=FETCH_DESCRIPTION,
     )
-    fetch.add_argument("rest", nargs=argparse.REMAINDER, help="--dest DIR, --force")
+    add_fetch_options(fetch)
     fetch.set_defaults(handler=fetch_graphiql)
     listing = commands.add_parser("settings", help="list every environment variable read")
     listing.add_argument(

@@ -37,6 +37,9 @@ VENDOR_DIR = STATIC_DIR / "vendor"
 DEFAULT_REGISTRY = "https://registry.npmjs.org"
 _NPM_TIMEOUT = 180.0
 _HTTP_TIMEOUT = 30.0
+FETCH_DESCRIPTION = (
+    "Download the pinned GraphiQL browser assets so /graphql serves GraphiQL without any CDN."
+)
 
 
 class GraphiQLAssetError(RuntimeError):
@@ -238,22 +241,28 @@ def fetch_graphiql_assets(dest: Path | None = None, *, force: bool = False) -> P
     return dest
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """`gateway fetch-graphiql`: download the pinned GraphiQL assets for offline use."""
-    parser = argparse.ArgumentParser(
-        prog="gateway fetch-graphiql",
-        description="Download the pinned GraphiQL browser assets so /graphql serves GraphiQL "
-        "without any CDN.",
-    )
+def add_fetch_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `gateway fetch-graphiql`, read by `run_fetch`."""
     parser.add_argument("--dest", type=Path, default=None, help=f"default: {VENDOR_DIR}")
     parser.add_argument("--force", action="store_true", help="download even if present")
-    args = parser.parse_args(argv)
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    """Fetch as `args` (from `add_fetch_options`) say; the exit status."""
     try:
         dest = fetch_graphiql_assets(args.dest, force=args.force)
     except GraphiQLAssetError as exc:
         print(f"fetch-graphiql: {exc}", file=sys.stderr)
-        raise SystemExit(1) from exc
+        return 1
     print(f"GraphiQL assets ready in {dest} ({load_manifest().describe()})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`gateway fetch-graphiql`: download the pinned GraphiQL assets for offline use."""
+    parser = argparse.ArgumentParser(prog="gateway fetch-graphiql", description=FETCH_DESCRIPTION)
+    add_fetch_options(parser)
+    raise SystemExit(run_fetch(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

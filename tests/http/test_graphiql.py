@@ -6,6 +6,8 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gateway import cli
 from gateway.http import assets, graphiql
 from gateway.http.assets import AssetFile, fetch_graphiql_assets, load_manifest
 from gateway.http.graphiql import (
@@ -213,7 +216,24 @@ def test_cli_reports_ready(
 ) -> None:
     dest = tmp_path / "vendor"
     shutil.copytree(vendor_dir, dest)
-    assets.main(["--dest", str(dest)])
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["fetch-graphiql", "--dest", str(dest)])
+    assert exited.value.code == 0
     out = capsys.readouterr().out
     assert f"GraphiQL assets ready in {dest}" in out
     assert "graphiql 3.9.0" in out
+
+
+def test_the_command_takes_the_options_its_help_lists(vendor_dir: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "elsewhere"
+    shutil.copytree(vendor_dir, dest)
+    command = [sys.executable, "-m", "gateway", "fetch-graphiql"]
+    shown = subprocess.run([*command, "--help"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [*command, "--dest", str(dest)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "--dest DEST" in shown.stdout and "--force" in shown.stdout
+    assert done.returncode == 0, done.stderr
+    assert f"GraphiQL assets ready in {dest}" in done.stdout
+    forced = cli.parser().parse_args(["fetch-graphiql", "--force", "--dest", str(dest)])
+    assert forced.force is True and forced.dest == dest
