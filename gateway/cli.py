@@ -163,7 +163,8 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["REDIS_URL"] = url  # the workers read their settings from the environment
         sys.stderr.write(
             f"gateway: no REDIS_URL; the {args.workers} workers share a private redis-server "
-            f"({url}), stopped with them. Set REDIS_URL to share state with other replicas.\n"
+            f"({url}), stopped with them (`REDIS_URL={url} gateway sync --status` reads its "
+            "identity index). Set REDIS_URL to share state with other replicas.\n"
         )
         sys.stderr.flush()
         return serve_workers(options, args.workers)
@@ -183,6 +184,14 @@ def shutdown_grace(request_deadline: float) -> int:
     return math.ceil(request_deadline) + SHUTDOWN_MARGIN
 
 
+#: Why `gateway sync` needs REDIS_URL: a sync of its own would be thrown away at exit.
+NO_SHARED_INDEX = (
+    "gateway sync: no REDIS_URL: without it the identity index lives inside each serving "
+    "process, which syncs it itself (its state: GET /readyz, identityIndex); set REDIS_URL "
+    "to the Redis the gateway uses to sync or read that index from here\n"
+)
+
+
 def sync(args: argparse.Namespace) -> int:
     """One full identity-index sync in the foreground, or (`--status`) the index's state."""
     import asyncio
@@ -196,6 +205,9 @@ def sync(args: argparse.Namespace) -> int:
     from gateway.upstream.errors import UpstreamError
 
     settings = _settings()
+    if settings.redis is None:
+        sys.stderr.write(NO_SHARED_INDEX)
+        return 2
     transports: dict[str, Any] = {}
     if settings.demo:
         import httpx
@@ -211,11 +223,6 @@ def sync(args: argparse.Namespace) -> int:
         upstreams, clients = build_upstreams(settings, store=store, **transports)
         try:
             if args.status:
-                if store is None:
-                    sys.stderr.write(
-                        "gateway sync: without REDIS_URL the index lives in each serving "
-                        "process; this one has none\n"
-                    )
                 state = await upstreams.identity.state()
                 sys.stdout.write(json.dumps(state.summary(time.time()), indent=2) + "\n")
                 return 0

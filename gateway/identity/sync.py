@@ -54,7 +54,7 @@ Progress = Callable[[SyncState], None]
 class SyncSettings:
     """How often the index is refreshed and how much of the Mews budget it may use."""
 
-    #: Seconds between runs; 0 runs no background sync (`gateway sync` still works).
+    #: Seconds between runs; 0 runs no background sync (`gateway sync` with REDIS_URL still works).
     interval: float = DEFAULT_INTERVAL
     #: Share of the Mews rate limit the sync may use, 0..1.
     mews_budget: float = DEFAULT_MEWS_BUDGET

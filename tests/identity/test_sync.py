@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs, mews_link
 from tests.conftest import Gateway, gateway_with, sandboxes_of
 from tests.resilience.conftest import FAST
+from tests.support.redis_server import RedisServer
 
 ONE = """query($id: ID!) {
   customer(id: $id) { id link { method mewsId alsoLinkedFrom } }
@@ -146,17 +151,37 @@ async def test_the_sync_survives_injected_429s_and_5xx(sandboxes: Sandboxes, wor
     assert not control.faults.get("customers/getAll")  # both faults were met
 
 
-def test_gateway_sync_shows_progress_and_exits_0() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", "sync"],
+def _gateway_sync(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", "sync", *args],
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "GATEWAY_DEMO": "true"},
+        env={"PATH": "/usr/bin:/bin", "GATEWAY_DEMO": "true", **env},
         check=False,
     )
+
+
+def test_gateway_sync_shows_progress_and_leaves_the_index_in_redis(tmp_path: Path) -> None:
+    with RedisServer(tmp_path) as redis:
+        done = _gateway_sync(REDIS_URL=redis.url)
+        status = _gateway_sync("--status", REDIS_URL=redis.url)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert any(line.startswith("fullwhere [####################] 300/300") for line in lines)
     assert any(line.startswith("mews      [####################]") for line in lines)
     assert lines[-1].startswith("done: 300 Fullwhere customers, 320 Mews guests")
+    assert status.returncode == 0, status.stderr
+    shown = json.loads(status.stdout)
+    assert shown["complete"] is True
+    assert (shown["fullwhereRecords"], shown["mewsRecords"]) == (300, 320)
+
+
+@pytest.mark.parametrize("args", [[], ["--status"]])
+def test_gateway_sync_without_redis_refuses_at_once_with_one_line(args: list[str]) -> None:
+    # Without a shared store the sync's result would die with the command: nothing is read.
+    done = _gateway_sync(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "no REDIS_URL" in done.stderr and "/readyz" in done.stderr
