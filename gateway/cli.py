@@ -116,9 +116,10 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from gateway.logs import JsonFormatter, uvicorn_log_config
-    from gateway.server import serve_workers
+    from gateway.server import check_port_free, serve_workers
 
     if args.demo:
         # Through the environment, so that every worker process builds the same app.
@@ -126,6 +127,15 @@ def serve(args: argparse.Namespace) -> int:
     log_level = _log_level(args.log_level)
     os.environ["GATEWAY_LOG_LEVEL"] = log_level  # for the workers' own logging
     settings = _settings()
+    try:  # before the banner, which would say the gateway is about to serve
+        check_port_free(args.host, args.port)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(
+            f"gateway serve: cannot listen on {args.host}:{args.port}: {reason}; "
+            "stop what uses it or choose another --port\n"
+        )
+        return STARTUP_FAILURE
     log_format = settings.telemetry.log_format
     text = banner(settings, args.host, args.port, args.workers)
     if log_format == "json":  # one object per line, the banner included

@@ -179,6 +179,29 @@ def test_a_bad_setting_exits_2_with_one_line_naming_it(
     assert done.stdout == ""
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_taken_port_ends_serve_with_one_line_before_any_banner(workers: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            _command("serve", "--port", str(port), "--workers", workers),
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 3
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in lines[0]
+    assert "--port" in lines[0]
+
+
 @pytest.mark.parametrize("args", [["--workers", "0"], ["--port", "http"], ["--port", "70000"]])
 def test_bad_serve_options_exit_2(args: list[str]) -> None:
     done = subprocess.run(
