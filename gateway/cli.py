@@ -101,13 +101,19 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
 {line}
   GraphiQL:        {base}/graphql   (open in a browser)
   Health:          {base}/healthz   {base}/readyz
-  Fullwhere sandbox: {base}/sandbox/fullwhere/partners/customer/list
-                     headers X-API-KEY: demo-key, X-API-SECRET: demo-secret
-  Mews sandbox:      {base}/sandbox/mews/api/connector/v1/customers/getAll
-                     body ClientToken/AccessToken: the public Mews demo tokens
-                     ClientToken {DEMO_CLIENT_TOKEN}
-                     AccessToken {DEMO_ACCESS_TOKEN}
-  Try:
+  Sandboxes: POST JSON, as to the real APIs (a browser's GET gets their 404).
+  Fullwhere, headers X-API-KEY: demo-key, X-API-SECRET: demo-secret:
+    curl -s {base}/sandbox/fullwhere/partners/customer/list \\
+      -H 'X-API-KEY: demo-key' -H 'X-API-SECRET: demo-secret' \\
+      -H 'content-type: application/json' -d '{{"limit": 2}}'
+  Mews, ClientToken and AccessToken in the body (the public Mews demo tokens):
+    curl -s {base}/sandbox/mews/api/connector/v1/customers/getAll \\
+      -H 'content-type: application/json' -d '{{"Client": "curl",
+      "ClientToken": "{DEMO_CLIENT_TOKEN}",
+      "AccessToken": "{DEMO_ACCESS_TOKEN}",
+      "Extent": {{"Customers": true}}, "ActivityStates": ["Active"],
+      "Limitation": {{"Count": 2}}}}'
+  Try the gateway:
     curl -s {base}/graphql -H 'content-type: application/json' \\
       -d '{{"query":"{{ customers(first: 2) {{ edges {{ node {{ id displayName email }} }} }} }}"}}'
 {line}

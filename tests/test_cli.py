@@ -4,7 +4,9 @@ endpoints, demo marks and GraphiQL; configuration errors end it with one line an
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -137,6 +139,35 @@ def test_serve_without_credentials_runs_the_demo_and_says_so() -> None:
     assert "graphiql" in page.text.lower()
     assert answer.status_code == 200
     assert answer.json()["data"]["customers"]["edges"][0]["node"]["id"]
+
+
+def _shell_commands(text: str, program: str) -> list[str]:
+    """The commands of `text` that start with `program`, continuation lines and quoted
+    newlines included, as a shell reads them."""
+    commands = []
+    for start in (m.start() for m in re.finditer(rf"(?m)^\s*{program} ", text)):
+        quoted, end = False, start
+        while end < len(text) and not (text[end] == "\n" and not quoted and text[end - 1] != "\\"):
+            quoted ^= text[end] == "'"
+            end += 1
+        commands.append(text[start:end].strip())
+    return commands
+
+
+def test_every_curl_the_demo_banner_shows_answers_as_pasted() -> None:
+    with running() as server:
+        commands = _shell_commands(server.text(), "curl")
+        answers = [
+            subprocess.run(
+                ["sh", "-c", command], capture_output=True, text=True, timeout=30, check=True
+            ).stdout
+            for command in commands
+        ]
+    assert len(commands) == 3  # the Fullwhere sandbox, the Mews sandbox, the gateway
+    fullwhere, mews, gateway = (json.loads(answer) for answer in answers)
+    assert len(fullwhere["items"]) == 2
+    assert len(mews["Customers"]) == 2
+    assert len(gateway["data"]["customers"]["edges"]) == 2
 
 
 def test_serve_with_two_workers_serves_too() -> None:

@@ -19,6 +19,7 @@ The `/__bench` routes exist only here, never on the gateway. It binds to loopbac
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -130,19 +131,35 @@ def create_bench_app(sandboxes: Sandboxes) -> Starlette:
     )
 
 
+ROUTES = """\
+routes:
+  /fullwhere/...      the Fullwhere Partner API (X-API-KEY: demo-key, X-API-SECRET: demo-secret)
+  /mews/...           the Mews Connector API (the public Mews demo tokens)
+  /__bench/healthz    {"status": "ok"} once serving
+  /__bench/calls      upstream calls so far; POST /__bench/reset sets them to zero
+  /__bench/mews-arrivals  when each Mews call arrived
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="python -m gateway.sandbox.serve",
-        description="Serve both sandboxes (and call counters) for the benchmark.",
+        description="Serve both sandboxes (and call counters) for the benchmark and tests.",
+        epilog=ROUTES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    root.add_argument("--host", default="127.0.0.1")
-    root.add_argument("--port", type=int, default=8100)
+    root.add_argument("--host", default="127.0.0.1", help="default %(default)s")
+    root.add_argument("--port", type=int, default=8100, help="default %(default)s")
     root.add_argument(
         "--latency", type=float, default=0.0, help="seconds added to every upstream call"
     )
-    root.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    root.add_argument("--fullwhere-count", type=int, default=DEFAULT_FULLWHERE_COUNT)
-    root.add_argument("--mews-count", type=int, default=BENCH_MEWS_COUNT)
+    root.add_argument("--seed", type=int, default=DEFAULT_SEED, help="default %(default)s")
+    root.add_argument(
+        "--fullwhere-count", type=int, default=DEFAULT_FULLWHERE_COUNT, help="default %(default)s"
+    )
+    root.add_argument(
+        "--mews-count", type=int, default=BENCH_MEWS_COUNT, help="default %(default)s"
+    )
     root.add_argument(
         "--mews-rate-limit",
         type=int,
@@ -150,8 +167,19 @@ def parser() -> argparse.ArgumentParser:
         help="Mews calls allowed per AccessToken per window (default 0: no limit)",
     )
     root.add_argument("--mews-rate-window", type=float, default=30.0, help="seconds (default 30)")
-    root.add_argument("--log-level", default="warning")
+    root.add_argument("--log-level", default="warning", help="uvicorn's; default %(default)s")
     return root
+
+
+def started(args: argparse.Namespace) -> str:
+    """The line printed at start: where each sandbox is and what its world holds."""
+    host, port = args.host, args.port
+    base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return (
+        f"sandboxes at {base}: Fullwhere at {base}/fullwhere ({args.fullwhere_count} "
+        f"customers), Mews at {base}/mews ({args.mews_count} guests), seed {args.seed}; "
+        f"call counters at {base}/__bench/calls\n"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -168,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         mews_rate_limit=args.mews_rate_limit,
         mews_rate_window=args.mews_rate_window,
     )
+    sys.stderr.write(started(args))
+    sys.stderr.flush()
     uvicorn.run(
         create_bench_app(sandboxes),
         host=args.host,

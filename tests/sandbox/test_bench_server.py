@@ -4,6 +4,7 @@ queries: both sandboxes side by side with call counters, and queries that the sc
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +20,7 @@ from gateway.sandbox.serve import bench_sandboxes, create_bench_app
 from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 from tests.conftest import Gateway
+from tests.support.processes import sandbox_server
 
 FULLWHERE_AUTH = {"X-API-KEY": "demo-key", "X-API-SECRET": "demo-secret"}
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -141,3 +143,19 @@ def test_every_benchmark_query_is_valid_against_the_schema() -> None:
     for scenario in scenarios.build_scenarios():
         query = orjson.loads(scenario.body)["query"]
         assert validate(schema, parse(query)) == [], scenario.key
+
+
+def test_the_served_sandboxes_say_where_they_are_and_help_gives_the_defaults(
+    tmp_path: Path,
+) -> None:
+    with sandbox_server(tmp_path) as sandbox:
+        first = sandbox.text().splitlines()[0]
+    shown = subprocess.run(
+        [sys.executable, "-m", "gateway.sandbox.serve", "--help"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    base = f"http://127.0.0.1:{sandbox.port}"
+    assert first.startswith(f"sandboxes at {base}: Fullwhere at {base}/fullwhere")
+    assert f"Mews at {base}/mews" in first
+    assert "--port PORT" in shown and "default 8100" in shown
+    assert "/fullwhere/..." in shown and "/mews/..." in shown
