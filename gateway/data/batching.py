@@ -73,10 +73,12 @@ class SettlingLoader(Generic[K, V]):
         self._peek = peek
         self._memo: dict[K, asyncio.Future[V]] = {}
         self._queue: list[K] = []
+        # The loop keeps only weak references to tasks: these stay until they are done.
+        self._dispatches: set[asyncio.Task[None]] = set()
 
     def load(self, key: K) -> asyncio.Future[V]:
         future = self._memo.get(key)
-        if future is None:
+        if future is None or future.cancelled():  # a cancelled caller's load is asked again
             future = self._memo[key] = asyncio.get_running_loop().create_future()
             if self._peek is not None:
                 value = self._peek(key)
@@ -84,7 +86,9 @@ class SettlingLoader(Generic[K, V]):
                     future.set_result(value)  # type: ignore[arg-type]
                     return future
             if not self._queue:
-                asyncio.get_running_loop().create_task(self._dispatch())
+                task = asyncio.get_running_loop().create_task(self._dispatch())
+                self._dispatches.add(task)
+                task.add_done_callback(self._dispatches.discard)
             self._queue.append(key)
         return future
 
@@ -106,14 +110,23 @@ class SettlingLoader(Generic[K, V]):
         await asyncio.sleep(0)  # the rest of this tick's keys
         await self._settle.wait(self._max_wait)
         keys, self._queue = self._queue, []
+        # The futures as dispatched: `prime` or `clear` may replace them in the memo meanwhile.
+        futures = [self._memo[key] for key in keys]
         try:
             values = await self._batch(keys)
         except BaseException as exc:
-            for key in keys:
-                self._memo[key].set_exception(exc)
-                self._memo[key].exception()  # retrieved: callers may have gone
+            _settle(futures, exc)
             if not isinstance(exc, Exception):
                 raise
             return
-        for key, value in zip(keys, values, strict=True):
-            self._memo[key].set_result(value)
+        for future, value in zip(futures, values, strict=True):
+            if not future.done():  # a caller cancelled by a failing sibling field
+                future.set_result(value)
+
+
+def _settle(futures: list[asyncio.Future[V]], exc: BaseException) -> None:
+    """Fail the futures still pending; a caller cancelled meanwhile has settled its own."""
+    for future in futures:
+        if not future.done():
+            future.set_exception(exc)
+            future.exception()  # retrieved: callers may have gone

@@ -16,6 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from graphql import GraphQLNonNull
+
+from gateway.graphql.shapes import upstream_of
+from gateway.upstream.errors import Source, UpstreamInvalidResponse
 
 HOT_TYPES = ("Customer", "MewsProfile", "MewsCustomerEdge")
 _DEFINITION = "strawberry-definition"
@@ -43,11 +47,40 @@ def _attribute(key: str) -> Callable[..., Any]:
     return resolve
 
 
+def _required_attribute(key: str, source: Source, where: str) -> Callable[..., Any]:
+    """`_attribute` for a key the upstream's documents call required: a record without it
+    is the upstream's fault, said at this field's path (the fast path reads the key itself
+    and calls this only for a null)."""
+
+    def resolve(source_record: Any, info: Any) -> Any:
+        if isinstance(source_record, dict):
+            value = source_record.get(key)
+        else:
+            value = getattr(source_record, key)
+        if value is None:
+            raise UpstreamInvalidResponse(
+                source, f"the record has no `{key}` ({where}), which its documents require"
+            )
+        return value
+
+    resolve.attribute_key = key  # type: ignore[attr-defined]
+    return resolve
+
+
+def _reader(graphql_type: Any, name: str, field: Any, key: str) -> Callable[..., Any]:
+    """How a plain field is read: a non-null key of an upstream record checks its presence."""
+    definition: Any = (graphql_type.extensions or {}).get(_DEFINITION)
+    source = upstream_of(definition.origin) if definition is not None else None
+    if source is None or not isinstance(field.type, GraphQLNonNull):
+        return _attribute(key)
+    return _required_attribute(key, source, f"{graphql_type.name}.{name}")
+
+
 def bypass_plain_fields(schema: strawberry.Schema) -> int:
     """Fields with no resolver (most of them: upstream dict keys) read their value directly."""
     replaced = 0
     for graphql_type in schema._schema.type_map.values():
-        for field in (getattr(graphql_type, "fields", None) or {}).values():
+        for name, field in (getattr(graphql_type, "fields", None) or {}).items():
             definition: Any = (field.extensions or {}).get(_DEFINITION)
             if (
                 definition is None
@@ -57,7 +90,7 @@ def bypass_plain_fields(schema: strawberry.Schema) -> int:
                 or not hasattr(field, "args")  # input fields
             ):
                 continue
-            field.resolve = _attribute(definition.python_name)
+            field.resolve = _reader(graphql_type, name, field, definition.python_name)
             replaced += 1
     return replaced
 

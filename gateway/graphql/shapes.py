@@ -22,9 +22,10 @@ from strawberry.types.field import StrawberryField
 from typing_extensions import Doc, is_typeddict
 
 from gateway.graphql.base import JSON, Date, DateTime, upstream_camel
+from gateway.upstream.errors import Source
 from gateway.upstream.shapes import Deprecated, Text
 
-__all__ = ["RAW_NOTE", "derived_from", "upstream_type"]
+__all__ = ["RAW_NOTE", "derived_from", "upstream_of", "upstream_type"]
 
 T = TypeVar("T")
 
@@ -33,6 +34,11 @@ RAW_NOTE = "Exactly as the upstream sent it, including values newer than this ga
 
 _TEXT: dict[Text, object] = {Text.ID: strawberry.ID, Text.DATETIME: DateTime, Text.DATE: Date}
 _SCALARS = (str, int, float, bool)
+# The module of each upstream's record types → that upstream.
+_UPSTREAMS: dict[str, Source] = {
+    "gateway.upstream.mews_types": "mews",
+    "gateway.upstream.fullwhere_types": "fullwhere",
+}
 
 # TypedDict → the Strawberry type derived from it; nested shapes are looked up here, so a
 # shape is derived before the shapes that contain it.
@@ -150,3 +156,9 @@ def upstream_type(
 def derived_from(graphql_type: type) -> tuple[type, frozenset[str]] | None:
     """The TypedDict a type was derived from and the keys its class declares itself."""
     return _SOURCES.get(graphql_type)
+
+
+def upstream_of(graphql_type: type) -> Source | None:
+    """The upstream whose records a derived type holds (None for the gateway's own types)."""
+    derived = _SOURCES.get(graphql_type)
+    return None if derived is None else _UPSTREAMS.get(derived[0].__module__)

@@ -249,8 +249,10 @@ class MewsCustomer(TypedDict, total=False):
     PreferredSpaceFeatures: Annotated[
         list[str], Doc("Room preferences (resource feature classifications), e.g. OceanView.")
     ]
-    CreatorProfileId: Annotated[IdStr, Doc("User who created the customer.")]
-    UpdaterProfileId: Annotated[IdStr, Doc("User who last updated the customer.")]
+    # Not in every Mews document of the customer (the Connector API's own pages list them as
+    # required, the customers document the gateway's users hold does not): null when absent.
+    CreatorProfileId: Annotated[IdStr | None, Doc("User who created the customer.")]
+    UpdaterProfileId: Annotated[IdStr | None, Doc("User who last updated the customer.")]
 
 
 # --- customers/getAll -------------------------------------------------------------------------
