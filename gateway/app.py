@@ -147,6 +147,11 @@ def _session(
 UNBOUNDED_REQUEST_SECONDS = 60.0
 
 
+#: How long past the longest request an idempotency claim waits for its answer before a
+#: repeat is told the write may have been applied (Redis's clock: no skew between hosts).
+LEASE_MARGIN_SECONDS = 2.0
+
+
 def _longest_request(settings: Settings) -> float:
     return settings.resilience.request_deadline or UNBOUNDED_REQUEST_SECONDS
 
@@ -315,7 +320,7 @@ def create_app(
         RedisIdempotencyStore(
             store,
             ttl=settings.idempotency_ttl,
-            lease=_longest_request(settings) + 10.0,
+            lease=_longest_request(settings) + LEASE_MARGIN_SECONDS,
             check=check_same,
         )
         if store is not None

@@ -14,7 +14,9 @@ A mutation called with `idempotencyKey` runs through `IdempotencyStore.run` (by 
 With `REDIS_URL`, `gateway.store.idempotency.RedisIdempotencyStore` keeps the keys instead,
 for every process (`Idempotency` is what both offer).
 
-Only successes are remembered: a write that failed may be retried with the same key. The
+Only successes are remembered: a write that failed may be retried with the same key, unless
+it may have been applied upstream (sent, and not clearly refused): then a repeat is told
+`mayHaveBeenApplied: true` and nothing is sent again. The
 input is compared by fingerprint (SHA-256 of the mutation name and its canonical input), and
 keys are scoped to the caller (its API key, or its token's issuer, subject and client) so
 two callers never share one.
@@ -33,6 +35,8 @@ import orjson
 from cachetools import TTLCache
 
 from gateway.errors import BadUserInput
+from gateway.store.idempotency import WriteMayHaveBeenApplied
+from gateway.upstream.resilience import sent_writes_scope
 
 T = TypeVar("T")
 
@@ -43,6 +47,8 @@ MAX_KEY_LENGTH: Final = 255
 class _Done(Generic[T]):
     fingerprint: str
     result: T
+    #: The write failed after it may have been applied: there is no result to replay.
+    maybe_applied: bool = False
 
 
 class Idempotency(Protocol):
@@ -76,6 +82,8 @@ class IdempotencyStore:
             done = self._done.get(key) if self.ttl > 0 else None
             if done is not None:
                 check_same(done.fingerprint, fingerprint)
+                if done.maybe_applied:
+                    raise WriteMayHaveBeenApplied()
                 return done.result, True
             inflight = self._inflight.get(key)
             if inflight is None:
@@ -95,7 +103,13 @@ class IdempotencyStore:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._inflight[key] = (fingerprint, future)
         try:
-            result = await work()
+            with sent_writes_scope() as writes:
+                try:
+                    result = await work()
+                except BaseException:
+                    if writes.maybe_applied and self.ttl > 0:  # never sent again
+                        self._done[key] = _Done(fingerprint, None, maybe_applied=True)
+                    raise
         except asyncio.CancelledError:
             future.cancel()
             raise

@@ -9,18 +9,19 @@ success is all it takes to share state again (no restart).
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
+from redis import exceptions as rx
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
 
 from gateway.errors import GatewayError
 
@@ -46,13 +47,70 @@ SCHEMES: Final = (
 )
 
 
+#: Every exception a call to Redis may raise: redis-py's own (the Cluster client's
+#: `RedisClusterException` is not a `RedisError`), and the socket's and TLS's.
+REDIS_FAILURES: Final = (rx.RedisError, rx.RedisClusterException, OSError, TimeoutError)
+
+#: What a failure means, by cause; the first that matches a failure names it.
+CAUSES: Final = {
+    "tls": "the TLS handshake failed: check the CA (`ssl_ca_certs` in REDIS_URL) and the "
+    "client certificate",
+    "authentication": "the user or password in REDIS_URL was refused",
+    "permission": "the Redis user lacks a permission: grant it the ACL rule in "
+    "docs/scaling.md (keys `~<prefix>*`)",
+    "cluster": "the server is a Redis Cluster node (or not one) unlike REDIS_URL says, or "
+    "keys crossed slots: use redis+cluster:// for a cluster",
+    "timeout": "no answer within REDIS_TIMEOUT_SECONDS",
+    "connection": "no connection",
+}
+#: Causes that are a configuration to fix, not an outage to wait out.
+MISCONFIGURED: Final = frozenset({"tls", "authentication", "permission", "cluster"})
+
+
+def failure_cause(exc: BaseException) -> str:
+    """The cause of a failed call to Redis: a key of `CAUSES`, or "error"."""
+    text = str(exc)
+    if isinstance(exc, ssl.SSLError) or "SSL" in text or "certificate" in text.lower():
+        return "tls"
+    if isinstance(exc, rx.AuthenticationError | rx.AuthenticationWrongNumberOfArgsError) or any(
+        word in text for word in ("WRONGPASS", "NOAUTH", "invalid username-password")
+    ):
+        return "authentication"
+    if isinstance(exc, rx.NoPermissionError) or "NOPERM" in text:
+        return "permission"
+    cluster = rx.RedisClusterException | rx.ClusterError | rx.AskError | rx.ClusterCrossSlotError
+    if isinstance(exc, cluster) or any(
+        word in text for word in ("MOVED", "CROSSSLOT", "cluster", "Cluster")
+    ):
+        return "cluster"
+    if isinstance(exc, rx.TimeoutError | TimeoutError):
+        return "timeout"
+    if isinstance(exc, rx.ConnectionError | OSError):
+        return "connection"
+    return "error"
+
+
 class StoreUnavailable(GatewayError):
-    """Redis could not be reached (or is paused after a failure): nothing was done there."""
+    """Redis could not be used (or is paused after a failure): nothing was done there.
+
+    `cause` names why (a key of `CAUSES`) when known."""
 
     code = "UPSTREAM_UNAVAILABLE"
 
-    def __init__(self, message: str, *, retry_after: float = DEFAULT_RETRY_AFTER) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float = DEFAULT_RETRY_AFTER,
+        cause: str | None = None,
+    ) -> None:
         super().__init__(message, retryAfterSeconds=round(retry_after, 1), mayHaveBeenApplied=False)
+        self.cause = cause
+
+    @property
+    def misconfigured(self) -> bool:
+        """A setting to fix (TLS, credentials, ACL, cluster mode), not an outage."""
+        return self.cause in MISCONFIGURED
 
 
 class RedisStore:
@@ -77,7 +135,8 @@ class RedisStore:
         self.retry_after = retry_after
         self._clock = clock
         self._down_until = float("-inf")
-        self._down = False
+        #: The cause of the failure that made the store pause (None while it works).
+        self.cause: str | None = None
 
     def __repr__(self) -> str:
         return f"RedisStore(prefix={self.prefix!r}, available={self.available})"
@@ -97,23 +156,35 @@ class RedisStore:
             StoreUnavailable: Redis failed or timed out now, or did a moment ago.
         """
         if not self.available:
-            raise StoreUnavailable("Redis is unreachable", retry_after=self.retry_after)
+            raise self._unavailable()
         try:
             result = await operation(self.client)
-        except (RedisError, OSError, TimeoutError) as exc:
-            self._down_until = self._clock() + self.retry_after
-            if not self._down:
-                self._down = True
-                # The exception's text may hold the host, never the password (not in it).
-                logger.warning(
-                    "Redis is unreachable (%s); serving from this process alone until it is back",
-                    type(exc).__name__,
-                )
-            raise StoreUnavailable("Redis is unreachable", retry_after=self.retry_after) from None
-        if self._down:
-            self._down = False
+        except REDIS_FAILURES as exc:
+            self._failed(exc)
+            raise self._unavailable() from None
+        if self.cause is not None:
+            self.cause = None
             logger.warning("Redis is reachable again; sharing state with the other processes")
         return result
+
+    def _unavailable(self) -> StoreUnavailable:
+        return StoreUnavailable(
+            "Redis is unavailable", retry_after=self.retry_after, cause=self.cause
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        """Pause, and log once per cause: one line naming it and what to check."""
+        self._down_until = self._clock() + self.retry_after
+        cause = failure_cause(exc)
+        if cause != self.cause:
+            self.cause = cause
+            # The exception's text may hold the host or a key, never the password.
+            logger.warning(
+                "Redis failed (%s: %s: %s); serving from this process alone until it is back",
+                cause,
+                CAUSES.get(cause, "unexpected"),
+                f"{type(exc).__name__}: {str(exc)[:200]}",
+            )
 
     async def ping(self) -> None:
         """Raises StoreUnavailable unless Redis answers now (the readiness probe)."""
@@ -188,11 +259,14 @@ def _sentinel_master(url: str, options: dict[str, Any]) -> Any:
 
 
 __all__ = [
+    "CAUSES",
     "DEFAULT_PREFIX",
     "DEFAULT_RETRY_AFTER",
     "DEFAULT_TIMEOUT",
+    "REDIS_FAILURES",
     "SCHEMES",
     "RedisStore",
     "StoreUnavailable",
     "connect",
+    "failure_cause",
 ]

@@ -105,9 +105,25 @@ def _remaining() -> float | None:
 
 @dataclass
 class SentWrites:
-    """The upstreams a request has sent writes to, in order (one entry per attempt)."""
+    """The upstreams a request has sent writes to, in order (one entry per attempt), and how
+    many of those writes may have been applied (answered, or no clear refusal)."""
 
     sources: list[Source] = field(default_factory=list)
+    maybe_applied: int = 0
+    #: The enclosing scope, which hears of every write too.
+    parent: SentWrites | None = None
+
+    def note_sent(self, source: Source) -> None:
+        scope: SentWrites | None = self
+        while scope is not None:
+            scope.sources.append(source)
+            scope = scope.parent
+
+    def note_maybe_applied(self) -> None:
+        scope: SentWrites | None = self
+        while scope is not None:
+            scope.maybe_applied += 1
+            scope = scope.parent
 
 
 _sent_writes: ContextVar[SentWrites | None] = ContextVar("gateway_sent_writes", default=None)
@@ -116,8 +132,9 @@ _sent_writes: ContextVar[SentWrites | None] = ContextVar("gateway_sent_writes", 
 @contextmanager
 def sent_writes_scope() -> Iterator[SentWrites]:
     """Note, for the block (and the tasks it starts), every write the guards send: whoever
-    ends the request early can then say whether a write may have been applied."""
-    sent = SentWrites()
+    ends the request early can then say whether a write may have been applied. Scopes nest:
+    an enclosing one hears of the writes of the inner one."""
+    sent = SentWrites(parent=_sent_writes.get())
     token = _sent_writes.set(sent)
     try:
         yield sent
@@ -449,8 +466,24 @@ class Guard:
     async def call(self, attempt: Attempt[T], *, write: bool) -> T:
         """Run `attempt(timeout)` until it succeeds, fails for good, or time runs out.
 
-        Raises the last `UpstreamError`; writes whose outcome is unknown say so.
+        Raises the last `UpstreamError`; writes whose outcome is unknown say so. A write
+        sent and not clearly refused is noted in the request's `SentWrites`.
         """
+        scope = _sent_writes.get() if write else None
+        if scope is None:
+            return await self._call(attempt, write=write)
+        sent_before = len(scope.sources)
+        refused = False
+        try:
+            return await self._call(attempt, write=write)
+        except UpstreamError as exc:
+            refused = exc.may_have_been_applied is False
+            raise
+        finally:
+            if not refused and len(scope.sources) > sent_before:
+                scope.note_maybe_applied()
+
+    async def _call(self, attempt: Attempt[T], *, write: bool) -> T:
         retries_done = 0
         first_attempt()
         while True:
@@ -493,7 +526,7 @@ class Guard:
                 remaining = _remaining()
             timeout, cut_short = self._timeout_for(remaining)
             if write and (sent := _sent_writes.get()) is not None:
-                sent.sources.append(self.source)
+                sent.note_sent(self.source)
             result = await self._send(attempt, timeout, remaining)
         except UpstreamError as exc:
             if breaker is not None:

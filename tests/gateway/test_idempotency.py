@@ -77,12 +77,27 @@ async def test_concurrent_repeats_share_one_write(gateway: Gateway) -> None:
 
 
 async def test_a_failed_write_is_not_remembered(gateway: Gateway) -> None:
-    gateway.sandboxes.mews.control.fail_next("customers/add", status=503)
+    # A refusal (400): Mews did not apply it, so the same key may be used again.
+    gateway.sandboxes.mews.control.fail_next("customers/add", status=400)
     failed = await gateway.post(ADD, {"input": GUEST, "key": "k-4"})
-    assert failed["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert failed["errors"][0]["extensions"]["mayHaveBeenApplied"] is False
     retried = (await gateway.data(ADD, {"input": GUEST, "key": "k-4"}))["addCustomer"]
     assert retried["replayed"] is False and retried["customer"]["lastName"] == "Once"
     assert gateway.calls() == {"mews:customers/add": 2}
+
+
+async def test_a_write_that_may_have_been_applied_is_never_sent_again(gateway: Gateway) -> None:
+    # Mews answers 500 to the add: whether it created the guest is unknown.
+    gateway.sandboxes.mews.control.fail_next("customers/add", status=500)
+    failed = await gateway.post(ADD, {"input": GUEST, "key": "k-maybe"})
+    assert failed["errors"][0]["extensions"]["mayHaveBeenApplied"] is True
+    repeats = [await gateway.post(ADD, {"input": GUEST, "key": "k-maybe"}) for _ in range(3)]
+    for repeat in repeats:
+        (error,) = repeat["errors"]
+        assert error["extensions"]["mayHaveBeenApplied"] is True
+        assert error["extensions"]["argument"] == "idempotencyKey"
+        assert "not sent again" in error["message"]
+    assert gateway.calls() == {"mews:customers/add": 1}
 
 
 async def test_a_batch_import_is_not_sent_twice(gateway: Gateway) -> None:

@@ -4,6 +4,7 @@ nothing but Redis and the upstreams (the same sandboxes)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -17,7 +18,7 @@ from gateway.sandbox.world import World, linked_pairs
 from gateway.store import connect
 from gateway.store.limiter import RedisWindowLimiter
 from gateway.store.links import Links
-from gateway.store.redis import DEFAULT_RETRY_AFTER
+from gateway.store.redis import DEFAULT_RETRY_AFTER, StoreUnavailable
 from tests.conftest import Gateway, gateway_with
 from tests.support.redis_server import RedisServer
 
@@ -301,3 +302,79 @@ async def test_links_asked_in_one_tick_cost_one_round_trip(redis_server: RedisSe
     assert found == batched == [f"f-{i}" for i in range(5)] + [None]
     # Six separate Links objects asked six times; one asked once for all six.
     assert stats["cmdstat_mget"]["calls"] == 6 + 1
+
+
+def _acl_user(server: RedisServer, name: str, *rules: str) -> str:
+    """A Redis user with these ACL rules; its URL."""
+    assert server.command("ACL", "SETUSER", name, "reset", "on", f">{name}-pw", *rules) == b"+OK"
+    return f"redis://{name}:{name}-pw@127.0.0.1:{server.port}/0"
+
+
+async def test_a_keyed_write_whose_answer_redis_lost_is_never_sent_again(
+    sandboxes: Sandboxes, redis_server: RedisServer
+) -> None:
+    url = _acl_user(redis_server, "gw", "~*", "&*", "+@all")
+    env = {
+        "REDIS_URL": url,
+        "REDIS_TIMEOUT_SECONDS": REDIS_TIMEOUT,
+        "REQUEST_DEADLINE_SECONDS": "3",
+    }
+    sandboxes.fullwhere.control.latency = 0.5  # the import stays in flight a moment
+    variables = {"input": {"email": "lost-answer@example.com"}, "key": "lost"}
+    async with gateway_with(sandboxes, env) as gateway:
+        first = asyncio.ensure_future(gateway.data(IMPORT, variables))
+        while redis_server.command("EXISTS", *await _idempotency_keys(redis_server)) != b":1":
+            await asyncio.sleep(0.02)  # the key is claimed; the import is on its way
+        # Redis refuses every key from now on: the answer cannot be stored.
+        assert redis_server.command("ACL", "SETUSER", "gw", "resetkeys") == b"+OK"
+        done = (await first)["importCustomer"]
+        assert redis_server.command("ACL", "SETUSER", "gw", "~*") == b"+OK"
+        # Past the claim's lease (the deadline and its margin) and the store's pause.
+        await asyncio.sleep(3 + 2 + DEFAULT_RETRY_AFTER)
+        repeats = [await gateway.post(IMPORT, variables) for _ in range(2)]
+    assert done["replayed"] is False
+    for repeat in repeats:
+        (error,) = repeat["errors"]
+        assert error["extensions"]["mayHaveBeenApplied"] is True
+    assert gateway.calls() == {"fullwhere:import": 1}
+
+
+async def _idempotency_keys(server: RedisServer) -> list[str]:
+    client = aioredis.from_url(server.url)
+    try:
+        keys = [key.decode() async for key in client.scan_iter(match="*idem*")]
+    finally:
+        await client.aclose()
+    return keys or ["none"]
+
+
+@pytest.mark.parametrize(
+    ("rules", "password", "cause"),
+    [
+        (("~*", "&*", "+@all"), "wrong", "authentication"),
+        (("~other:*", "&*", "+@all"), None, "permission"),
+    ],
+)
+async def test_each_redis_failure_is_redis_trouble_logged_once_with_its_cause(
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+    rules: tuple[str, ...],
+    password: str | None,
+    cause: str,
+) -> None:
+    url = _acl_user(redis_server, "gw", *rules)
+    if password is not None:
+        url = url.replace("gw-pw", password)
+    store = connect(url)
+    failures: list[StoreUnavailable] = []
+    with caplog.at_level(logging.WARNING, logger="gateway.store"):
+        for _ in range(3):
+            try:
+                await store.run(lambda client: client.get("cgw:c:x"))
+            except StoreUnavailable as exc:
+                failures.append(exc)
+            store._down_until = float("-inf")  # try again at once, as after the pause
+    await store.aclose()
+    assert [f.cause for f in failures] == [cause] * 3
+    lines = [r.getMessage() for r in caplog.records if r.name == "gateway.store"]
+    assert len(lines) == 1 and f"Redis failed ({cause}:" in lines[0], lines

@@ -65,6 +65,11 @@ class RedisServer:
         except OSError:
             return False
 
+    def command(self, *words: str) -> bytes:
+        """One command as the default user, on a connection of its own; the first line of
+        the answer (`+OK`, `-ERR ...`, `$5`, ...)."""
+        return command(("127.0.0.1", self.port), *words)
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is not None:
@@ -76,3 +81,14 @@ class RedisServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def command(address: tuple[str, int], *words: str) -> bytes:
+    """One RESP command to `address`; the first line of the answer."""
+    encoded = f"*{len(words)}\r\n".encode()
+    for word in words:
+        data = word.encode()
+        encoded += b"$%d\r\n%s\r\n" % (len(data), data)
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.sendall(encoded)
+        return sock.recv(4096).split(b"\r\n")[0]
