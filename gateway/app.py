@@ -40,6 +40,7 @@ from gateway.http.jwks import JwksCache
 from gateway.http.persisted import TrustedDocuments
 from gateway.http.request_id import RequestId
 from gateway.http.tokens import JwtVerifier
+from gateway.http.webhooks import webhook_routes
 from gateway.identity.index import MemoryIdentityIndex
 from gateway.identity.lock import MemorySyncLock
 from gateway.identity.redis import RedisIdentityIndex, RedisSyncLock
@@ -48,9 +49,12 @@ from gateway.logs import install_redaction, secrets_of
 from gateway.observability import metrics
 from gateway.observability.tracing import Tracing, otlp_tracer_provider
 from gateway.sandbox.demo import Sandboxes
+from gateway.services.live import apply_mews_message
 from gateway.store import RedisStore, connect
 from gateway.store.cache import RedisCacheLayer
+from gateway.store.changes import ChangeBus, RedisChangeBus
 from gateway.store.idempotency import RedisIdempotencyStore
+from gateway.store.inbox import Inbox, MemoryInbox, RedisInbox
 from gateway.store.limiter import RedisWindowLimiter
 from gateway.store.links import Links
 from gateway.upstream.errors import Source
@@ -239,6 +243,11 @@ def build_upstreams(
         fullwhere_concurrency=settings.fullwhere_concurrency,
         links=Links(store, maxsize=settings.cache_max_links),
         identity=RedisIdentityIndex(store) if store is not None else MemoryIdentityIndex(),
+        changes=(
+            RedisChangeBus(store, block_seconds=settings.redis.timeout)
+            if store is not None and settings.redis is not None
+            else ChangeBus()
+        ),
     )
     return upstreams, clients
 
@@ -279,6 +288,17 @@ def build_sync(
         mews_window=r.mews_rate_window,
         lock=RedisSyncLock(store) if store is not None else MemorySyncLock(),
     )
+
+
+def build_inbox(settings: Settings, upstreams: Upstreams, store: RedisStore | None) -> Inbox:
+    """Where acknowledged webhook messages wait for their work: shared on Redis if any."""
+
+    async def apply(message: dict[str, Any]) -> None:
+        await apply_mews_message(upstreams, message)
+
+    if store is not None and settings.redis is not None:
+        return RedisInbox(store, apply, block_seconds=settings.redis.timeout)
+    return MemoryInbox(apply)
 
 
 def create_app(
@@ -341,6 +361,7 @@ def create_app(
         )
 
     sync = build_sync(settings, upstreams, store)
+    inbox = build_inbox(settings, upstreams, store)
 
     async def identity_section() -> dict[str, Any]:
         try:
@@ -379,6 +400,11 @@ def create_app(
             ),
             # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),
+        *webhook_routes(
+            settings.live.webhook_secret if upstreams.mews_client is not None else None,
+            inbox,
+            max_bytes=settings.live.max_webhook_bytes,
+        ),
         *health_routes(readiness),
         *graphiql_routes(),
         *(metrics.metrics_routes(telemetry.metrics_token) if telemetry.metrics else []),
@@ -397,9 +423,14 @@ def create_app(
             if settings.sync.interval > 0
             else None
         )
+        await upstreams.changes.start()
+        if settings.live.webhook_secret:
+            await inbox.start()
         try:
             yield
         finally:
+            await upstreams.changes.aclose()
+            await inbox.aclose()
             if syncing is not None:
                 syncing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -443,4 +474,5 @@ def create_app(
     app.state.schema = schema
     app.state.readiness = readiness
     app.state.sync = sync
+    app.state.inbox = inbox
     return app

@@ -206,6 +206,15 @@ def _secret(name: str, group: Group, description: str) -> Variable[str | None]:
     return Variable(name, group, None, str, "text, never shown", description)
 
 
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9._~-]{16,200}")
+
+
+def _parse_webhook_secret(raw: str) -> str:
+    if not _WEBHOOK_SECRET.fullmatch(raw):  # never echo it: it is a credential
+        raise ValueError("16 to 200 of A-Z a-z 0-9 . _ ~ - (it is a segment of the URL)")
+    return raw
+
+
 def _choice(
     name: str, group: Group, default: T, choices: Mapping[str, T], description: str
 ) -> Variable[T]:
@@ -325,6 +334,7 @@ CALLS = Group(
     "settings.",
 )
 SHARED = Group("Shared state (several processes or replicas)")
+LIVE = Group("Live changes", "See [live-changes.md](live-changes.md).")
 LIMITS = Group("Limits on requests")
 MODE = Group("Mode and logging")
 TELEMETRY = Group(
@@ -641,6 +651,31 @@ OTEL_TRACES_EXPORTER = Variable(
     "OTEL_TRACES_EXPORTER", TELEMETRY, None, str.lower, "text",
     "`none` switches tracing off although an endpoint is set (other values: the SDK's)",
 )
+MEWS_WEBHOOK_SECRET = Variable(
+    "MEWS_WEBHOOK_SECRET", LIVE, None, _parse_webhook_secret, "16 to 200 of `A-Z a-z 0-9 . _ ~ -`",
+    "the secret token of the Mews General Webhooks URL, `POST /webhooks/mews/<secret>`; "
+    "none: that route does not exist",
+)
+GATEWAY_MAX_WEBHOOK_BYTES = _integer(
+    "GATEWAY_MAX_WEBHOOK_BYTES", LIVE, 1024 * 1024, "largest webhook body (413 above)", minimum=1
+)
+GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION = _integer(
+    "GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION", LIVE, 10,
+    "subscriptions one WebSocket may run at once", minimum=1,
+)
+GATEWAY_MAX_CONNECTIONS_PER_CALLER = _integer(
+    "GATEWAY_MAX_CONNECTIONS_PER_CALLER", LIVE, 20,
+    "subscription connections (WebSocket or SSE) one caller may hold open on each process",
+    minimum=1,
+)
+GATEWAY_SUBSCRIPTION_BUFFER = _integer(
+    "GATEWAY_SUBSCRIPTION_BUFFER", LIVE, 100,
+    "changes waiting for a slow subscriber before it is dropped", minimum=1,
+)
+GATEWAY_KEEPALIVE_SECONDS = _number(
+    "GATEWAY_KEEPALIVE_SECONDS", LIVE, 15.0,
+    "seconds between keep-alive pings on an idle subscription connection", minimum=1,
+)
 # fmt: on
 
 #: Every environment variable the gateway reads, in the order of the docs.
@@ -755,6 +790,18 @@ class MewsSettings:
 
 
 @dataclass(frozen=True)
+class LiveSettings:
+    """Webhooks in and subscriptions out (docs/live-changes.md)."""
+
+    webhook_secret: str | None = field(default=None, repr=False)
+    max_webhook_bytes: int = GATEWAY_MAX_WEBHOOK_BYTES.default
+    max_subscriptions_per_connection: int = GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION.default
+    max_connections_per_caller: int = GATEWAY_MAX_CONNECTIONS_PER_CALLER.default
+    subscription_buffer: int = GATEWAY_SUBSCRIPTION_BUFFER.default
+    keepalive: float = GATEWAY_KEEPALIVE_SECONDS.default
+
+
+@dataclass(frozen=True)
 class RedisSettings:
     """Where the shared state lives (`REDIS_URL`) and how long a call to it may take."""
 
@@ -816,6 +863,7 @@ class Settings:
     #: Which source a unified `Customer` field prefers: the record updated last, or a fixed one.
     unified_precedence: Precedence = DEFAULT_PRECEDENCE
     telemetry: Telemetry = Telemetry()
+    live: LiveSettings = LiveSettings()
 
 
 # In demo mode the clients reach the embedded sandboxes in-process at these origins.
@@ -909,6 +957,17 @@ def _resilience(env: Mapping[str, str]) -> Resilience:
     )
 
 
+def _live(env: Mapping[str, str]) -> LiveSettings:
+    return LiveSettings(
+        webhook_secret=MEWS_WEBHOOK_SECRET.read(env),
+        max_webhook_bytes=GATEWAY_MAX_WEBHOOK_BYTES.read(env),
+        max_subscriptions_per_connection=GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION.read(env),
+        max_connections_per_caller=GATEWAY_MAX_CONNECTIONS_PER_CALLER.read(env),
+        subscription_buffer=GATEWAY_SUBSCRIPTION_BUFFER.read(env),
+        keepalive=GATEWAY_KEEPALIVE_SECONDS.read(env),
+    )
+
+
 def _telemetry(env: Mapping[str, str]) -> Telemetry:
     return Telemetry(
         metrics=GATEWAY_METRICS.read(env),
@@ -990,6 +1049,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         redis=_redis(env),
         unified_precedence=UNIFIED_PRECEDENCE.read(env),
         telemetry=_telemetry(env),
+        live=_live(env),
     )
     if demo:
         # The sandboxes stand in for both; *_DISABLED still switches one off, to try how

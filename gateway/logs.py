@@ -38,6 +38,8 @@ def secrets_of(settings: Settings) -> list[str]:
     """Every credential in `settings`: upstream ones, the gateway's own API keys and the
     Redis password."""
     values = list(settings.api_keys)
+    if settings.live.webhook_secret:
+        values.append(settings.live.webhook_secret)
     if settings.telemetry.metrics_token:
         values.append(settings.telemetry.metrics_token)
     if settings.fullwhere is not None:

@@ -73,6 +73,7 @@ NON_NUMERIC = {
     "OTEL_SERVICE_NAME": None,  # OpenTelemetry's own
     "OTEL_SDK_DISABLED": "maybe",
     "OTEL_TRACES_EXPORTER": None,  # OpenTelemetry's own; only `none` matters here
+    "MEWS_WEBHOOK_SECRET": "short",
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from gateway.data.cache import ReadCache
 from gateway.errors import GatewayError
 from gateway.identity.index import IdentityIndex, MemoryIdentityIndex, linked_mews_id
+from gateway.store.changes import ChangeBus
 from gateway.store.links import Links
 from gateway.upstream.batcher import MewsBatcher
 from gateway.upstream.fullwhere import FullwhereClient
@@ -50,6 +51,8 @@ class Upstreams:
     links: Links = field(default_factory=Links)
     #: Who is who across both systems, built by the identity sync.
     identity: IdentityIndex = field(default_factory=MemoryIdentityIndex)
+    #: Where changes to customers are published, for the subscribers of every process.
+    changes: ChangeBus = field(default_factory=ChangeBus)
 
     @property
     def fullwhere(self) -> FullwhereClient:

@@ -8,7 +8,7 @@ like a JWT is verified against the identity provider's keys, and grants the scop
 The caller found is left in the ASGI scope (`gateway.http.caller.caller_of`).
 Open without a credential: health probes, the GraphiQL page and its static assets (they hold
 no data; the queries GraphiQL sends carry the credential), CORS preflights, and the demo
-sandboxes.
+sandboxes, and the webhook receivers (authenticated by the secret in their URL).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from gateway.http.responses import error_response
 from gateway.http.tokens import InvalidToken, JwtVerifier, looks_like_jwt
 
 OPEN_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))  # /metrics: its own token
-OPEN_PREFIXES = (STATIC_PREFIX + "/", "/sandbox/")
+#: The webhook receivers check the secret in their URL themselves.
+OPEN_PREFIXES = (STATIC_PREFIX + "/", "/sandbox/", "/webhooks/")
 
 
 def matching_key(token: bytes, keys: Sequence[bytes]) -> int | None:

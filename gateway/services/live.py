@@ -1,0 +1,109 @@
+"""What a change does: the Mews General Webhooks message applied, and changes published.
+
+A message names entities by id (`{EnterpriseId, IntegrationId, Events: [{Discriminator,
+Value: {Id}}]}`); only `CustomerAdded` and `CustomerUpdated` concern the gateway. Applying
+one, for its customers (each once, whatever the number of events naming it):
+
+1. every cached view of them is dropped, in every process;
+2. their records are read in one `customers/getAll` (through the batcher of the process, so
+   the call respects the Mews rate window and may carry other requests' ids too), and
+   primed in the cache;
+3. the identity index learns their email, phone and names (a new guest is found by
+   `customers(filter:)` at once);
+4. a `Change` per customer goes on the bus (`ADDED` when the message says so).
+
+Applying a message twice does the same thing twice: a repeat is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, cast
+
+from gateway.data.upstreams import Record, Upstreams
+from gateway.identity.index import MewsEntry, linked_mews_id
+from gateway.store.changes import Change, ChangeKind, ChangeSource
+from gateway.upstream.batcher import ReadBatcher
+from gateway.upstream.mews_types import MewsCustomer
+
+#: The discriminators of the customer events, and the change each one is.
+CUSTOMER_EVENTS: Final[Mapping[str, ChangeKind]] = {
+    "CustomerAdded": "ADDED",
+    "CustomerUpdated": "UPDATED",
+}
+
+
+def customer_events(message: Mapping[str, Any]) -> dict[str, ChangeKind]:
+    """Mews customer id -> what happened to it (`ADDED` wins over `UPDATED`), in order.
+    The message was checked by the receiver; other discriminators are ignored."""
+    kinds: dict[str, ChangeKind] = {}
+    for event in message.get("Events") or []:
+        kind = CUSTOMER_EVENTS.get(event.get("Discriminator"))
+        if kind is None:
+            continue
+        customer_id = str(event["Value"]["Id"]).lower()
+        if kinds.get(customer_id) != "ADDED":
+            kinds[customer_id] = kind
+    return kinds
+
+
+def guest_reader(upstreams: Upstreams, enterprise_id: str) -> ReadBatcher[MewsCustomer]:
+    """The reads by id of `enterprise_id`'s guests. One access token serves every enterprise
+    today; with a token per enterprise, this is where the message finds its own."""
+    del enterprise_id
+    return upstreams.mews_batcher.customers
+
+
+async def apply_mews_message(upstreams: Upstreams, message: Mapping[str, Any]) -> list[Change]:
+    """Apply one webhook message (see the module's docstring); returns the changes published.
+
+    Raises:
+        UpstreamError: Mews could not be read (the message is to be tried again).
+        GatewayError: the shared store is away (the same).
+    """
+    kinds = customer_events(message)
+    if not kinds:
+        return []
+    ids = list(kinds)
+    await upstreams.forget_mews(ids)
+    found = await guest_reader(upstreams, str(message.get("EnterpriseId", ""))).load(ids)
+    records = [cast(Record, record) for record in found.values()]
+    await upstreams.remember_mews(records, replace=True)
+    await upstreams.identity.put_mews(MewsEntry.from_record(record) for record in records)
+    changes = await changes_of_mews(upstreams, kinds.items(), "MEWS")
+    await upstreams.changes.publish(changes)
+    return changes
+
+
+async def changes_of_mews(
+    upstreams: Upstreams, kinds: Iterable[tuple[str, ChangeKind]], source: ChangeSource
+) -> list[Change]:
+    """A change per Mews guest, with the Fullwhere ids linked to it as aliases."""
+    pairs = list(kinds)
+    linked = await upstreams.identity.linked_from_many([mews_id for mews_id, _ in pairs])
+    return [
+        Change(f"mews:{mews_id}", kind, source, aliases=tuple(f"fullwhere:{f}" for f in fullwhere))
+        for (mews_id, kind), fullwhere in zip(pairs, linked, strict=True)
+    ]
+
+
+def changes_of_fullwhere(
+    records: Iterable[Mapping[str, Any]], kind: ChangeKind, source: ChangeSource
+) -> list[Change]:
+    """A change per Fullwhere record, with its linked Mews guest as an alias."""
+    changes = []
+    for record in records:
+        mews_id, _ = linked_mews_id(record)
+        aliases = (f"mews:{mews_id.lower()}",) if mews_id else ()
+        changes.append(Change(f"fullwhere:{record['id']}", kind, source, aliases=aliases))
+    return changes
+
+
+__all__ = [
+    "CUSTOMER_EVENTS",
+    "apply_mews_message",
+    "changes_of_fullwhere",
+    "changes_of_mews",
+    "customer_events",
+    "guest_reader",
+]
