@@ -173,7 +173,7 @@ def build_guard(source: Source, settings: Settings, store: RedisStore | None = N
         if store is not None:
             limiter = RedisWindowLimiter(
                 store,
-                settings.mews.access_token,
+                settings.mews.access_tokens[0],
                 limit=r.mews_rate_limit,
                 window=window,
                 margin=margin,
@@ -217,7 +217,7 @@ def build_upstreams(
         mews = MewsClient(
             http,
             MewsCredentials(
-                settings.mews.client_token, settings.mews.access_token, settings.mews.client
+                settings.mews.client_token, settings.mews.access_tokens[0], settings.mews.client
             ),
             guard=build_guard("mews", settings, store),
         )

@@ -11,6 +11,7 @@ variable and what it expects; the CLI prints that one line and exits.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -272,6 +273,40 @@ def _parse_token(raw: str) -> str:
     return raw
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_PROPERTY_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _parse_chain_ids(raw: str) -> tuple[str, ...]:
+    ids = [part.strip() for part in raw.split(",")]
+    for position, chain_id in enumerate(ids, start=1):
+        if not _UUID.fullmatch(chain_id):
+            raise ValueError(f"comma-separated chain UUIDs; item #{position} is not a UUID")
+    if len(set(map(str.lower, ids))) < len(ids):
+        raise ValueError("comma-separated chain UUIDs, each once")
+    return tuple(chain_id.lower() for chain_id in ids)
+
+
+def _parse_named_tokens(raw: str) -> tuple[tuple[str, str], ...]:
+    """`name=token,...`; an error names the item by position and name, never a token."""
+    named: dict[str, str] = {}
+    for position, part in enumerate(raw.split(","), start=1):
+        name, _, token = (piece.strip() for piece in part.partition("="))
+        if not _PROPERTY_NAME.fullmatch(name):
+            raise ValueError(
+                f"comma-separated name=token; item #{position} has no name of letters, "
+                "digits, - and _ (at most 64)"
+            )
+        if not token:
+            raise ValueError(f"comma-separated name=token; the token of {name} is empty")
+        if name in named:
+            raise ValueError(f"comma-separated name=token; the name {name} is given twice")
+        if token in named.values():
+            raise ValueError(f"comma-separated name=token; the token of {name} is given twice")
+        named[name] = token
+    return tuple(named.items())
+
+
 def _parse_client_name(raw: str) -> str:
     if len(raw) > 200 or not raw.isprintable():
         raise ValueError("a printable name of at most 200 characters, e.g. MyHotel 1.0")
@@ -372,7 +407,21 @@ MEWS_BASE_URL = Variable(
 MEWS_CLIENT_TOKEN = _secret(
     "MEWS_CLIENT_TOKEN", UPSTREAMS, "Mews Connector API client token; with the access token"
 )
-MEWS_ACCESS_TOKEN = _secret("MEWS_ACCESS_TOKEN", UPSTREAMS, "Mews Connector API access token")
+MEWS_ACCESS_TOKEN = _secret(
+    "MEWS_ACCESS_TOKEN", UPSTREAMS,
+    "Mews Connector API access token: one property, or a portfolio token with `MEWS_CHAIN_IDS`",
+)
+MEWS_CHAIN_IDS: Variable[tuple[str, ...]] = Variable(
+    "MEWS_CHAIN_IDS", UPSTREAMS, (), _parse_chain_ids, "comma-separated chain UUIDs",
+    "the chains of a portfolio `MEWS_ACCESS_TOKEN`, sent with every call that supports "
+    "portfolio tokens ([Hotel groups](groups.md))",
+)
+MEWS_ACCESS_TOKENS: Variable[tuple[tuple[str, str], ...]] = Variable(
+    "MEWS_ACCESS_TOKENS", UPSTREAMS, (), _parse_named_tokens,
+    "comma-separated `name=token` (names: letters, digits, `-`, `_`), tokens never shown",
+    "single-property access tokens of a hotel group, each named; may be combined with "
+    "`MEWS_ACCESS_TOKEN` ([Hotel groups](groups.md))",
+)
 MEWS_CLIENT = Variable(
     "MEWS_CLIENT", UPSTREAMS, DEFAULT_CLIENT, _parse_client_name,
     "printable, at most 200 characters", "`Client` name sent to Mews",
@@ -783,10 +832,23 @@ class FullwhereSettings:
 
 @dataclass(frozen=True)
 class MewsSettings:
+    """Mews's root, the client token, and the access tokens of the property or group.
+
+    `access_token` is `MEWS_ACCESS_TOKEN` (None when only named tokens are set);
+    `chain_ids` make it a portfolio token; `named` are `MEWS_ACCESS_TOKENS`."""
+
     base_url: str
     client_token: str = field(repr=False)
-    access_token: str = field(repr=False)
+    access_token: str | None = field(repr=False)
     client: str
+    chain_ids: tuple[str, ...] = ()
+    named: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def access_tokens(self) -> tuple[str, ...]:
+        """Every access token, `MEWS_ACCESS_TOKEN` first."""
+        first = (self.access_token,) if self.access_token else ()
+        return first + tuple(token for _, token in self.named)
 
 
 @dataclass(frozen=True)
@@ -881,6 +943,30 @@ def _pair(env: Mapping[str, str], pair: tuple[Variable[str | None], ...]) -> tup
         names = " and ".join(variable.name for variable in pair)
         raise ConfigError(missing, f"a value, since {names} go together")
     return None
+
+
+def _mews_credentials(env: Mapping[str, str]) -> MewsSettings | None:
+    """The Mews tokens (None: none set); the base URL and client name are filled later."""
+    client_token = MEWS_CLIENT_TOKEN.raw(env)
+    access_token = MEWS_ACCESS_TOKEN.raw(env) or None
+    chain_ids = MEWS_CHAIN_IDS.read(env)
+    named = MEWS_ACCESS_TOKENS.read(env)
+    if not (client_token or access_token or chain_ids or named):
+        return None
+    if chain_ids and access_token is None:
+        raise ConfigError(
+            MEWS_ACCESS_TOKEN.name, "the portfolio access token, since MEWS_CHAIN_IDS is set"
+        )
+    if not client_token:
+        raise ConfigError(MEWS_CLIENT_TOKEN.name, "a value, since Mews access tokens are set")
+    if access_token is None and not named:
+        raise ConfigError(
+            MEWS_ACCESS_TOKEN.name,
+            "a value (or MEWS_ACCESS_TOKENS), since MEWS_CLIENT_TOKEN is set",
+        )
+    if access_token is not None and access_token in (token for _, token in named):
+        raise ConfigError(MEWS_ACCESS_TOKENS.name, "tokens other than MEWS_ACCESS_TOKEN")
+    return MewsSettings("", client_token, access_token, "", chain_ids, named)
 
 
 def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
@@ -1009,7 +1095,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     mews_url = MEWS_BASE_URL.read(env)
     mews_client = MEWS_CLIENT.read(env)
     fw_creds = _pair(env, (FULLWHERE_API_KEY, FULLWHERE_API_SECRET))
-    mews_creds = _pair(env, (MEWS_CLIENT_TOKEN, MEWS_ACCESS_TOKEN))
+    mews_creds = _mews_credentials(env)
     demo = demo or (fw_creds is None and mews_creds is None)
     documents, require_persisted = _documents(env)
     common = dict(
@@ -1076,8 +1162,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
             "FULLWHERE_API_KEY", "Fullwhere credentials, or FULLWHERE_DISABLED=true on purpose"
         )
     if mews_creds is not None and not mews_disabled:
-        token, access = mews_creds
-        mews = MewsSettings(mews_url, token, access, mews_client)
+        mews = dataclasses.replace(mews_creds, base_url=mews_url, client=mews_client)
     elif not mews_disabled:
         raise ConfigError("MEWS_CLIENT_TOKEN", "Mews credentials, or MEWS_DISABLED=true on purpose")
     if not common["api_keys"] and common["jwt"] is None and not common["allow_anonymous"]:

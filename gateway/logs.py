@@ -45,7 +45,7 @@ def secrets_of(settings: Settings) -> list[str]:
     if settings.fullwhere is not None:
         values += [settings.fullwhere.api_key, settings.fullwhere.api_secret]
     if settings.mews is not None:
-        values += [settings.mews.client_token, settings.mews.access_token]
+        values += [settings.mews.client_token, *settings.mews.access_tokens]
     if settings.redis is not None and (password := urlsplit(settings.redis.url).password):
         values.append(unquote(password))
     return values

@@ -187,6 +187,14 @@ def test_serve_with_two_workers_serves_too() -> None:
         ({"FULLWHERE_API_KEY": "k", "FULLWHERE_API_SECRET": "s"}, "MEWS_CLIENT_TOKEN"),
         ({"MEWS_BASE_URL": "mews.example.com"}, "MEWS_BASE_URL"),
         ({"GATEWAY_LOG_LEVEL": "loud"}, "GATEWAY_LOG_LEVEL"),
+        (
+            {
+                "FULLWHERE_DISABLED": "true",
+                "MEWS_CLIENT_TOKEN": "c",
+                "MEWS_ACCESS_TOKENS": "paris=token-one,paris=token-two",
+            },
+            "MEWS_ACCESS_TOKENS",
+        ),
     ],
 )
 def test_a_bad_setting_exits_2_with_one_line_naming_it(

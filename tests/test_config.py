@@ -44,6 +44,8 @@ NON_NUMERIC = {
     "FULLWHERE_API_SECRET": None,
     "MEWS_CLIENT_TOKEN": None,
     "MEWS_ACCESS_TOKEN": None,
+    "MEWS_CHAIN_IDS": "3fa85f64-5717-4562-b3fc,2c963f66afa6",
+    "MEWS_ACCESS_TOKENS": "paris",
     "FULLWHERE_BASE_URL": "api.fullwhere.com",
     "MEWS_BASE_URL": "ftp://api.mews.com",
     "MEWS_CLIENT": "bad\x07name",

@@ -6,8 +6,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
-from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
-from gateway.sandbox.world import World, build_world
+from gateway.sandbox.mews import MewsSandbox, TokenScope, create_mews_sandbox
+from gateway.sandbox.world import (
+    GROUP_PORTFOLIO_TOKEN,
+    GROUP_PROPERTY_TOKENS,
+    PORTFOLIO_CHAIN_IDS,
+    PROPERTY_CHAIN_IDS,
+    World,
+    as_group,
+    build_world,
+)
+from gateway.upstream.mews import DEMO_CLIENT_TOKEN
 
 
 @dataclass
@@ -38,3 +47,30 @@ class Sandboxes:
     def seeded(cls, *, latency: float = 0.0) -> Sandboxes:
         """The default demo world."""
         return cls.from_world(build_world(), latency=latency)
+
+    @classmethod
+    def group(cls, world: World | None = None, *, latency: float = 0.0, **mews: Any) -> Sandboxes:
+        """A hotel group over `world`'s people (the default world when None): a portfolio
+        token over two chains and the property tokens `paris` and `lyon`, each reaching only
+        its own guests (`as_group`)."""
+        return cls.from_world(
+            as_group(world or build_world()),
+            latency=latency,
+            tokens=group_tokens(),
+            scopes=group_scopes(),
+            **mews,
+        )
+
+
+def group_tokens() -> list[tuple[str, str]]:
+    """(client token, access token) of each of the group's tokens."""
+    tokens = [GROUP_PORTFOLIO_TOKEN, *GROUP_PROPERTY_TOKENS.values()]
+    return [(DEMO_CLIENT_TOKEN, token) for token in tokens]
+
+
+def group_scopes() -> dict[str, TokenScope]:
+    """What each of the group's tokens reaches."""
+    scopes = {GROUP_PORTFOLIO_TOKEN: TokenScope.portfolio_of(*PORTFOLIO_CHAIN_IDS)}
+    for name, token in GROUP_PROPERTY_TOKENS.items():
+        scopes[token] = TokenScope.property_of(PROPERTY_CHAIN_IDS[name])
+    return scopes

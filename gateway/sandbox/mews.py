@@ -21,6 +21,14 @@ What it does, operation by operation, where the documents leave room:
   (then with a null `Reservation`). `ResourceId` keeps the checked-in members of reservations on
   that resource.
 - Merges mark the source `IsActive: false`, `ActivityState: "Deleted"`, `MergeTargetId` set.
+- Hotel groups (`scopes`): an access token may be limited to chains. A single-property token
+  sees the guests of its chain only (`ChainIds`/`ChainId` ignored, a new guest joins its chain).
+  A portfolio token (multi-property guide, concepts/multi-property.md) sees the guests of its
+  chains, and every operation that supports it needs them: `customers/getAll` without
+  `ChainIds`, `add`/`update`/`addFile` without `ChainId`, get a 400 ("Invalid ChainIds: required
+  when using Portfolio Access Tokens."); the operations whose documents do not say they support
+  portfolio tokens (`search`, `getOpenItems`, both merges) get a 403. A token without a scope
+  sees every guest, as a single-enterprise sandbox does.
 
 Faults come from `SandboxControl` (operation names like `customers/getAll`, `accounts/merge`;
 counted before auth). A `disconnect` fault starts an answer and drops the connection, which only
@@ -391,6 +399,28 @@ class _Operation:
     name: str
     handler: Callable[[MewsSandbox, dict[str, Any]], Any]
     allowed: frozenset[str]
+    #: Whether the documents say the operation supports Portfolio Access Tokens.
+    portfolio: bool = False
+
+
+@dataclass(frozen=True)
+class TokenScope:
+    """What one access token reaches: the guests of `chains`; `portfolio` tokens must name
+    the chains they act on."""
+
+    chains: frozenset[str]
+    portfolio: bool = False
+
+    @classmethod
+    def property_of(cls, chain_id: str) -> TokenScope:
+        return cls(frozenset({chain_id}))
+
+    @classmethod
+    def portfolio_of(cls, *chain_ids: str) -> TokenScope:
+        return cls(frozenset(chain_ids), portfolio=True)
+
+
+PORTFOLIO_REFUSED = "This operation does not support Portfolio Access Tokens."
 
 
 # --- the sandbox --------------------------------------------------------------------------------
@@ -412,8 +442,13 @@ class MewsSandbox:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _utc_now,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        scopes: Mapping[str, TokenScope] | None = None,
     ) -> None:
         self.control = control if control is not None else SandboxControl()
+        #: Access token -> what it reaches; a token without one reaches every guest.
+        self.scopes: dict[str, TokenScope] = dict(scopes or {})
+        #: The scope of the request being handled (handlers run without awaiting).
+        self._scope: TokenScope | None = None
         self.customers: dict[str, dict[str, Any]] = {}
         self.files: list[dict[str, Any]] = []
         self.reservations: list[dict[str, Any]] = [copy.deepcopy(dict(r)) for r in reservations]
@@ -548,13 +583,18 @@ class MewsSandbox:
     def _activity_state(self, customer: Mapping[str, Any]) -> str:
         return "Active" if customer.get("IsActive", True) is not False else "Deleted"
 
-    def _by_email(self, email: str, *, other_than: str | None = None) -> dict[str, Any] | None:
+    def _by_email(
+        self, email: str, *, other_than: str | None = None, chain_id: str | None = None
+    ) -> dict[str, Any] | None:
+        """The active guest with this email (in `chain_id`, when given: emails are unique
+        within a chain)."""
         key = _email_key(email)
         if key is None:
             return None
         for customer in self._with_email(key):
             if (
                 customer["Id"] != other_than
+                and (chain_id is None or customer.get("ChainId") == chain_id)
                 and self._activity_state(customer) == "Active"
                 and _email_key(customer.get("Email")) == key
             ):
@@ -593,7 +633,9 @@ class MewsSandbox:
             return self._fault_response(fault, request_id)
         try:
             body = await self._read_body(request)
-            self._authorize(body)
+            self._scope = self._authorize(body)
+            if self._scope is not None and self._scope.portfolio and not operation.portfolio:
+                raise _Refusal(403, PORTFOLIO_REFUSED)
             _check_properties(body, operation.allowed)
             result = operation.handler(self, body)
         except _Refusal as refusal:
@@ -639,7 +681,7 @@ class MewsSandbox:
             _bad("Invalid JSON: the body must be an object.")
         return body
 
-    def _authorize(self, body: Mapping[str, Any]) -> None:
+    def _authorize(self, body: Mapping[str, Any]) -> TokenScope | None:
         client_token, access_token = body.get("ClientToken"), body.get("AccessToken")
         if (
             not isinstance(client_token, str)
@@ -652,6 +694,53 @@ class MewsSandbox:
             retry_after = str(max(1, math.ceil(wait)))
             raise _Refusal(429, "Too many requests.", {"Retry-After": retry_after})
         _required_str(body, "Client")
+        return self.scopes.get(access_token)
+
+    # -- hotel groups ------------------------------------------------------------------------
+
+    def _visible(self, customer: Mapping[str, Any] | None) -> bool:
+        """Whether the request's token reaches `customer`."""
+        scope = self._scope
+        return customer is not None and (scope is None or customer.get("ChainId") in scope.chains)
+
+    def _chain_of_write(self, body: Mapping[str, Any]) -> str | None:
+        """The chain a write acts on: the portfolio token's `ChainId` (required, within its
+        scope), a property token's own chain (`ChainId` ignored), None without a scope."""
+        scope = self._scope
+        if scope is None:
+            return None
+        if not scope.portfolio:
+            return next(iter(scope.chains))
+        chain_id = _optional_str(body, "ChainId")
+        if chain_id is None:
+            _bad("Invalid ChainId: required when using Portfolio Access Tokens.")
+        if chain_id not in scope.chains:
+            _bad("Invalid ChainId.")
+        return chain_id
+
+    def _chains_of_read(self, body: Mapping[str, Any]) -> frozenset[str] | None:
+        """The chains a getAll reads (None: every guest)."""
+        scope = self._scope
+        if scope is None:
+            return None
+        if not scope.portfolio:
+            return scope.chains
+        chain_ids = _string_list(body, "ChainIds")
+        if not chain_ids:
+            _bad("Invalid ChainIds: required when using Portfolio Access Tokens.")
+        if not set(chain_ids) <= scope.chains:
+            _bad("Invalid ChainIds.")
+        return frozenset(chain_ids)
+
+    def _own(self, customer_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The guest a write names, reachable by the token (and in the portfolio's ChainId)."""
+        chain_id = self._chain_of_write(body)
+        customer = self.customers.get(customer_id)
+        if customer is None or not self._visible(customer):
+            _bad("Invalid CustomerId.")
+        if chain_id is not None and customer.get("ChainId") != chain_id:
+            _bad("Invalid CustomerId.")
+        return customer
 
     # -- customers/getAll --------------------------------------------------------------------
 
@@ -675,7 +764,7 @@ class MewsSandbox:
             if anchor is None:
                 _bad("Invalid Limitation Cursor.")
             before = self._order_key(anchor)
-        keep = self._filter(lists, states, intervals)
+        keep = self._filter(lists, states, intervals, self._chains_of_read(body))
         candidates = self._candidates(lists["CustomerIds"], lists["Emails"])
         if candidates is None:  # no id or email to look up: walk the maintained order
             page = list(itertools.islice((c for c in self._newest_first(before) if keep(c)), count))
@@ -735,9 +824,12 @@ class MewsSandbox:
         lists: Mapping[str, list[str] | None],
         states: list[str] | None,
         intervals: Mapping[str, tuple[datetime, datetime] | None],
+        chains: frozenset[str] | None = None,
     ) -> Callable[[Mapping[str, Any]], bool]:
         """The getAll filters as one test, built once per request (only the given ones)."""
         tests: list[Callable[[Mapping[str, Any]], bool]] = []
+        if chains is not None:
+            tests.append(lambda customer: customer.get("ChainId") in chains)
 
         def value_in(field: str, values: list[str] | None, fold: bool = False) -> None:
             if values is None:
@@ -790,6 +882,8 @@ class MewsSandbox:
         for customer_id in dict.fromkeys(ids):
             if customer_id not in self.customers and customer_id not in self.open_items:
                 continue
+            if customer_id in self.customers and not self._visible(self.customers[customer_id]):
+                continue
             items = self.open_items.get(customer_id, {})
             # Shallow copies, as in `_render`: the result is serialized before anything changes.
             entry = {
@@ -812,9 +906,10 @@ class MewsSandbox:
             _bad("Missing OverwriteExisting.")
         if not isinstance(overwrite, bool):
             _bad("Invalid OverwriteExisting.")
+        chain_id = self._chain_of_write(body)
         fields = _customer_fields(body, italian_as_update_values=False)
         email = fields.get("Email")
-        existing = self._by_email(email) if email else None
+        existing = self._by_email(email, chain_id=chain_id) if email else None
         if existing is not None:
             if not overwrite:
                 raise _Refusal(403, f"A customer with the email {email} already exists.")
@@ -823,7 +918,9 @@ class MewsSandbox:
                     existing[key] = fields.get(key)
             self._touch(existing)
             return self._render(existing)
-        stored = self.put_customer({"LastName": fields["LastName"]})
+        stored = self.put_customer(
+            {"LastName": fields["LastName"], **({"ChainId": chain_id} if chain_id else {})}
+        )
         self._apply(stored, fields)
         stored["LanguageCode"] = stored.get("PreferredLanguageCode")
         return self._render(stored)
@@ -857,12 +954,11 @@ class MewsSandbox:
 
     def _update(self, body: dict[str, Any]) -> dict[str, Any]:
         customer_id = _required_str(body, "CustomerId")
-        customer = self.customers.get(customer_id)
-        if customer is None:
-            _bad("Invalid CustomerId.")
+        customer = self._own(customer_id, body)
         fields = _customer_fields(body, italian_as_update_values=True)
         email = fields.get("Email")
-        if email and self._by_email(email, other_than=customer_id) is not None:
+        chain_id = customer.get("ChainId") if self._scope is not None else None
+        if email and self._by_email(email, other_than=customer_id, chain_id=chain_id) is not None:
             raise _Refusal(403, f"The email {email} is already used by another customer.")
         self._apply(customer, fields)
         if "PreferredLanguageCode" in fields:
@@ -878,8 +974,7 @@ class MewsSandbox:
         mime_type = _required_str(body, "Type")
         data = _required_str(body, "Data")
         chain_id = _optional_str(body, "ChainId")
-        if customer_id not in self.customers:
-            _bad("Invalid CustomerId.")
+        self._own(customer_id, body)
         if mime_type not in FILE_TYPES:
             _bad(f"Invalid Type {mime_type}: allowed are {', '.join(FILE_TYPES)}.")
         try:
@@ -922,7 +1017,11 @@ class MewsSandbox:
         hits: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         for customer_id, stay in found.items():
             customer = self.customers.get(customer_id)
-            if customer is None or self._activity_state(customer) != "Active":
+            if (
+                customer is None
+                or not self._visible(customer)
+                or self._activity_state(customer) != "Active"
+            ):
                 continue
             if needle is None or _name_matches(customer, needle):
                 hits.append((customer, stay))
@@ -995,7 +1094,11 @@ class MewsSandbox:
             _bad(f"Invalid {source_name}: the source and the target are the same customer.")
         for customer_id, name in ((source, source_name), (target, target_name)):
             customer = self.customers.get(customer_id)
-            if customer is None or self._activity_state(customer) != "Active":
+            if (
+                customer is None
+                or not self._visible(customer)
+                or self._activity_state(customer) != "Active"
+            ):
                 _bad(f"Invalid {name}.")
 
     def _merge(self, source_id: str, target_id: str) -> None:
@@ -1072,19 +1175,24 @@ def _non_blank_strings(values: Mapping[str, Any], where: str) -> dict[str, str]:
 
 _OPERATIONS: dict[str, _Operation] = {
     _PREFIX + "customers/getAll": _Operation(
-        "customers/getAll", MewsSandbox._get_all, _GET_ALL_KEYS
+        "customers/getAll", MewsSandbox._get_all, _GET_ALL_KEYS, portfolio=True
     ),
     _PREFIX + "customers/getOpenItems": _Operation(
         "customers/getOpenItems",
         MewsSandbox._get_open_items,
         frozenset({"CustomerIds", "Currency"}),
     ),
-    _PREFIX + "customers/add": _Operation("customers/add", MewsSandbox._add, _ADD_KEYS),
-    _PREFIX + "customers/update": _Operation("customers/update", MewsSandbox._update, _UPDATE_KEYS),
+    _PREFIX + "customers/add": _Operation(
+        "customers/add", MewsSandbox._add, _ADD_KEYS, portfolio=True
+    ),
+    _PREFIX + "customers/update": _Operation(
+        "customers/update", MewsSandbox._update, _UPDATE_KEYS, portfolio=True
+    ),
     _PREFIX + "customers/addFile": _Operation(
         "customers/addFile",
         MewsSandbox._add_file,
         frozenset({"ChainId", "CustomerId", "Name", "Type", "Data"}),
+        portfolio=True,
     ),
     _PREFIX + "customers/search": _Operation(
         "customers/search", MewsSandbox._search, frozenset({"Name", "ResourceId", "Extent"})
@@ -1112,8 +1220,10 @@ def create_mews_sandbox(
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = _utc_now,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    scopes: Mapping[str, TokenScope] | None = None,
 ) -> MewsSandbox:
-    """A sandboxed Mews enterprise seeded with `customers`; serve `.app` at the API root."""
+    """A sandboxed Mews enterprise seeded with `customers`; serve `.app` at the API root.
+    With `scopes`, a hotel group: which chains each access token reaches."""
     return MewsSandbox(
         customers,
         reservations=reservations,
@@ -1125,16 +1235,19 @@ def create_mews_sandbox(
         clock=clock,
         now=now,
         max_body_bytes=max_body_bytes,
+        scopes=scopes,
     )
 
 
 __all__ = [
     "CUSTOMER_KEYS",
     "DEFAULT_MAX_BODY_BYTES",
+    "PORTFOLIO_REFUSED",
     "SANDBOX_CHAIN_ID",
     "SANDBOX_PROFILE_ID",
     "MewsSandbox",
     "SlidingWindow",
+    "TokenScope",
     "create_mews_sandbox",
     "format_utc",
     "parse_utc",

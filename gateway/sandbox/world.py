@@ -21,6 +21,7 @@ How the two systems overlap (default world, see `DEFAULT_PLAN`):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import random
 import unicodedata
@@ -2405,3 +2406,56 @@ def summarize(world: World) -> dict[str, int]:
         "mews_documents": len(world.mews_documents),
         "companies": len(world.mews_companies),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# A hotel group: the same guests spread over a portfolio token's two chains and two properties
+# ---------------------------------------------------------------------------------------------
+
+#: The chains of the group's portfolio token (the first is the single-property world's).
+PORTFOLIO_CHAIN_IDS = (CHAIN_ID, "9b1d4f27-3c8e-4a60-b5d2-7e0f1a6c4d93")
+#: The chain of each single-property token, by the name the gateway gives it.
+PROPERTY_CHAIN_IDS = {
+    "paris": "2f6a8c1e-5b7d-4e39-8a02-c4d1e9b7f5a6",
+    "lyon": "d47e0b95-1a3c-4f82-9e6b-58c2a7f0d314",
+}
+#: The group's access tokens (sandbox only, like Mews's public demo tokens).
+GROUP_PORTFOLIO_TOKEN = "7F3A9C1E5B2D4E8F9A0B1C2D3E4F5A6B-PORTFOLIO0DEMO0GROUP0TOKEN000001"
+GROUP_PROPERTY_TOKENS = {
+    "paris": "1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F-PARIS00000DEMO0GROUP0TOKEN000002",
+    "lyon": "A6B5C4D3E2F1A0B9C8D7E6F5A4B3C2D1-LYON000000DEMO0GROUP0TOKEN000003",
+}
+
+
+def group_places() -> list[tuple[str, str | None]]:
+    """(chain id, property token name or None for the portfolio) of the group's four places."""
+    return [(chain, None) for chain in PORTFOLIO_CHAIN_IDS] + [
+        (chain, name) for name, chain in PROPERTY_CHAIN_IDS.items()
+    ]
+
+
+def as_group(world: World) -> World:
+    """`world` with its guests spread over the group's four chains (a copy).
+
+    Guests go round the places in turn; the members of a reservation, the guests with open
+    items and paymasters stay at the properties (search and open items need a property
+    token); a merged-away guest stays in its target's chain.
+    """
+    guests = copy.deepcopy(world.mews_customers)
+    by_id = {guest["Id"]: guest for guest in guests}
+    places = [chain for chain, _ in group_places()]
+    properties = list(PROPERTY_CHAIN_IDS.values())
+    for index, guest in enumerate(guests):
+        guest["ChainId"] = places[index % len(places)]
+    for index, reservation in enumerate(world.mews_reservations):
+        for member in (reservation.get("OwnerId"), *(reservation.get("CompanionIds") or [])):
+            if member in by_id:
+                by_id[member]["ChainId"] = properties[index % len(properties)]
+    for guest in guests:
+        if guest["Id"] in world.mews_open_items or "PaymasterAccount" in guest["Classifications"]:
+            guest["ChainId"] = properties[0]
+    for guest in guests:
+        target = by_id.get(guest.get("MergeTargetId") or "")
+        if target is not None:
+            guest["ChainId"] = target["ChainId"]
+    return dataclasses.replace(world, mews_customers=guests)
