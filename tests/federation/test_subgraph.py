@@ -22,6 +22,7 @@ from gateway.graphql.federation import MAX_REPRESENTATIONS
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, fullwhere_only, linked_pairs, mews_only
 from tests.conftest import Gateway, gateway_with, sandboxes_of
+from tests.resilience.conftest import FAST
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SUBGRAPH = {"GATEWAY_FEDERATION": "true"}
@@ -209,3 +210,31 @@ async def test_entities_answer_the_same_without_the_fast_paths(world: World) -> 
         plain = await _entities_twice(sandboxes_of(world), representations)
     assert fast == plain
     assert len(fast["data"]["_entities"]) == 31
+
+
+async def test_entities_keep_what_resolves_when_fullwhere_fails(
+    sandboxes: Sandboxes, world: World
+) -> None:
+    record = fullwhere_only(world)[0]
+    guest = mews_only(world)[0]
+    sandboxes.fullwhere.control.fail_next("get", 1000, status=503)
+    async with gateway_with(sandboxes, {**SUBGRAPH, **FAST}) as subgraph:
+        result = await subgraph.post(
+            ENTITIES,
+            {"representations": _customers([f"fullwhere:{record['id']}", f"mews:{guest['Id']}"])},
+        )
+    assert result["data"]["_entities"][0] is None
+    assert result["data"]["_entities"][1]["id"] == f"mews:{guest['Id']}"
+    (error,) = result["errors"]
+    assert error["path"] == ["_entities", 0]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["extensions"]["source"] == "fullwhere"
+
+
+async def test_service_answers_with_introspection_off(sandboxes: Sandboxes) -> None:
+    env = {**SUBGRAPH, "GATEWAY_INTROSPECTION": "false"}
+    async with gateway_with(sandboxes, env) as subgraph:
+        refused = await subgraph.post("{ __schema { types { name } } }")
+        data = await subgraph.data("{ _service { sdl } }")
+    assert refused["errors"]
+    assert data["_service"]["sdl"] == export_subgraph_sdl()
