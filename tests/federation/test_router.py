@@ -27,7 +27,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from gateway.app import create_app
 from gateway.config import load_settings
-from gateway.graphql import export_subgraph_sdl
 from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World, linked_pairs, mews_only
 from tests.federation.stays import Booked, stays_app
@@ -202,11 +201,3 @@ def test_a_query_across_both_subgraphs_through_hive_gateway(
     # The gateway's spans of the routed fetch continue the client's trace.
     operations = [s for s in exporter.get_finished_spans() if s.name.startswith("query")]
     assert any(format(s.context.trace_id, "032x") == TRACE_ID for s in operations)
-
-
-def test_the_composed_subgraph_is_the_committed_sdl(sandboxes: Sandboxes) -> None:
-    """What the router composes is what `schema.federation.graphql` holds."""
-    settings = load_settings({"GATEWAY_FEDERATION": "true"}, demo=True)
-    with serve_loopback(create_app(settings, sandboxes=sandboxes)) as gateway:
-        served = _post(f"{gateway}/graphql", "{ _service { sdl } }")
-    assert served["data"]["_service"]["sdl"] == export_subgraph_sdl()

@@ -8,6 +8,7 @@ sandboxes' own call counters.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -238,3 +239,12 @@ async def test_service_answers_with_introspection_off(sandboxes: Sandboxes) -> N
         data = await subgraph.data("{ _service { sdl } }")
     assert refused["errors"]
     assert data["_service"]["sdl"] == export_subgraph_sdl()
+
+
+def test_the_documented_hive_gateway_config_is_the_tested_one() -> None:
+    page = (ROOT / "docs" / "federation.md").read_text()
+    (documented,) = re.findall(r"^```js\n(.*?)^```\n", page, re.M | re.S)
+    assert (
+        documented in (ROOT / "tests" / "federation" / "router" / "gateway.config.mjs").read_text()
+    )
+    assert "node compose.mjs" in page and "SUBGRAPH_AUTHORIZATION" in page
