@@ -6,8 +6,9 @@ subgraph is the standalone schema plus those two root fields: `Customer` and `Me
 are entities keyed by `id` (their Relay node id), and `PageInfo` is shareable, since most
 Relay-style subgraphs define one too.
 
-The keys live in the SDL the subgraph serves, not on the Strawberry types: those are shared
-with the standalone schema, whose SDL stays free of federation directives.
+The directives live in the SDL the subgraph serves, not on the Strawberry types: those are
+shared with the standalone schema, whose SDL stays free of federation (Strawberry's own
+federation schema reads `@key` off the types, so the standalone SDL would print it too).
 
 `_entities` resolves customers exactly as `nodes(ids:)` does: concurrent Fullwhere reads
 (bounded by `FULLWHERE_CONCURRENCY`, none for records in the cache) and one Mews getAll for
