@@ -269,9 +269,9 @@ def sync(args: argparse.Namespace) -> int:
 
 
 def export_schema(args: argparse.Namespace) -> int:
-    from gateway.graphql import export_sdl
+    from gateway.graphql import export_sdl, export_subgraph_sdl
 
-    sys.stdout.write(export_sdl())
+    sys.stdout.write(export_subgraph_sdl() if args.federation else export_sdl())
     return 0
 
 
@@ -368,7 +368,13 @@ def parser() -> argparse.ArgumentParser:
     )
     syncing.add_argument("--status", action="store_true", help="print the index's state instead")
     syncing.set_defaults(handler=sync)
-    commands.add_parser("export-schema", help="print the SDL").set_defaults(handler=export_schema)
+    exporting = commands.add_parser("export-schema", help="print the SDL")
+    exporting.add_argument(
+        "--federation",
+        action="store_true",
+        help="print the Apollo Federation v2 subgraph SDL (GATEWAY_FEDERATION=true) instead",
+    )
+    exporting.set_defaults(handler=export_schema)
     persist = commands.add_parser(
         "persist-documents",
         help="print the trusted documents file (GATEWAY_PERSISTED_DOCUMENTS) for a folder of "

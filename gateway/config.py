@@ -477,6 +477,11 @@ GATEWAY_CORS_ORIGINS: Variable[tuple[str, ...]] = Variable(
 GATEWAY_INTROSPECTION = _flag(
     "GATEWAY_INTROSPECTION", CLIENTS, "allow schema introspection", default=True
 )
+GATEWAY_FEDERATION = _flag(
+    "GATEWAY_FEDERATION", CLIENTS,
+    "serve the schema as an Apollo Federation v2 subgraph (`_service`, `_entities`, "
+    "`Customer @key(fields: \"id\")`); see [federation](federation.md)",
+)
 
 UNIFIED_PRECEDENCE = _choice(
     "UNIFIED_PRECEDENCE", UNIFIED, DEFAULT_PRECEDENCE, {p.value: p for p in Precedence},
@@ -910,6 +915,8 @@ class Settings:
     max_root_fields: int = GATEWAY_MAX_ROOT_FIELDS.default
     max_batch_items: int = GATEWAY_MAX_BATCH_ITEMS.default
     introspection: bool = GATEWAY_INTROSPECTION.default
+    #: The schema is an Apollo Federation v2 subgraph.
+    federation: bool = GATEWAY_FEDERATION.default
     #: Browser origins allowed to call the gateway (CORS); empty sends no CORS headers.
     cors_origins: tuple[str, ...] = ()
     #: JWT bearer tokens (None: API keys only).
@@ -1127,6 +1134,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         max_root_fields=GATEWAY_MAX_ROOT_FIELDS.read(env),
         max_batch_items=GATEWAY_MAX_BATCH_ITEMS.read(env),
         introspection=GATEWAY_INTROSPECTION.read(env),
+        federation=GATEWAY_FEDERATION.read(env),
         cors_origins=GATEWAY_CORS_ORIGINS.read(env),
         jwt=_jwt(env),
         persisted_documents=documents,

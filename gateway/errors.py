@@ -1,7 +1,8 @@
 """Errors the gateway reports to GraphQL clients, and the one mapping to `extensions`.
 
     GatewayError          a failure a client should see, with an `extensions.code`
-    └── BadUserInput      BAD_USER_INPUT: the request itself is wrong; nothing was sent upstream
+    ├── BadUserInput      BAD_USER_INPUT: the request itself is wrong; nothing was sent upstream
+    └── NotFound          NOT_FOUND: what the request names does not exist
 
 Upstream failures keep their own tree (`gateway.upstream.errors`); `error_extensions` turns
 either kind into the `extensions` object, with `source` for upstream errors.
@@ -34,6 +35,10 @@ class GatewayError(Exception):
 
 class BadUserInput(GatewayError):
     code = "BAD_USER_INPUT"
+
+
+class NotFound(GatewayError):
+    code = "NOT_FOUND"
 
 
 def echo(value: object) -> str:

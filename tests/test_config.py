@@ -56,6 +56,7 @@ NON_NUMERIC = {
     "GATEWAY_DEMO": "maybe",
     "GATEWAY_ALLOW_ANONYMOUS": "maybe",
     "GATEWAY_INTROSPECTION": "maybe",
+    "GATEWAY_FEDERATION": "maybe",
     "GATEWAY_JWKS_URL": "login.example.com/jwks.json",
     "GATEWAY_JWT_ISSUER": None,  # free text; required with the JWKS (tests/security)
     "GATEWAY_JWT_AUDIENCE": None,

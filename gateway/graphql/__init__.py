@@ -24,6 +24,7 @@ from gateway.graphql.extensions.identity import IdentityIndexStatus
 from gateway.graphql.extensions.operation_limits import OperationLimits
 from gateway.graphql.extensions.stale import StaleReads
 from gateway.graphql.fast_fields import bypass_wrappers
+from gateway.graphql.federation import SubgraphQuery, subgraph_sdl
 from gateway.graphql.mutation import Mutation
 from gateway.graphql.query import Query
 from gateway.graphql.schema import GatewaySchema
@@ -63,9 +64,11 @@ def build_schema(
     *,
     settings: Settings | None = None,
 ) -> GatewaySchema:
-    """The schema, with the limits of `settings` (the defaults when None)."""
+    """The schema, with the limits of `settings` (the defaults when None); an Apollo
+    Federation subgraph when `settings.federation`."""
+    settings = settings or Settings(fullwhere=None, mews=None)
     schema = GatewaySchema(
-        query=Query,
+        query=SubgraphQuery if settings.federation else Query,
         mutation=Mutation,
         config=schema_config(),
         execution_context_class=EXECUTOR,
@@ -77,7 +80,7 @@ def build_schema(
             RequestDeadline,
             StaleReads,
             IdentityIndexStatus,
-            *protection(settings or Settings(fullwhere=None, mews=None)),
+            *protection(settings),
             # After the limits: both caches key on the parse options and validation rules the
             # limits set, so a cached document was checked under the same limits.
             partial(DocumentCache, maxsize=DOCUMENT_CACHE_SIZE),
@@ -92,3 +95,9 @@ def build_schema(
 def export_sdl(schema: Any = None) -> str:
     """The schema as SDL, exactly as `schema.graphql` holds it."""
     return str(schema or build_schema()).rstrip() + "\n"
+
+
+def export_subgraph_sdl() -> str:
+    """The subgraph's SDL (`GATEWAY_FEDERATION=true`), exactly as `schema.federation.graphql`
+    holds it and `_service { sdl }` serves it."""
+    return subgraph_sdl(build_schema(settings=Settings(fullwhere=None, mews=None, federation=True)))

@@ -93,8 +93,10 @@ def _parse_date(value: object) -> dt.date:
 DateTime = NewType("DateTime", str)
 Date = NewType("Date", str)
 JSON = NewType("JSON", object)
+#: Federation's `_Any` (in the subgraph schema only): an entity representation, as sent.
+Representation = NewType("Representation", object)
 
-#: How the three scalars above are (de)serialised; part of `schema_config()`.
+#: How the scalars above are (de)serialised; part of `schema_config()`.
 SCALARS: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(
         name="DateTime",
@@ -114,6 +116,12 @@ SCALARS: dict[object, ScalarDefinition] = {
             "Free-form JSON, used only where the upstream documents an open object "
             "(Fullwhere `metadata.import`, Zelty `metadata`, ...)."
         ),
+        serialize=lambda value: value,
+        parse_value=lambda value: value,
+    ),
+    Representation: strawberry.scalar(
+        name="_Any",
+        description="An entity representation: its `__typename` and its key field `id`.",
         serialize=lambda value: value,
         parse_value=lambda value: value,
     ),

@@ -178,7 +178,7 @@ async def _indexed_customers(
     )
 
 
-async def _customer(info: Ctx, kind: str, raw: str, path: list[str | int]) -> Customer | None:
+async def customer_by_id(info: Ctx, kind: str, raw: str, path: list[str | int]) -> Customer | None:
     """The unified customer of a parsed `Customer.id`, its Mews read queued up front."""
     if kind == "mews":
         joined = await join_by_mews_id(raw, info.context, path)
@@ -206,7 +206,7 @@ class Query:
     )
     async def customer(self, info: Ctx, id: strawberry.ID) -> Customer | None:
         kind, raw = parse_customer_id(str(id))
-        return await _customer(info, kind, raw, info.path.as_list())
+        return await customer_by_id(info, kind, raw, info.path.as_list())
 
     @strawberry.field(
         description=(
@@ -217,7 +217,7 @@ class Query:
     )
     async def node(self, info: Ctx, id: strawberry.ID) -> Node | None:
         kind, raw = parse_customer_id(str(id))
-        return await _customer(info, kind, raw, info.path.as_list())
+        return await customer_by_id(info, kind, raw, info.path.as_list())
 
     @strawberry.field(
         description=(
@@ -239,7 +239,7 @@ class Query:
                 raise BadUserInput(f"ids[{index}]: {exc.message}", argument="ids") from None
         base = info.path.as_list()
         found = await asyncio.gather(
-            *(_customer(info, kind, raw, [*base, i]) for i, (kind, raw) in enumerate(parsed)),
+            *(customer_by_id(info, kind, raw, [*base, i]) for i, (kind, raw) in enumerate(parsed)),
             return_exceptions=True,
         )
         nodes: list[Node | None] = []
