@@ -111,6 +111,8 @@ class Readiness:
             # /readyz is anonymous: the code and status only; the upstream's words go to the log.
             logger.warning("readiness probe of %s failed: %s", name, exc)
             report: dict[str, Any] = {"status": "unavailable", "code": exc.code}
+            if cause := getattr(exc, "cause", None):  # the shared store says why
+                report["cause"] = cause
             status = getattr(exc, "status", None)
             if status is not None:
                 report["upstreamStatus"] = status

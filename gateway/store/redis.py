@@ -76,7 +76,9 @@ def failure_cause(exc: BaseException) -> str:
         word in text for word in ("WRONGPASS", "NOAUTH", "invalid username-password")
     ):
         return "authentication"
-    if isinstance(exc, rx.NoPermissionError) or "NOPERM" in text:
+    if isinstance(exc, rx.NoPermissionError) or any(
+        word in text for word in ("NOPERM", "can't run this command", "no permissions")
+    ):
         return "permission"
     cluster = rx.RedisClusterException | rx.ClusterError | rx.AskError | rx.ClusterCrossSlotError
     if isinstance(exc, cluster) or any(
@@ -143,6 +145,11 @@ class RedisStore:
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
+
+    def tagged(self, tag: str, *parts: str) -> str:
+        """A key whose hash tag is `tag` (`<prefix>{tag}:part...`): the keys of one tag
+        share a Cluster slot, and every key still starts with the prefix."""
+        return self.prefix + "{" + tag + "}" + "".join(":" + part for part in parts)
 
     @property
     def available(self) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gateway.store.private import stop_process
 from tests.support.loopback import _free_port
+from tests.support.tls import TlsFiles
 
 START_TIMEOUT = 10.0
 
@@ -29,14 +30,28 @@ def redis_server_path() -> str:
 class RedisServer:
     """One `redis-server` process. Use as a context manager, or `start()`/`stop()`."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, tls: TlsFiles | None = None) -> None:
         self.directory = directory
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        #: With `tls`, the server speaks TLS only, on `tls_port`, and wants client certificates.
+        self.tls = tls
+        self.tls_port = _free_port() if tls is not None else 0
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def _tls_args(self) -> list[str]:
+        if self.tls is None:
+            return []
+        return [
+            "--tls-port", str(self.tls_port),
+            "--tls-cert-file", str(self.tls.server_cert),
+            "--tls-key-file", str(self.tls.server_key),
+            "--tls-ca-cert-file", str(self.tls.ca),
+            "--tls-auth-clients", "yes",
+        ]  # fmt: skip
 
     def start(self) -> None:
         argv = [
@@ -47,6 +62,7 @@ class RedisServer:
             "--save", "",
             "--appendonly", "no",
             "--logfile", str(self.directory / "redis.log"),
+            *self._tls_args(),
         ]  # fmt: skip
         self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
