@@ -286,7 +286,11 @@ def build_sync(
         settings=settings.sync,
         mews_limit=r.mews_rate_limit,
         mews_window=r.mews_rate_window,
-        lock=RedisSyncLock(store) if store is not None else MemorySyncLock(),
+        lock=(
+            RedisSyncLock(store, ttl=settings.sync.lock_ttl)
+            if store is not None
+            else MemorySyncLock()
+        ),
     )
 
 

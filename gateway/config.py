@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from gateway import __version__
 from gateway.domain.unify import DEFAULT_PRECEDENCE, Precedence
 from gateway.http.persisted import read_documents
+from gateway.identity.lock import DEFAULT_LOCK_TTL
 from gateway.identity.sync import (
     DEFAULT_INTERVAL,
     DEFAULT_MEWS_BUDGET,
@@ -514,6 +515,13 @@ SYNC_INTERVAL_SECONDS = _number(
 SYNC_MEWS_BUDGET = _number(
     "SYNC_MEWS_BUDGET", IDENTITY, DEFAULT_MEWS_BUDGET,
     "share of the Mews rate limit the sync may use", minimum=0.01, maximum=1,
+)
+SYNC_LOCK_TTL_SECONDS = _number(
+    "SYNC_LOCK_TTL_SECONDS", IDENTITY, DEFAULT_LOCK_TTL,
+    "how long the sync lock outlives its last refresh (a running sync refreshes it every "
+    "third of this); a sync whose process died is restarted by another within it plus a "
+    "second",
+    minimum=3,
 )
 SYNC_MEWS_SINCE = Variable(
     "SYNC_MEWS_SINCE", IDENTITY, DEFAULT_MEWS_SINCE, _parse_date, "ISO date",
@@ -1023,6 +1031,7 @@ def _sync(env: Mapping[str, str], *, demo: bool) -> SyncSettings:
         interval=SYNC_INTERVAL_SECONDS.read(env),
         mews_budget=SYNC_MEWS_BUDGET.read(env),
         mews_since=since,
+        lock_ttl=SYNC_LOCK_TTL_SECONDS.read(env),
     )
 
 

@@ -2,9 +2,11 @@
 answers), for load balancers, orchestrators and people.
 
 `/readyz` makes the cheapest read each API has, both upstreams at once, each bounded in time.
-With shared state it also pings Redis: a failing Redis makes the report `degraded` (still 200,
+With shared state it also probes Redis as the gateway uses it (a script call and a multi-key
+read on its own keys): a Redis that cannot be reached makes the report `degraded` (still 200,
 so that a Redis outage does not take every replica out of the load balancer while reads go
-on) and names it under `shared`.
+on) and names it under `shared`; a Redis set up wrong (permission, TLS, credentials, a
+Cluster node behind a plain URL or the reverse) makes it `unavailable`, with the cause.
 Its report is kept for a few seconds and concurrent probes share one round: /readyz needs no
 credentials, so a flood of it must not spend the upstreams' rate limits (Mews allows 200
 calls per AccessToken per 30 s).
@@ -85,6 +87,8 @@ class Readiness:
         upstreams = dict(zip(names, results[: len(names)], strict=True))
         shared = dict(zip(shared_names, results[len(names) :], strict=True))
         ready = all(result["status"] in ("ok", "disabled") for result in upstreams.values())
+        # Redis down degrades; Redis set up wrong (ACL, TLS, cluster mode) is not ready.
+        ready = ready and not any(result.get("misconfigured") for result in shared.values())
         status = "ready" if ready else "unavailable"
         if ready and any(result["status"] != "ok" for result in shared.values()):
             status = "degraded"
@@ -111,6 +115,11 @@ class Readiness:
             # /readyz is anonymous: the code and status only; the upstream's words go to the log.
             logger.warning("readiness probe of %s failed: %s", name, exc)
             report: dict[str, Any] = {"status": "unavailable", "code": exc.code}
+            if cause := getattr(exc, "cause", None):  # the shared store says why
+                report["cause"] = cause
+                report["message"] = getattr(exc, "hint", None)
+            if getattr(exc, "misconfigured", False):  # a setting to fix, not an outage
+                report["misconfigured"] = True
             status = getattr(exc, "status", None)
             if status is not None:
                 report["upstreamStatus"] = status

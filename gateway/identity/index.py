@@ -183,16 +183,26 @@ class SyncState:
     #: The UpdatedUtc (ISO, UTC) up to which Mews has been read; the next run starts there.
     mews_synced_until: str | None = None
     last_error: str | None = None
+    #: While running: the time (epoch seconds) until which the run is known alive; its
+    #: process pushes it forward as it goes, so a run whose process died stops being shown
+    #: as running once it passes.
+    lease_until: float | None = None
+
+    def alive(self, now: float) -> bool:
+        """Running, and its process was heard from within its lease."""
+        return self.running and self.lease_until is not None and self.lease_until > now
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     def summary(self, now: float) -> dict[str, Any]:
         """What people are shown (`/readyz`, `gateway sync --status`), camel-cased."""
+        alive = self.alive(now)
         return {
             "complete": self.complete,
-            "running": self.running,
-            "phase": self.phase,
+            "running": alive,
+            # A run that stopped without finishing (its process died): the next one restarts.
+            "phase": "interrupted" if self.running and not alive else self.phase,
             "ageSeconds": None if self.finished_at is None else round(now - self.finished_at, 1),
             "fullwhereRecords": self.fullwhere_records,
             "fullwhereTotal": self.fullwhere_total,

@@ -8,6 +8,10 @@ the lock for good.
 from __future__ import annotations
 
 import abc
+from typing import Final
+
+#: A run that stops refreshing its lock (a dead process) frees it after this many seconds.
+DEFAULT_LOCK_TTL: Final = 120.0
 
 
 class SyncLock(abc.ABC):
@@ -22,6 +26,11 @@ class SyncLock(abc.ABC):
     @abc.abstractmethod
     async def release(self) -> None:
         """Give the lock back."""
+
+    async def expires_in(self) -> float:
+        """Seconds until the lock frees by itself if its holder stops refreshing it (0 when
+        it is free, or when this kind of lock never expires)."""
+        return 0.0
 
 
 class MemorySyncLock(SyncLock):

@@ -40,13 +40,11 @@ from gateway.identity.index import (
     SyncState,
     link_order,
 )
-from gateway.identity.lock import SyncLock
+from gateway.identity.lock import DEFAULT_LOCK_TTL, SyncLock
 from gateway.store.redis import RedisStore
 
 #: Index keys outlive several missed sync runs, then expire.
 DEFAULT_INDEX_TTL: Final = 7 * 24 * 3600
-#: A run that stops refreshing its lock (a dead process) frees it after this long.
-DEFAULT_LOCK_TTL: Final = 120
 
 
 def _entry_bytes(entry: FullwhereEntry | MewsEntry) -> bytes:
@@ -335,9 +333,9 @@ return 0
 class RedisSyncLock(SyncLock):
     """The sync lock in Redis: `SET NX` with an expiry and a token of this holder's own."""
 
-    def __init__(self, store: RedisStore, *, ttl: int = DEFAULT_LOCK_TTL) -> None:
+    def __init__(self, store: RedisStore, *, ttl: float = DEFAULT_LOCK_TTL) -> None:
         self.store = store
-        self.ttl_ms = ttl * 1000
+        self.ttl_ms = max(round(ttl * 1000), 1)
         self.key = store.key("id", "lock")
         self.token = secrets.token_hex(16)
 
@@ -354,3 +352,7 @@ class RedisSyncLock(SyncLock):
 
     async def release(self) -> None:
         await self.store.run(lambda client: client.eval(_RELEASE, 1, self.key, self.token))
+
+    async def expires_in(self) -> float:
+        left = await self.store.run(lambda client: client.pttl(self.key))
+        return max(int(left), 0) / 1000

@@ -10,7 +10,11 @@
   `SYNC_MEWS_BUDGET` of the Mews rate limit, so live traffic keeps the rest. Every call still
   goes through the client's guard: retries with backoff on 429 and 5xx, the shared limiter.
 - **One process at a time**: a run holds the index's sync lock (with an expiry, so a process
-  that dies does not hold it for good); the others use what it writes.
+  that dies does not hold it for good); the others use what it writes. A running sync
+  refreshes the lock and a lease in its saved state every third of the lock's TTL, so a
+  dead run stops being shown as running once its lease passes; a process that finds the
+  lock taken tries again a second after it would expire, so a crashed run is restarted
+  within the lock's TTL and that second.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 from gateway.errors import GatewayError
 from gateway.identity.index import FullwhereEntry, IdentityIndex, MewsEntry, SyncState
-from gateway.identity.lock import SyncLock
+from gateway.identity.lock import DEFAULT_LOCK_TTL, SyncLock
 from gateway.observability import metrics
 from gateway.upstream.errors import UpstreamError
 from gateway.upstream.fullwhere import FullwhereClient
@@ -46,6 +50,8 @@ MEWS_OVERLAP = timedelta(minutes=5)
 BUDGET_MARGIN = 0.1
 #: Wait before retrying a failed run, doubled each time, never above the interval.
 RETRY_AFTER_FAILURE = 15.0
+#: Seconds after the sync lock would expire that a process which found it taken tries again.
+LOCK_RETRY = 1.0
 
 Progress = Callable[[SyncState], None]
 
@@ -60,6 +66,8 @@ class SyncSettings:
     mews_budget: float = DEFAULT_MEWS_BUDGET
     #: The oldest `UpdatedUtc` the first run reads.
     mews_since: datetime = DEFAULT_MEWS_SINCE
+    #: Seconds the sync lock (and a run's lease) lasts without being refreshed.
+    lock_ttl: float = DEFAULT_LOCK_TTL
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -138,6 +146,28 @@ class IdentitySync:
         state.running, state.started_at, state.last_error = True, time.time(), None
         state.fullwhere_records = state.fullwhere_pages = state.mews_records = 0
         state.mews_calls = state.mews_windows_done = state.mews_windows_total = 0
+        await self._save(state, None)  # running, with a lease, before the first page
+        beat = asyncio.create_task(self._heartbeat(state), name="identity-sync-heartbeat")
+        try:
+            return await self._read_both(state, full, progress)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
+    async def _heartbeat(self, state: SyncState) -> None:
+        """Refresh the lock and the run's lease while pages take their time (the Mews budget
+        may space calls for minutes)."""
+        while True:
+            await asyncio.sleep(self.settings.lock_ttl / 3)
+            try:
+                await self._save(state, None)
+            except GatewayError as exc:  # the store is away: the run's own saves will fail
+                logger.warning("identity sync heartbeat missed: %s", exc)
+
+    async def _read_both(
+        self, state: SyncState, full: bool, progress: Progress | None
+    ) -> SyncState:
         until = self._now()
         try:
             if self.fullwhere is not None:
@@ -161,6 +191,7 @@ class IdentitySync:
         return state
 
     async def _save(self, state: SyncState, progress: Progress | None) -> None:
+        state.lease_until = time.time() + self.settings.lock_ttl if state.running else None
         metrics.record_identity_sync(
             fullwhere=state.fullwhere_records,
             mews=state.mews_records,
@@ -233,12 +264,17 @@ class IdentitySync:
 
         A process that starts next to a fresh shared index does not sync it again."""
         failures = 0
-        with contextlib.suppress(GatewayError):  # the store is away: run, the lock decides
-            if (wait := await self.due_in()) > 0:
-                await self._sleep(wait)
         while True:
+            with contextlib.suppress(GatewayError):  # the store is away: run, the lock decides
+                if (wait := await self.due_in()) > 0:
+                    await self._sleep(wait)
+                    continue
             try:
-                await self.run_once()
+                if await self.run_once() is None:
+                    # Another process holds the lock: try again as soon as it would expire
+                    # (it is refreshed while its run lives; a dead run's lock is not).
+                    await self._sleep(await self.lock.expires_in() + LOCK_RETRY)
+                    continue
                 failures = 0
             except (UpstreamError, GatewayError) as exc:  # an upstream, or the shared store
                 if not isinstance(exc, UpstreamError):

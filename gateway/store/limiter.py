@@ -82,8 +82,9 @@ class RedisWindowLimiter:
         self.local = SlidingWindowLimiter(limit, window, margin=margin)
         self.limit, self.window, self.margin = limit, window, margin
         self._store = store
-        # Keys of one script share a hash tag, so they land in one Cluster slot.
-        tag = "{" + store.key("rate", "mews", hashlib.sha256(token.encode()).hexdigest()[:24]) + "}"
+        # Keys of one script share a hash tag (after the prefix, so that one ACL key pattern
+        # covers them), so they land in one Cluster slot.
+        tag = store.tagged("rate:mews:" + hashlib.sha256(token.encode()).hexdigest()[:24])
         self._keys = [tag + ":slots", tag + ":paused"]
         self._take = store.client.register_script(_TAKE)
         self._pause = store.client.register_script(_PAUSE)

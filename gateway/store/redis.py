@@ -76,7 +76,9 @@ def failure_cause(exc: BaseException) -> str:
         word in text for word in ("WRONGPASS", "NOAUTH", "invalid username-password")
     ):
         return "authentication"
-    if isinstance(exc, rx.NoPermissionError) or "NOPERM" in text:
+    if isinstance(exc, rx.NoPermissionError) or any(
+        word in text for word in ("NOPERM", "can't run this command", "no permissions")
+    ):
         return "permission"
     cluster = rx.RedisClusterException | rx.ClusterError | rx.AskError | rx.ClusterCrossSlotError
     if isinstance(exc, cluster) or any(
@@ -112,6 +114,15 @@ class StoreUnavailable(GatewayError):
         """A setting to fix (TLS, credentials, ACL, cluster mode), not an outage."""
         return self.cause in MISCONFIGURED
 
+    @property
+    def hint(self) -> str | None:
+        """What the cause means and what to check (no host, key or credential in it)."""
+        return CAUSES.get(self.cause) if self.cause else None
+
+
+# KEYS[1]: the probe's key. A script call, as the gateway's own state makes them.
+_PROBE = "return redis.call('SET', KEYS[1], ARGV[1], 'PX', 60000)"
+
 
 class RedisStore:
     """A Redis client with a key prefix and a memory of its last failure.
@@ -137,12 +148,18 @@ class RedisStore:
         self._down_until = float("-inf")
         #: The cause of the failure that made the store pause (None while it works).
         self.cause: str | None = None
+        self._probe_script = client.register_script(_PROBE)
 
     def __repr__(self) -> str:
         return f"RedisStore(prefix={self.prefix!r}, available={self.available})"
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
+
+    def tagged(self, tag: str, *parts: str) -> str:
+        """A key whose hash tag is `tag` (`<prefix>{tag}:part...`): the keys of one tag
+        share a Cluster slot, and every key still starts with the prefix."""
+        return self.prefix + "{" + tag + "}" + "".join(":" + part for part in parts)
 
     @property
     def available(self) -> bool:
@@ -186,13 +203,41 @@ class RedisStore:
                 f"{type(exc).__name__}: {str(exc)[:200]}",
             )
 
+    @property
+    def clustered(self) -> bool:
+        """Whether the client is a Redis Cluster client (`redis+cluster://`)."""
+        return isinstance(self.client, RedisCluster)
+
     async def ping(self) -> None:
-        """Raises StoreUnavailable unless Redis answers now (the readiness probe)."""
+        """The readiness probe: what the gateway relies on, on keys of its own (a script
+        call and a multi-key read), and the server's cluster mode against the URL's.
+
+        Raises:
+            StoreUnavailable: Redis failed now; `misconfigured` when a setting is wrong.
+        """
         self._down_until = float("-inf")  # a probe always tries
-        await self.run(lambda client: client.ping())
+        await self.run(self._probe)
+
+    async def _probe(self, client: Any) -> None:
+        if not self.clustered:
+            await _not_a_cluster_node(client)
+        keys = [self.tagged("ready", "a"), self.tagged("ready", "b")]
+        await self._probe_script(keys=keys[:1], args=["1"], client=client)
+        await client.mget(keys)
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+async def _not_a_cluster_node(client: Any) -> None:
+    """Raises a Cluster error when a plain client reaches a Cluster node: its keys would be
+    answered `MOVED` for two slots in three."""
+    try:
+        slots = await client.execute_command("CLUSTER", "SLOTS")
+    except rx.ResponseError:  # cluster support disabled (or not allowed: the keys will tell)
+        return
+    if slots:
+        raise rx.ClusterError("REDIS_URL names one node of a Redis Cluster")
 
 
 def connect(

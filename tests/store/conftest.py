@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisClusterServers, RedisServer
 
 
 @pytest.fixture(scope="module")
@@ -32,3 +32,18 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A Redis of this test alone (it may stop and start it)."""
     with RedisServer(tmp_path) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def redis_cluster_module(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RedisClusterServers]:
+    with RedisClusterServers(tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def redis_cluster(redis_cluster_module: RedisClusterServers) -> RedisClusterServers:
+    """The module's 3-master Redis Cluster, emptied."""
+    redis_cluster_module.flush()
+    return redis_cluster_module
