@@ -181,6 +181,7 @@ def build_guard(source: Source, settings: Settings, store: RedisStore | None = N
         ),
         limiter=limiter,
         timeout=httpx.Timeout(read, connect=settings.timeouts.connect),
+        write_margin=r.write_margin,
     )
 
 

@@ -478,6 +478,13 @@ REQUEST_DEADLINE_SECONDS = _number(
     "the shutdown grace is this + 1 s",
     minimum=0,
 )
+UPSTREAM_WRITE_MARGIN_SECONDS = _number(
+    "UPSTREAM_WRITE_MARGIN_SECONDS", CALLS, 1.0,
+    "a write is sent only with at least this much of the request's deadline left, room for a "
+    "typical answer; otherwise it fails unsent (`UPSTREAM_RATE_LIMITED`, "
+    "`mayHaveBeenApplied: false`)",
+    minimum=0,
+)
 UPSTREAM_RETRIES = _integer(
     "UPSTREAM_RETRIES", CALLS, 2,
     "retries after a failed attempt (reads; writes only when certainly not applied)", minimum=0,
@@ -686,6 +693,8 @@ class Resilience:
 
     #: Seconds a GraphQL request may spend on upstream calls, retries included (0: no limit).
     request_deadline: float = REQUEST_DEADLINE_SECONDS.default
+    #: Seconds of the deadline a write needs left to be sent.
+    write_margin: float = UPSTREAM_WRITE_MARGIN_SECONDS.default
     #: Read timeouts per upstream; None uses `Timeouts.read`.
     fullwhere_timeout: float | None = FULLWHERE_TIMEOUT_SECONDS.default
     mews_timeout: float | None = MEWS_TIMEOUT_SECONDS.default
@@ -895,6 +904,7 @@ def _redis(env: Mapping[str, str]) -> RedisSettings | None:
 def _resilience(env: Mapping[str, str]) -> Resilience:
     return Resilience(
         request_deadline=REQUEST_DEADLINE_SECONDS.read(env),
+        write_margin=UPSTREAM_WRITE_MARGIN_SECONDS.read(env),
         fullwhere_timeout=FULLWHERE_TIMEOUT_SECONDS.read(env),
         mews_timeout=MEWS_TIMEOUT_SECONDS.read(env),
         retries=UPSTREAM_RETRIES.read(env),
