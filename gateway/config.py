@@ -559,6 +559,15 @@ REDIS_TIMEOUT_SECONDS = _number(
 GATEWAY_MAX_BODY_BYTES = _integer(
     "GATEWAY_MAX_BODY_BYTES", LIMITS, 4 * 1024 * 1024, "largest request body (JSON)", minimum=1
 )
+GATEWAY_MAX_HEADER_BYTES = _integer(
+    "GATEWAY_MAX_HEADER_BYTES", LIMITS, 32 * 1024,
+    "largest request line and headers of one request (431 past it)", minimum=1,
+)
+GATEWAY_HEADER_TIMEOUT_SECONDS = _number(
+    "GATEWAY_HEADER_TIMEOUT_SECONDS", LIMITS, 10.0,
+    "time a request's headers may take to arrive, from its first byte or its connection "
+    "(408 past it)", minimum=0.01,
+)
 MAX_UPLOAD_BYTES = _integer(
     "MAX_UPLOAD_BYTES", LIMITS, DEFAULT_MAX_UPLOAD_BYTES, "largest uploaded file (multipart)",
     minimum=1,
@@ -804,6 +813,10 @@ class Settings:
     #: Hostile-input limits (docs/security.md): the request body (JSON; a
     #: multipart upload may add `max_upload_bytes`), the operation's shape, and batch size.
     max_body_bytes: int = GATEWAY_MAX_BODY_BYTES.default
+    #: The HTTP server's limits on a request's headers (`gateway.http.protocol`, which reads
+    #: them in each worker).
+    max_header_bytes: int = GATEWAY_MAX_HEADER_BYTES.default
+    header_timeout: float = GATEWAY_HEADER_TIMEOUT_SECONDS.default
     max_query_depth: int = GATEWAY_MAX_QUERY_DEPTH.default
     max_aliases: int = GATEWAY_MAX_ALIASES.default
     max_tokens: int = GATEWAY_MAX_TOKENS.default
@@ -986,6 +999,8 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         idempotency_ttl=IDEMPOTENCY_TTL_SECONDS.read(env),
         idempotency_max_entries=IDEMPOTENCY_MAX_ENTRIES.read(env),
         max_body_bytes=GATEWAY_MAX_BODY_BYTES.read(env),
+        max_header_bytes=GATEWAY_MAX_HEADER_BYTES.read(env),
+        header_timeout=GATEWAY_HEADER_TIMEOUT_SECONDS.read(env),
         max_query_depth=GATEWAY_MAX_QUERY_DEPTH.read(env),
         max_aliases=GATEWAY_MAX_ALIASES.read(env),
         max_tokens=GATEWAY_MAX_TOKENS.read(env),
