@@ -219,6 +219,7 @@ def build_upstreams(
         cache=ReadCache(
             ttl=settings.cache_ttl,
             maxsize=settings.cache_max_entries,
+            max_bytes=settings.cache_max_bytes,
             stale_grace=settings.resilience.stale_grace,
             stale_if=is_upstream_failure,
             shared=(
