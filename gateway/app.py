@@ -190,6 +190,7 @@ def build_guard(source: Source, settings: Settings, store: RedisStore | None = N
         ),
         limiter=limiter,
         timeout=httpx.Timeout(read, connect=settings.timeouts.connect),
+        write_margin=r.write_margin,
     )
 
 
@@ -227,6 +228,7 @@ def build_upstreams(
         cache=ReadCache(
             ttl=settings.cache_ttl,
             maxsize=settings.cache_max_entries,
+            max_bytes=settings.cache_max_bytes,
             stale_grace=settings.resilience.stale_grace,
             stale_if=is_upstream_failure,
             shared=(

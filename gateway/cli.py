@@ -124,6 +124,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
+    from gateway.http.protocol import HTTP_PROTOCOL
     from gateway.logs import JsonFormatter, uvicorn_log_config
     from gateway.server import check_port_free, serve_workers
 
@@ -157,9 +158,9 @@ def serve(args: argparse.Namespace) -> int:
         "log_level": log_level,
         "access_log": False,
         "server_header": False,  # no software banner for scanners
-        # uvloop and httptools (dependencies) when installed, else asyncio and h11.
+        # uvloop when installed; httptools (a dependency), with limits on the headers.
         "loop": "auto",
-        "http": "auto",
+        "http": HTTP_PROTOCOL,
         # In-flight requests finish: the grace covers the request deadline (see shutdown_grace).
         "timeout_graceful_shutdown": shutdown_grace(settings.resilience.request_deadline),
     }

@@ -497,6 +497,12 @@ CACHE_TTL_SECONDS = _number(
 CACHE_MAX_ENTRIES = _integer(
     "CACHE_MAX_ENTRIES", CACHING, 50_000, "cached reads kept at most", minimum=1
 )
+CACHE_MAX_BYTES = _integer(
+    "CACHE_MAX_BYTES", CACHING, 64 * 1024 * 1024,
+    "size of the cached reads kept at most, per process: each counted as its record's JSON "
+    "encoding plus 200 bytes (Python holds about three times that); least recently used out "
+    "first", minimum=1,
+)
 CACHE_STALE_GRACE_SECONDS = _number(
     "CACHE_STALE_GRACE_SECONDS", CACHING, 300.0,
     "how long past its TTL a cached read may still be served while the upstream fails",
@@ -548,6 +554,13 @@ REQUEST_DEADLINE_SECONDS = _number(
     "REQUEST_DEADLINE_SECONDS", CALLS, 20.0,
     "time one GraphQL request may spend on upstream calls, retries included (0: no limit); "
     "the shutdown grace is this + 1 s",
+    minimum=0,
+)
+UPSTREAM_WRITE_MARGIN_SECONDS = _number(
+    "UPSTREAM_WRITE_MARGIN_SECONDS", CALLS, 1.0,
+    "a write is sent only with at least this much of the request's deadline left, room for a "
+    "typical answer; otherwise it fails unsent (`UPSTREAM_RATE_LIMITED`, "
+    "`mayHaveBeenApplied: false`)",
     minimum=0,
 )
 UPSTREAM_RETRIES = _integer(
@@ -623,6 +636,15 @@ REDIS_TIMEOUT_SECONDS = _number(
 
 GATEWAY_MAX_BODY_BYTES = _integer(
     "GATEWAY_MAX_BODY_BYTES", LIMITS, 4 * 1024 * 1024, "largest request body (JSON)", minimum=1
+)
+GATEWAY_MAX_HEADER_BYTES = _integer(
+    "GATEWAY_MAX_HEADER_BYTES", LIMITS, 32 * 1024,
+    "largest request line and headers of one request (431 past it)", minimum=1,
+)
+GATEWAY_HEADER_TIMEOUT_SECONDS = _number(
+    "GATEWAY_HEADER_TIMEOUT_SECONDS", LIMITS, 10.0,
+    "time a request's headers may take to arrive, from its first byte or its connection "
+    "(408 past it)", minimum=0.01,
 )
 MAX_UPLOAD_BYTES = _integer(
     "MAX_UPLOAD_BYTES", LIMITS, DEFAULT_MAX_UPLOAD_BYTES, "largest uploaded file (multipart)",
@@ -783,6 +805,8 @@ class Resilience:
 
     #: Seconds a GraphQL request may spend on upstream calls, retries included (0: no limit).
     request_deadline: float = REQUEST_DEADLINE_SECONDS.default
+    #: Seconds of the deadline a write needs left to be sent.
+    write_margin: float = UPSTREAM_WRITE_MARGIN_SECONDS.default
     #: Read timeouts per upstream; None uses `Timeouts.read`.
     fullwhere_timeout: float | None = FULLWHERE_TIMEOUT_SECONDS.default
     mews_timeout: float | None = MEWS_TIMEOUT_SECONDS.default
@@ -900,6 +924,7 @@ class Settings:
     allow_anonymous: bool = False
     cache_ttl: float = CACHE_TTL_SECONDS.default
     cache_max_entries: int = CACHE_MAX_ENTRIES.default
+    cache_max_bytes: int = CACHE_MAX_BYTES.default
     #: Learned links each process keeps in memory.
     cache_max_links: int = CACHE_MAX_LINKS.default
     fullwhere_concurrency: int = FULLWHERE_CONCURRENCY.default
@@ -917,6 +942,10 @@ class Settings:
     #: Hostile-input limits (docs/security.md): the request body (JSON; a
     #: multipart upload may add `max_upload_bytes`), the operation's shape, and batch size.
     max_body_bytes: int = GATEWAY_MAX_BODY_BYTES.default
+    #: The HTTP server's limits on a request's headers (`gateway.http.protocol`, which reads
+    #: them in each worker).
+    max_header_bytes: int = GATEWAY_MAX_HEADER_BYTES.default
+    header_timeout: float = GATEWAY_HEADER_TIMEOUT_SECONDS.default
     max_query_depth: int = GATEWAY_MAX_QUERY_DEPTH.default
     max_aliases: int = GATEWAY_MAX_ALIASES.default
     max_tokens: int = GATEWAY_MAX_TOKENS.default
@@ -1045,6 +1074,7 @@ def _redis(env: Mapping[str, str]) -> RedisSettings | None:
 def _resilience(env: Mapping[str, str]) -> Resilience:
     return Resilience(
         request_deadline=REQUEST_DEADLINE_SECONDS.read(env),
+        write_margin=UPSTREAM_WRITE_MARGIN_SECONDS.read(env),
         fullwhere_timeout=FULLWHERE_TIMEOUT_SECONDS.read(env),
         mews_timeout=MEWS_TIMEOUT_SECONDS.read(env),
         retries=UPSTREAM_RETRIES.read(env),
@@ -1119,6 +1149,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         allow_anonymous=GATEWAY_ALLOW_ANONYMOUS.read(env),
         cache_ttl=CACHE_TTL_SECONDS.read(env),
         cache_max_entries=CACHE_MAX_ENTRIES.read(env),
+        cache_max_bytes=CACHE_MAX_BYTES.read(env),
         cache_max_links=CACHE_MAX_LINKS.read(env),
         fullwhere_concurrency=FULLWHERE_CONCURRENCY.read(env),
         fullwhere_batch_size=FULLWHERE_BATCH_SIZE.read(env),
@@ -1137,6 +1168,8 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         idempotency_ttl=IDEMPOTENCY_TTL_SECONDS.read(env),
         idempotency_max_entries=IDEMPOTENCY_MAX_ENTRIES.read(env),
         max_body_bytes=GATEWAY_MAX_BODY_BYTES.read(env),
+        max_header_bytes=GATEWAY_MAX_HEADER_BYTES.read(env),
+        header_timeout=GATEWAY_HEADER_TIMEOUT_SECONDS.read(env),
         max_query_depth=GATEWAY_MAX_QUERY_DEPTH.read(env),
         max_aliases=GATEWAY_MAX_ALIASES.read(env),
         max_tokens=GATEWAY_MAX_TOKENS.read(env),

@@ -27,6 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import orjson
 from cachetools import TTLCache
 
 from gateway.observability import metrics
@@ -70,10 +71,35 @@ def _never(exc: BaseException) -> bool:
     return False
 
 
-class _Entries(TTLCache[K, V]):
-    """A `TTLCache` that counts the entries it drops to make room."""
+#: What an entry costs beyond its encoded record (its key, tuple and the cache's links), so
+#: that many small entries ("not found") count too.
+ENTRY_OVERHEAD = 200
+#: `max_bytes` when none is given: no bound in bytes.
+UNBOUNDED = 2**62
 
-    def popitem(self) -> tuple[K, V]:
+
+def encoded_size(entry: tuple[Any, float]) -> int:
+    """The bytes an entry is counted as: its value encoded as JSON, and the overhead.
+    (Python holds a record in about three times its JSON size.)"""
+    encoded = orjson.dumps(entry[0], default=repr, option=orjson.OPT_NON_STR_KEYS)
+    return len(encoded) + ENTRY_OVERHEAD
+
+
+class _Entries(TTLCache[K, tuple[V | None, float]]):
+    """A `TTLCache` bounded in bytes (`maxsize`, by `encoded_size`) and in entries, least
+    recently used out first, counting the entries it drops to make room."""
+
+    def __init__(self, *, max_entries: int, max_bytes: int, ttl: float, timer: Any) -> None:
+        super().__init__(maxsize=max_bytes, ttl=ttl, timer=timer, getsizeof=encoded_size)
+        self.max_entries = max_entries
+
+    def __setitem__(self, key: K, value: tuple[V | None, float]) -> None:
+        if key not in self:
+            while len(self) >= self.max_entries:
+                self.popitem()
+        super().__setitem__(key, value)
+
+    def popitem(self) -> tuple[K, tuple[V | None, float]]:
         item = super().popitem()
         metrics.record_eviction()
         return item
@@ -96,6 +122,7 @@ class ReadCache(Generic[K, V]):
         stale_if: Callable[[BaseException], bool] = _never,
         clock: Callable[[], float] = time.monotonic,
         shared: RedisCacheLayer | None = None,
+        max_bytes: int = UNBOUNDED,
     ) -> None:
         self.ttl = ttl
         self.shared = shared if ttl > 0 else None
@@ -108,14 +135,22 @@ class ReadCache(Generic[K, V]):
         self._stale_if = stale_if
         self._clock = clock
         # (value, stored at): fresh for `ttl`, kept as a fallback for `stale_grace` more.
-        self._entries: TTLCache[K, tuple[V | None, float]] = _Entries(
-            maxsize=maxsize, ttl=max(ttl, 0.0) + self.stale_grace, timer=clock
+        self._entries: _Entries[K, V] = _Entries(
+            max_entries=maxsize,
+            max_bytes=max_bytes,
+            ttl=max(ttl, 0.0) + self.stale_grace,
+            timer=clock,
         )
         self._inflight: dict[K, asyncio.Future[V | None]] = {}
         self._generation = 0
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def size_in_bytes(self) -> int:
+        """The entries' size, as the bound counts it."""
+        return int(self._entries.currsize)
 
     def _sharing(self) -> bool:
         return self.shared is not None and self.shared.store.available
@@ -126,6 +161,7 @@ class ReadCache(Generic[K, V]):
         value = self._fresh(key, default)
         if value is not default:  # a miss here is counted where the value is then loaded
             metrics.record_cache_lookups(key, hits=1, joined=0, misses=0, entries=len(self))
+            metrics.record_cache_bytes(self.size_in_bytes)
         return value
 
     def _fresh(self, key: K, default: Any) -> Any:
@@ -150,8 +186,12 @@ class ReadCache(Generic[K, V]):
         return None if entry is None else (entry[0], self._clock() - entry[1])
 
     def prime(self, key: K, value: V | None) -> None:
-        if self.ttl > 0:
+        if self.ttl <= 0:
+            return
+        try:
             self._entries[key] = (value, self._clock())
+        except ValueError:  # larger than the whole bound: not kept, nor an older copy
+            self._entries.pop(key, None)
 
     def invalidate(self, key: K) -> None:
         self._entries.pop(key, None)
@@ -272,6 +312,7 @@ class ReadCache(Generic[K, V]):
                 misses=len(missing),
                 entries=len(self._entries),
             )
+            metrics.record_cache_bytes(self.size_in_bytes)
         if missing:
             try:
                 await self._fetch_into(missing, fetch_many, found, shared=sharing)

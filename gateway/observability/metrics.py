@@ -124,6 +124,12 @@ CACHE_ENTRIES = Gauge(
     "Entries in the read cache (summed over worker processes).",
     multiprocess_mode="livesum",
 )
+CACHE_BYTES = Gauge(
+    "gateway_cache_bytes",
+    "Size of the read cache's entries as `CACHE_MAX_BYTES` counts it: each record's JSON "
+    "encoding and a fixed overhead (summed over worker processes).",
+    multiprocess_mode="livesum",
+)
 IDEMPOTENCY_REPLAYS = Counter(
     "gateway_idempotency_replays_total",
     "Mutations answered with the remembered result of an earlier call with the same key.",
@@ -261,6 +267,11 @@ def record_cache_lookups(
         if count:
             _child(CACHE_LOOKUPS, namespace, result).inc(count)
     CACHE_ENTRIES.set(entries)
+
+
+def record_cache_bytes(size: int) -> None:
+    if _enabled:
+        CACHE_BYTES.set(size)
 
 
 def record_stale_answer(key: Hashable) -> None:

@@ -51,6 +51,7 @@ from gateway.upstream.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from gateway.upstream.session import watching_the_wire
 
 T = TypeVar("T")
 Clock = Callable[[], float]
@@ -208,7 +209,7 @@ class RetryPolicy:
     max_wait: float = 30.0
 
     def retryable(self, exc: UpstreamError, *, write: bool) -> bool:
-        if isinstance(exc, UpstreamCircuitOpen):
+        if isinstance(exc, UpstreamCircuitOpen | UpstreamWriteTooLate):
             return False
         if write:
             # Only when the upstream certainly did not act: a retried add could duplicate.
@@ -416,9 +417,30 @@ def deadline_passed(source: Source) -> UpstreamTimeout:
     )
 
 
-def no_answer_in_time(source: Source) -> UpstreamTimeout:
-    """The error of a call whose answer had not come by the request's deadline."""
+def no_answer_in_time(source: Source, *, sent: bool = True) -> UpstreamTimeout:
+    """The error of a call whose answer had not come by the request's deadline; `sent`
+    False when the request had not left yet (no connection in time)."""
+    if not sent:
+        return UpstreamTimeout(
+            source, "the request's deadline passed before the call could be sent", sent=False
+        )
     return UpstreamTimeout(source, "no answer before the request's deadline", sent=True)
+
+
+class UpstreamWriteTooLate(UpstreamRateLimited):
+    """A write not sent: too little of the request's deadline was left for its answer (the
+    rate limit's slot came too late, or the request was nearly over). Not retried: the
+    time it lacks only shrinks."""
+
+
+def too_late_to_write(source: Source, retry_after: float) -> UpstreamWriteTooLate:
+    return UpstreamWriteTooLate(
+        source,
+        "too little of the request's deadline was left to send the write and read its answer; "
+        "it was not sent",
+        retry_after=round(max(retry_after, 0.0), 1),
+        status=None,
+    )
 
 
 def over_budget(source: Source, retry_after: float) -> UpstreamRateLimited:
@@ -448,8 +470,11 @@ class Guard:
         timeout: httpx.Timeout | None = None,
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
+        write_margin: float = 0.0,
     ) -> None:
         self.source: Source = source
+        #: Seconds of the deadline a write needs left to be sent (room for its answer).
+        self.write_margin = write_margin
         self.retry = retry
         self.breaker = breaker
         self.limiter = limiter
@@ -520,10 +545,14 @@ class Guard:
         if breaker is not None and not breaker.allow():
             raise UpstreamCircuitOpen(self.source, reopens_in=breaker.reopens_in())
         cut_short = False
+        # A write needs room for its answer: it takes no slot that lands past this.
+        margin = self.write_margin if write else 0.0
         try:
+            self._check_room(remaining, margin)
             if self.limiter is not None:
-                await self._wait_for_slot(self.limiter, remaining)
+                await self._wait_for_slot(self.limiter, remaining, margin)
                 remaining = _remaining()
+                self._check_room(remaining, margin)
             timeout, cut_short = self._timeout_for(remaining)
             if write and (sent := _sent_writes.get()) is not None:
                 sent.note_sent(self.source)
@@ -545,8 +574,15 @@ class Guard:
             breaker.record_success()
         return result
 
-    async def _wait_for_slot(self, limiter: RateLimiter, remaining: float | None) -> None:
-        slot = await limiter.acquire(max_wait=remaining)
+    def _check_room(self, remaining: float | None, margin: float) -> None:
+        if margin > 0 and remaining is not None and remaining < margin:
+            raise too_late_to_write(self.source, remaining)
+
+    async def _wait_for_slot(
+        self, limiter: RateLimiter, remaining: float | None, margin: float = 0.0
+    ) -> None:
+        max_wait = None if remaining is None else remaining - margin
+        slot = await limiter.acquire(max_wait=max_wait)
         if metrics.enabled():
             metrics.record_limiter(
                 self.source,
@@ -555,6 +591,8 @@ class Guard:
                 limit=limiter.limit,
             )
         if not slot.granted:
+            if margin > 0 and remaining is not None and slot.wait < remaining:
+                raise too_late_to_write(self.source, slot.wait)
             raise over_budget(self.source, slot.wait)
         if slot.wait > 0:
             await self._sleep(slot.wait)
@@ -582,11 +620,12 @@ class Guard:
         if remaining is None:
             return await attempt(timeout)
         # httpx timeouts bound each read; this bounds the whole exchange, whatever transport.
-        try:
-            async with asyncio.timeout(remaining):
-                return await attempt(timeout)
-        except TimeoutError:
-            raise no_answer_in_time(self.source) from None
+        with watching_the_wire() as wire:
+            try:
+                async with asyncio.timeout(remaining):
+                    return await attempt(timeout)
+            except TimeoutError:
+                raise no_answer_in_time(self.source, sent=wire.sent) from None
 
 
 MAY_HAVE_APPLIED = "; the write may have been applied: check before retrying"
@@ -626,6 +665,7 @@ __all__ = [
     "SlidingWindowLimiter",
     "Slot",
     "UpstreamCircuitOpen",
+    "UpstreamWriteTooLate",
     "current_deadline",
     "deadline_passed",
     "deadline_scope",
@@ -635,4 +675,5 @@ __all__ = [
     "no_answer_in_time",
     "over_budget",
     "sent_writes_scope",
+    "too_late_to_write",
 ]

@@ -14,8 +14,11 @@ may hold credentials.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Final, Protocol
 
 import aiohttp
@@ -41,6 +44,42 @@ class Answer:
     status_code: int
     headers: Mapping[str, str]
     content: bytes
+
+
+@dataclass
+class Wire:
+    """Whether the request being sent has left the process (its headers went out)."""
+
+    sent: bool = False
+
+
+_wire: ContextVar[Wire | None] = ContextVar("gateway_upstream_wire", default=None)
+
+
+@contextmanager
+def watching_the_wire() -> Iterator[Wire]:
+    """Note, for the block, whether a session put its request on the wire: a call cut off
+    before that was certainly not applied."""
+    wire = Wire()
+    token = _wire.set(wire)
+    try:
+        yield wire
+    finally:
+        _wire.reset(token)
+
+
+def _on_the_wire() -> None:
+    wire = _wire.get()
+    if wire is not None:
+        wire.sent = True
+
+
+async def _headers_sent(
+    _session: aiohttp.ClientSession,
+    _context: SimpleNamespace,
+    _params: aiohttp.TraceRequestHeadersSentParams,
+) -> None:
+    _on_the_wire()
 
 
 class UpstreamSession(Protocol):
@@ -125,6 +164,9 @@ class HttpxSession:
         timeout: httpx.Timeout | None,
     ) -> Answer:
         source = self._source
+        # Its transports are in process (the sandboxes) or test doubles: the request is
+        # handed over at once, so it counts as sent from here.
+        _on_the_wire()
         try:
             response = await self._http.request(
                 method,
@@ -169,6 +211,15 @@ def env_proxy(url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
         return get_env_proxy_for_url(url)
     except LookupError:
         return None, None
+
+
+def _wire_trace() -> aiohttp.TraceConfig:
+    """Tells `watching_the_wire` when a request's headers go out: connected, no longer
+    waiting for the pool."""
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_headers_sent)
+    trace.freeze()
+    return trace
 
 
 class _Connector(aiohttp.TCPConnector):
@@ -261,6 +312,7 @@ class AiohttpSession:
             timeout=self._client_timeout,
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
+            trace_configs=[_wire_trace()],
         )
         return self._session
 

@@ -23,10 +23,11 @@ def _free_port() -> int:
 
 @contextmanager
 def loopback_server(
-    app: Any, *, timeout: float = 10.0, grace: int = 1
+    app: Any, *, timeout: float = 10.0, grace: int = 1, **options: Any
 ) -> Iterator[tuple[str, uvicorn.Server]]:
     """Serve `app` on 127.0.0.1 until the block ends; yields its base URL and the server
-    (set `should_exit` to start its graceful shutdown of `grace` seconds)."""
+    (set `should_exit` to start its graceful shutdown of `grace` seconds). `options` go to
+    `uvicorn.Config` (`http`: the protocol the gateway serves with)."""
     port = _free_port()
     config = uvicorn.Config(
         app,
@@ -35,6 +36,7 @@ def loopback_server(
         log_level="warning",
         lifespan="off",
         timeout_graceful_shutdown=grace,
+        **options,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
