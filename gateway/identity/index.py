@@ -183,6 +183,8 @@ class SyncState:
     #: The UpdatedUtc (ISO, UTC) up to which Mews has been read; the next run starts there.
     mews_synced_until: str | None = None
     last_error: str | None = None
+    #: Seconds the run is about to wait for its Mews budget; only progress shows it (0 saved).
+    mews_budget_wait: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
