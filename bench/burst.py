@@ -37,7 +37,7 @@ from processes import (
 )
 from report import machine
 
-from gateway.sandbox.world import DEFAULT_SEED, build_world, linked_pairs
+from gateway.sandbox.world import DEFAULT_SEED, grown_world, linked_pairs
 from gateway.upstream.batcher import ReadBatcher
 from gateway.upstream.mews import MAX_ITEMS
 from gateway.upstream.resilience import SlidingWindowLimiter
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     fullwhere_count = max(300, int(args.requests / LINKED_SHARE) + 50)
     mews_count = fullwhere_count + 200
-    world = build_world(DEFAULT_SEED, fullwhere_count=fullwhere_count, mews_count=mews_count)
+    world = grown_world(DEFAULT_SEED, fullwhere_count=fullwhere_count, mews_count=mews_count)
     pairs = linked_pairs(world)[: args.requests]
     if len(pairs) < args.requests:
         raise SystemExit(f"bench: only {len(pairs)} linked customers for {args.requests} reads")

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # bench/ runs as a script folder; `gateway` is beside it
     sys.path.insert(0, str(ROOT))
 
-from gateway.sandbox.serve import upstream_env  # noqa: E402
+from gateway.sandbox.serve import BENCH_MEWS_COUNT, upstream_env  # noqa: E402
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
@@ -352,9 +352,10 @@ def redis_server(log_dir: Path) -> Iterator[str]:
 
 
 def start_sandboxes(port: int, latency: float, log_dir: Path, *options: str) -> Service:
-    """The sandbox server on `port` with `latency` and further `options` (not waited for)."""
+    """The sandbox server on `port` with `latency`, the bench's world (the demo's, grown to
+    `BENCH_MEWS_COUNT` guests) and further `options` (which win; not waited for)."""
     argv = [sys.executable, "-m", "gateway.sandbox.serve", "--host", HOST, "--port", str(port)]
-    argv += ["--latency", str(latency), *options]
+    argv += ["--latency", str(latency), "--mews-count", str(BENCH_MEWS_COUNT), *options]
     return Service("sandboxes", argv, {**os.environ, "PYTHONUNBUFFERED": "1"}, log_dir, port)
 
 

@@ -15,7 +15,7 @@ from gateway.sandbox.world import (
     DEFAULT_FULLWHERE_COUNT,
     DEFAULT_SEED,
     World,
-    build_world,
+    grown_world,
     linked_pairs,
     mews_link,
 )
@@ -177,7 +177,7 @@ def _no_errors(result: dict[str, Any]) -> str | None:
 
 def bench_world() -> World:
     """The seeded world the bench server serves: the ids and records the queries use."""
-    return build_world(
+    return grown_world(
         DEFAULT_SEED, fullwhere_count=DEFAULT_FULLWHERE_COUNT, mews_count=BENCH_MEWS_COUNT
     )
 

@@ -8,7 +8,9 @@ import gc
 import logging
 import math
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -324,9 +326,21 @@ def settings_help(args: argparse.Namespace) -> int:
         sys.stdout.write(markdown())
         return 0
     for variable in VARIABLES:
-        print(f"# {variable.description} ({variable.accepts}; default: {variable.default_text})")
+        text = f"{variable.description} ({variable.accepts}; default: {variable.default_text})"
+        for line in textwrap.wrap(_plain_links(text), ENV_FILE_WIDTH - 2):
+            print(f"# {line}")
         print(f"# {variable.name}=")
     return 0
+
+
+#: Columns of the env-file template's comment lines.
+ENV_FILE_WIDTH = 100
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)#]+)(?:#[^)]*)?\)")
+
+
+def _plain_links(text: str) -> str:
+    """`[Scaling](scaling.md#x)` as an env file reads it: `Scaling, docs/scaling.md`."""
+    return _MARKDOWN_LINK.sub(r"\1, docs/\2", text)
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:

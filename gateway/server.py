@@ -114,11 +114,31 @@ class GatewayWorker(UvicornWorker):
         await super().callback_notify()
 
 
+class _ListeningAt(logging.Filter):
+    """gunicorn's `Listening at: <sockets> (<pid>)` names no socket when each worker binds
+    its own (`reuse_port`): name the address they share."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if record.msg == "Listening at: %s (%s)" and isinstance(args, tuple) and not args[0]:
+            record.args = (f"{self.address}, a SO_REUSEPORT socket in each worker", *args[1:])
+        return True
+
+
 class _GatewayArbiter(Arbiter):
     """gunicorn's arbiter, graceful on SIGINT too, and saying once when every worker serves."""
 
     app: _GunicornApp
     _announced = False
+
+    def setup(self, app: Any) -> None:
+        super().setup(app)
+        address = _url(self.app.options["host"], self.app.options["port"])
+        self.log.error_log.addFilter(_ListeningAt(address))
 
     def handle_int(self) -> None:
         self.handle_term()

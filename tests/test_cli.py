@@ -178,6 +178,9 @@ def test_serve_with_two_workers_serves_too() -> None:
     assert ready.status_code == 200
     assert answer.json() == {"data": {"__typename": "Query"}}
     assert "2 workers" in banner
+    host = server.base.removeprefix("http://")
+    assert f"Listening at: http://{host}, a SO_REUSEPORT socket in each worker (" in banner
+    assert "Listening at:  (" not in banner
 
 
 @pytest.mark.parametrize(

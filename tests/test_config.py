@@ -314,4 +314,7 @@ def test_gateway_settings_prints_the_tables_and_an_env_template(
         main(["settings"])
     template = capsys.readouterr().out.splitlines()
     assert [line for line in template if not line.startswith("# ")] == []
+    assert max(map(len, template)) <= 100
+    assert not [line for line in template if "](" in line]  # no Markdown links
+    assert "See Scaling, docs/scaling.md" in " ".join(line[2:] for line in template)
     assert [line[2:-1] for line in template if line.endswith("=")] == [v.name for v in VARIABLES]

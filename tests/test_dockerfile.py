@@ -102,3 +102,9 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
         if line.strip() and not line.startswith("#")
     }
     assert {".git", ".venv", "**/node_modules", "tests"} <= ignored
+
+
+def test_operations_names_the_image_s_base() -> None:
+    (base,) = [args for kw, args in _instructions() if kw == "ARG" and "PYTHON_IMAGE=" in args]
+    default = base.partition("=")[2]
+    assert f"The image: `{default}` base" in (ROOT / "docs" / "operations.md").read_text()

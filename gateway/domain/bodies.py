@@ -3,7 +3,7 @@
 The GraphQL layer hands over each input as the mapping of the fields the caller gave (a null
 is a given `None`; nested inputs are mappings too). Problems are collected for the whole input
 and reported together as one BAD_USER_INPUT error whose message names each field
-(`input[3].email: "x" is not an email address`) and whose `extensions.problems` lists them as
+(`input[3].email: 'x' is not an email address`) and whose `extensions.problems` lists them as
 `{path, message}` pairs, so a form can mark every wrong field at once.
 """
 

@@ -187,6 +187,8 @@ class SyncState:
     #: process pushes it forward as it goes, so a run whose process died stops being shown
     #: as running once it passes.
     lease_until: float | None = None
+    #: Seconds the run is about to wait for its Mews budget; only progress shows it (0 saved).
+    mews_budget_wait: float = 0.0
 
     def alive(self, now: float) -> bool:
         """Running, and its process was heard from within its lease."""

@@ -36,10 +36,12 @@ def describe(state: SyncState, elapsed: float) -> str:
             f"ETA {_eta(done, total, elapsed)}"
         )
     done, total = state.mews_windows_done, state.mews_windows_total
+    eta = f"ETA {_eta(done, total, elapsed)}"
+    if state.mews_budget_wait > 0:
+        eta = f"waiting {state.mews_budget_wait:.0f} s for its Mews budget (SYNC_MEWS_BUDGET)"
     return (
         f"mews      {_bar(done, total)} {state.mews_records} guests, {state.mews_calls} calls, "
-        f"windows {done}/{total}, {_rate(state.mews_records, elapsed)}, "
-        f"ETA {_eta(done, total, elapsed)}"
+        f"windows {done}/{total}, {_rate(state.mews_records, elapsed)}, {eta}"
     )
 
 
@@ -53,17 +55,21 @@ class ProgressPrinter:
         self.tty = tty
         self.clock = clock
         self._phase = ""
-        self._phase_start = clock()
+        self._phase_start = self._seen = clock()
         self._last = ""
 
     def __call__(self, state: SyncState) -> None:
         if state.phase not in ("fullwhere", "mews"):
             return
+        now = self.clock()
         if state.phase != self._phase:
             if self.tty and self._phase:
                 self.stream.write("\n")
-            self._phase, self._phase_start = state.phase, self.clock()
-        line = describe(state, self.clock() - self._phase_start)
+            # A phase's first state comes after its first page: its time began at the last
+            # state of the previous phase (or at the start).
+            self._phase, self._phase_start = state.phase, self._seen
+        self._seen = now
+        line = describe(state, now - self._phase_start)
         if line == self._last:
             return
         self._last = line

@@ -230,7 +230,7 @@ class IdentitySync:
         for start, stop in spans:
             cursor: str | None = None
             while True:
-                await self._spend_budget()
+                await self._spend_budget(state, progress)
                 page = await self.mews.get_all(
                     {"UpdatedUtc": {"StartUtc": _utc(start), "EndUtc": _utc(stop)}},
                     count=MEWS_PAGE,
@@ -247,9 +247,14 @@ class IdentitySync:
             state.mews_windows_done += 1
             await self._save(state, progress)
 
-    async def _spend_budget(self) -> None:
-        if self.budget is not None and (wait := self.budget.reserve()):
-            await self._sleep(wait)
+    async def _spend_budget(self, state: SyncState, progress: Progress | None) -> None:
+        if self.budget is None or not (wait := self.budget.reserve()):
+            return
+        if progress is not None:  # a pause the progress line would otherwise hide
+            state.mews_budget_wait = wait
+            progress(state)
+            state.mews_budget_wait = 0.0
+        await self._sleep(wait)
 
     async def due_in(self) -> float:
         """Seconds until the next run is due: none while the last finished run is younger

@@ -1,8 +1,10 @@
 """Both sandboxes in a process of their own, for the benchmark: `python -m gateway.sandbox.serve`.
 
-The benchmark runs the gateway against this server over loopback, so the gateway's CPU and
-memory figures are its own. It serves the seeded world (a larger Mews side by default, so a
-page of 1000 guests exists) with an added latency per upstream call:
+The benchmark and the cross-process tests run the gateway against this server over loopback,
+so the gateway's CPU and memory figures are its own. By default it serves the demo's world,
+the one `gateway serve` embeds (every id the docs name); `--fullwhere-count` and
+`--mews-count` add records to it (the benchmark asks for 1200 Mews guests, so a page of 1000
+exists). Every upstream call can wait an added latency:
 
 - `/fullwhere/...`: the Fullwhere Partner API sandbox (`X-API-KEY: demo-key`, `demo-secret`);
 - `/mews/...`: the Mews Connector API sandbox (the public Mews demo tokens), its rate limit
@@ -32,10 +34,15 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.sandbox.demo import Sandboxes
-from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, DEFAULT_SEED, build_world
+from gateway.sandbox.world import (
+    DEFAULT_FULLWHERE_COUNT,
+    DEFAULT_MEWS_COUNT,
+    DEFAULT_SEED,
+    grown_world,
+)
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 
-#: Mews guests in the benchmark's world: enough for one `getAll` page of 1000 active guests.
+#: Mews guests the benchmark asks for: enough for one `getAll` page of 1000 active guests.
 BENCH_MEWS_COUNT = 1200
 #: The Mews limit when none is asked for: none that a load run could reach.
 UNLIMITED = 10**9
@@ -61,13 +68,14 @@ def bench_sandboxes(
     latency: float = 0.0,
     seed: int = DEFAULT_SEED,
     fullwhere_count: int = DEFAULT_FULLWHERE_COUNT,
-    mews_count: int = BENCH_MEWS_COUNT,
+    mews_count: int = DEFAULT_MEWS_COUNT,
     mews_rate_limit: int = 0,
     mews_rate_window: float = 30.0,
 ) -> Sandboxes:
-    """Seeded sandboxes with `latency` seconds added to every call and no Mews rate limit
-    (or `mews_rate_limit` calls per `mews_rate_window` seconds when above 0)."""
-    world = build_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
+    """The demo world's sandboxes (grown to these sizes), with `latency` seconds added to every
+    call and no Mews rate limit (or `mews_rate_limit` calls per `mews_rate_window` seconds
+    when above 0)."""
+    world = grown_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
     if mews_rate_limit > 0:
         return Sandboxes.from_world(
             world, latency=latency, rate_limit=mews_rate_limit, rate_window=mews_rate_window
@@ -155,10 +163,16 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--seed", type=int, default=DEFAULT_SEED, help="default %(default)s")
     root.add_argument(
-        "--fullwhere-count", type=int, default=DEFAULT_FULLWHERE_COUNT, help="default %(default)s"
+        "--fullwhere-count",
+        type=int,
+        default=DEFAULT_FULLWHERE_COUNT,
+        help="default %(default)s, the demo's; more adds records to the demo world",
     )
     root.add_argument(
-        "--mews-count", type=int, default=BENCH_MEWS_COUNT, help="default %(default)s"
+        "--mews-count",
+        type=int,
+        default=DEFAULT_MEWS_COUNT,
+        help="default %(default)s, the demo's; more adds records to the demo world",
     )
     root.add_argument(
         "--mews-rate-limit",

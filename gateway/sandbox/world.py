@@ -27,7 +27,7 @@ import random
 import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from gateway.sandbox.mews import CUSTOMER_KEYS
@@ -2327,6 +2327,37 @@ def build_world(
 ) -> World:
     """The demo world for `seed`: same seed and sizes, same world, byte for byte."""
     return _WorldBuilder(seed, plan_world(fullwhere_count, mews_count)).build()
+
+
+def grown_world(
+    seed: int = DEFAULT_SEED,
+    *,
+    fullwhere_count: int = DEFAULT_FULLWHERE_COUNT,
+    mews_count: int = DEFAULT_MEWS_COUNT,
+) -> World:
+    """The demo world of `seed` grown to these sizes: every demo record (so every id the docs
+    name) is kept, and the records added come from the world of the next seed. Sizes below
+    the demo's give the small world `build_world` makes for them."""
+    if fullwhere_count < DEFAULT_FULLWHERE_COUNT or mews_count < DEFAULT_MEWS_COUNT:
+        return build_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
+    demo = build_world(seed)
+    if (fullwhere_count, mews_count) == (DEFAULT_FULLWHERE_COUNT, DEFAULT_MEWS_COUNT):
+        return demo
+    more = build_world(
+        seed + 1,
+        fullwhere_count=fullwhere_count - DEFAULT_FULLWHERE_COUNT,
+        mews_count=mews_count - DEFAULT_MEWS_COUNT,
+    )
+    joined: dict[str, Any] = {}
+    for part in fields(World):
+        mine, theirs = getattr(demo, part.name), getattr(more, part.name)
+        if isinstance(mine, list):
+            joined[part.name] = mine + theirs
+        elif isinstance(mine, dict):
+            joined[part.name] = {**mine, **theirs}
+        else:
+            joined[part.name] = mine
+    return World(**joined)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,20 +7,22 @@ example database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from graphql import introspection_from_schema
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.graphql import nodes
-from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.graphql import build_schema
+from tests.conftest import gateway_http
 
 EXAMPLES_PER_OPERATION = 10
 
@@ -42,10 +44,22 @@ schemathesis.graphql.scalar(
 schema = schemathesis.graphql.from_dict(dict(introspection_from_schema(build_schema()._schema)))
 
 
+Post = Callable[[str], httpx.Response]
+
+
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(load_settings({}, demo=True))) as test_client:
-        yield test_client
+def post() -> Iterator[Post]:
+    """POST /graphql to one in-process demo gateway, from Hypothesis's synchronous tests: on
+    an event loop of the fixture's own (Starlette's TestClient would need `httpx2`)."""
+    with asyncio.Runner() as runner:
+        http = gateway_http(create_app(load_settings({}, demo=True)))
+        headers = {"accept": "application/json"}
+        try:
+            yield lambda query: runner.run(
+                http.post("/graphql", json={"query": query}, headers=headers)
+            )
+        finally:
+            runner.run(http.aclose())
 
 
 def server_faults(body: Any) -> list[Any]:
@@ -61,10 +75,8 @@ def server_faults(body: Any) -> list[Any]:
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_no_generated_operation_makes_a_server_error(case: Any, client: TestClient) -> None:
-    response = client.post(
-        "/graphql", json={"query": case.body}, headers={"accept": "application/json"}
-    )
+def test_no_generated_operation_makes_a_server_error(case: Any, post: Post) -> None:
+    response = post(case.body)
     assert response.status_code < 500, (case.body, response.text)
     assert response.headers["content-type"].startswith("application/json")
     assert server_faults(response.json()) == [], (case.body, response.text)

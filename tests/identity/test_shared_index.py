@@ -27,8 +27,7 @@ from gateway.identity.index import (
 )
 from gateway.identity.keys import name_keys
 from gateway.identity.redis import RedisIdentityIndex, RedisSyncLock
-from gateway.sandbox.serve import BENCH_MEWS_COUNT
-from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, DEFAULT_SEED, build_world, linked_pairs
+from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, build_world, linked_pairs
 from gateway.store.redis import connect
 from tests.support.processes import Process, gateway_env, gateway_server, sandbox_server
 from tests.support.redis_server import RedisServer
@@ -129,9 +128,7 @@ def _wait_complete(process: Process, timeout: float = 90.0) -> None:
 def test_a_second_process_on_the_same_redis_resolves_links_without_syncing_again(
     redis: RedisServer, sandbox: Process, tmp_path: Path
 ) -> None:
-    world = build_world(
-        DEFAULT_SEED, fullwhere_count=DEFAULT_FULLWHERE_COUNT, mews_count=BENCH_MEWS_COUNT
-    )
+    world = build_world()
     record, guest = next((fw, g) for fw, g in linked_pairs(world) if fw.get("mewsId"))
     env = gateway_env(
         sandbox, REDIS_URL=redis.url, GATEWAY_REDIS_PREFIX=f"p{time.monotonic_ns()}:",

@@ -16,7 +16,8 @@ import pytest
 from graphql import parse, validate
 
 from gateway.graphql import build_schema
-from gateway.sandbox.serve import bench_sandboxes, create_bench_app
+from gateway.sandbox.demo import Sandboxes
+from gateway.sandbox.serve import BENCH_MEWS_COUNT, bench_sandboxes, create_bench_app
 from gateway.sandbox.world import World, linked_pairs
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 from tests.conftest import Gateway
@@ -133,9 +134,19 @@ def test_latency_is_set_on_both_sandboxes() -> None:
 
 
 def test_the_bench_world_holds_a_full_page_of_1000_active_mews_guests() -> None:
-    sandboxes = bench_sandboxes()
+    sandboxes = bench_sandboxes(mews_count=BENCH_MEWS_COUNT)
     active = [c for c in sandboxes.mews.customers.values() if c.get("IsActive")]
     assert len(active) >= 1000
+
+
+def test_by_default_the_served_world_is_the_demo_s_and_sizes_only_add_to_it() -> None:
+    demo = Sandboxes.seeded()
+    served, grown = bench_sandboxes(), bench_sandboxes(mews_count=BENCH_MEWS_COUNT)
+    assert served.fullwhere.customers == demo.fullwhere.customers
+    assert served.mews.customers == demo.mews.customers
+    assert len(grown.mews.customers) == BENCH_MEWS_COUNT
+    assert grown.fullwhere.customers == demo.fullwhere.customers
+    assert {k: grown.mews.customers[k] for k in demo.mews.customers} == demo.mews.customers
 
 
 def test_every_benchmark_query_is_valid_against_the_schema() -> None:

@@ -19,10 +19,7 @@ from typing import Any
 
 import pytest
 
-from gateway.sandbox.serve import BENCH_MEWS_COUNT
 from gateway.sandbox.world import (
-    DEFAULT_FULLWHERE_COUNT,
-    DEFAULT_SEED,
     World,
     build_world,
     linked_pairs,
@@ -81,9 +78,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         )
         a = stack.enter_context(gateway_server(directory, env))
         b = stack.enter_context(gateway_server(directory, env))
-        world = build_world(
-            DEFAULT_SEED, fullwhere_count=DEFAULT_FULLWHERE_COUNT, mews_count=BENCH_MEWS_COUNT
-        )
+        world = build_world()
         yield Deployment(redis, sandbox, a, b, world)
 
 
