@@ -19,8 +19,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.requests import HTTPConnection
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import Settings
@@ -30,13 +30,14 @@ from gateway.data.idempotency import Idempotency, IdempotencyStore, check_same
 from gateway.data.upstreams import GROUPED, Upstreams
 from gateway.errors import GatewayError
 from gateway.graphql import build_schema
-from gateway.http.auth import BearerAuth
+from gateway.http.auth import BearerAuth, authenticator
 from gateway.http.body_limit import BodyLimit
 from gateway.http.cors import CORSMiddleware, cors_options
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.graphiql import graphiql_renderer, graphiql_routes
 from gateway.http.health import Readiness, health_routes
 from gateway.http.jwks import JwksCache
+from gateway.http.live import Live
 from gateway.http.persisted import TrustedDocuments
 from gateway.http.request_id import RequestId
 from gateway.http.tokens import JwtVerifier
@@ -344,7 +345,7 @@ def create_app(
         )
     )
 
-    def context_for(request: Request, request_id: str) -> RequestContext:
+    def context_for(request: HTTPConnection, request_id: str) -> RequestContext:
         seconds = settings.resilience.request_deadline
         return RequestContext.for_request(
             upstreams,
@@ -382,6 +383,10 @@ def create_app(
         shared={"redis": store.ping} if store is not None else None,
     )
 
+    documents = TrustedDocuments(settings.persisted_documents, required=settings.require_persisted)
+    live = Live(
+        schema, context_for, documents, authenticator(settings.api_keys, tokens), settings.live
+    )
     routes: list[BaseRoute] = [
         Route(
             "/graphql",
@@ -389,12 +394,12 @@ def create_app(
                 schema,
                 context_for,
                 page=graphiql_renderer(default_query=EXAMPLE_QUERY),
-                documents=TrustedDocuments(
-                    settings.persisted_documents, required=settings.require_persisted
-                ),
+                documents=documents,
+                event_stream=live.event_stream,
             ),
             # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),
+        WebSocketRoute("/graphql", live.websocket),
         *webhook_routes(
             settings.live.webhook_secret if upstreams.mews_client is not None else None,
             inbox,
@@ -421,9 +426,11 @@ def create_app(
         await upstreams.changes.start()
         if settings.live.webhook_secret:
             await inbox.start()
+        live.watch_shutdown()
         try:
             yield
         finally:
+            live.shutdown()
             await upstreams.changes.aclose()
             await inbox.aclose()
             if syncing is not None:
@@ -470,4 +477,5 @@ def create_app(
     app.state.readiness = readiness
     app.state.sync = sync
     app.state.inbox = inbox
+    app.state.live = live
     return app

@@ -27,6 +27,7 @@ from gateway.graphql.fast_fields import bypass_wrappers
 from gateway.graphql.mutation import Mutation
 from gateway.graphql.query import Query
 from gateway.graphql.schema import GatewaySchema
+from gateway.graphql.subscription import Subscription
 from gateway.observability.operations import ObserveOperation
 
 #: How documents run (tests swap in Strawberry's own to compare answers).
@@ -67,6 +68,7 @@ def build_schema(
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=schema_config(),
         execution_context_class=EXECUTOR,
         prepared_size=PREPARED_DOCUMENTS,
