@@ -102,6 +102,7 @@ def changes_of_fullwhere(
 __all__ = [
     "CUSTOMER_EVENTS",
     "Change",
+    "ChangeKind",
     "apply_mews_message",
     "changes_of_fullwhere",
     "changes_of_mews",
