@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -50,7 +51,7 @@ from gateway.logs import install_redaction, secrets_of
 from gateway.observability import metrics
 from gateway.observability.tracing import Tracing, otlp_tracer_provider
 from gateway.sandbox.demo import Sandboxes
-from gateway.services.live import apply_mews_message
+from gateway.services.live import apply_mews_message, publish_found
 from gateway.store import RedisStore, connect
 from gateway.store.cache import RedisCacheLayer
 from gateway.store.changes import ChangeBus, RedisChangeBus
@@ -283,6 +284,7 @@ def build_sync(
         mews_limit=r.mews_rate_limit,
         mews_window=r.mews_rate_window,
         lock=RedisSyncLock(store) if store is not None else MemorySyncLock(),
+        changed=partial(publish_found, upstreams),
     )
 
 

@@ -36,7 +36,9 @@ class CustomerChangeKind(Enum):
 
 @strawberry.enum(description="Where the change was made.")
 class ChangeSource(Enum):
-    MEWS = strawberry.enum_value("MEWS", description="In Mews (its General Webhooks said so).")
+    MEWS = strawberry.enum_value(
+        "MEWS", description="In Mews (its General Webhooks said so, or the identity sync)."
+    )
     FULLWHERE = strawberry.enum_value(
         "FULLWHERE", description="In Fullwhere (the identity sync found it changed)."
     )
