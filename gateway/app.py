@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -19,8 +20,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.requests import HTTPConnection
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import Settings
@@ -30,13 +31,14 @@ from gateway.data.idempotency import Idempotency, IdempotencyStore, check_same
 from gateway.data.upstreams import GROUPED, Upstreams
 from gateway.errors import GatewayError
 from gateway.graphql import build_schema
-from gateway.http.auth import BearerAuth
+from gateway.http.auth import BearerAuth, authenticator
 from gateway.http.body_limit import BodyLimit
 from gateway.http.cors import CORSMiddleware, cors_options
 from gateway.http.endpoint import GraphQLEndpoint
 from gateway.http.graphiql import graphiql_renderer, graphiql_routes
 from gateway.http.health import Readiness, health_routes
 from gateway.http.jwks import JwksCache
+from gateway.http.live import Live
 from gateway.http.persisted import TrustedDocuments
 from gateway.http.request_id import RequestId
 from gateway.http.tokens import JwtVerifier
@@ -49,7 +51,7 @@ from gateway.logs import install_redaction, secrets_of
 from gateway.observability import metrics
 from gateway.observability.tracing import Tracing, otlp_tracer_provider
 from gateway.sandbox.demo import Sandboxes
-from gateway.services.live import apply_mews_message
+from gateway.services.live import apply_mews_message, publish_found
 from gateway.store import RedisStore, connect
 from gateway.store.cache import RedisCacheLayer
 from gateway.store.changes import ChangeBus, RedisChangeBus
@@ -293,6 +295,7 @@ def build_sync(
             if store is not None
             else MemorySyncLock()
         ),
+        changed=partial(publish_found, upstreams),
     )
 
 
@@ -355,7 +358,7 @@ def create_app(
         )
     )
 
-    def context_for(request: Request, request_id: str) -> RequestContext:
+    def context_for(request: HTTPConnection, request_id: str) -> RequestContext:
         seconds = settings.resilience.request_deadline
         return RequestContext.for_request(
             upstreams,
@@ -393,6 +396,10 @@ def create_app(
         shared={"redis": store.ping} if store is not None else None,
     )
 
+    documents = TrustedDocuments(settings.persisted_documents, required=settings.require_persisted)
+    live = Live(
+        schema, context_for, documents, authenticator(settings.api_keys, tokens), settings.live
+    )
     routes: list[BaseRoute] = [
         Route(
             "/graphql",
@@ -400,12 +407,12 @@ def create_app(
                 schema,
                 context_for,
                 page=graphiql_renderer(default_query=EXAMPLE_QUERY),
-                documents=TrustedDocuments(
-                    settings.persisted_documents, required=settings.require_persisted
-                ),
+                documents=documents,
+                event_stream=live.event_stream,
             ),
             # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),
+        WebSocketRoute("/graphql", live.websocket),
         *webhook_routes(
             settings.live.webhook_secret if upstreams.mews_client is not None else None,
             inbox,
@@ -432,9 +439,11 @@ def create_app(
         await upstreams.changes.start()
         if settings.live.webhook_secret:
             await inbox.start()
+        live.watch_shutdown()
         try:
             yield
         finally:
+            live.shutdown()
             await upstreams.changes.aclose()
             await inbox.aclose()
             if syncing is not None:
@@ -481,4 +490,5 @@ def create_app(
     app.state.readiness = readiness
     app.state.sync = sync
     app.state.inbox = inbox
+    app.state.live = live
     return app

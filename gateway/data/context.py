@@ -3,6 +3,7 @@ stores, and what it collected on the way (partial errors, stale reads)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,9 @@ class RequestContext:
     identity_consulted: bool = False
     #: Free slot for transport-level objects (the Starlette request).
     request: Any = None
+    #: For a subscription: told when its subscriber is dropped for reading too slowly, so the
+    #: transport closes the connection at once (its send may be stuck on the client).
+    on_dropped: Callable[[Exception], None] | None = None
 
     @classmethod
     def for_request(cls, upstreams: Upstreams, **kwargs: Any) -> RequestContext:

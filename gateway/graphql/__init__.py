@@ -28,6 +28,7 @@ from gateway.graphql.federation import SubgraphQuery, subgraph_sdl
 from gateway.graphql.mutation import Mutation
 from gateway.graphql.query import Query
 from gateway.graphql.schema import GatewaySchema
+from gateway.graphql.subscription import Subscription
 from gateway.observability.operations import ObserveOperation
 
 #: How documents run (tests swap in Strawberry's own to compare answers).
@@ -70,6 +71,7 @@ def build_schema(
     schema = GatewaySchema(
         query=SubgraphQuery if settings.federation else Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=schema_config(),
         execution_context_class=EXECUTOR,
         prepared_size=PREPARED_DOCUMENTS,

@@ -40,6 +40,7 @@ from gateway.graphql.inputs import (
 from gateway.http.caller import ANONYMOUS, caller_of
 from gateway.observability import metrics
 from gateway.services.idempotency import idempotent
+from gateway.services.live import ChangeKind
 from gateway.services.merges import merge_guests
 from gateway.services.writes import (
     error_fields,
@@ -257,7 +258,11 @@ def _duplicate_email(exc: UpstreamForbidden, email: str, hint: str) -> BadUserIn
 
 
 async def _write_guest(
-    context: RequestContext, write: Awaitable[MewsCustomer], email: str | None, hint: str
+    context: RequestContext,
+    write: Awaitable[MewsCustomer],
+    email: str | None,
+    hint: str,
+    kind: ChangeKind = "UPDATED",
 ) -> dict[str, Any]:
     """The guest a Mews add or update returns, remembered; Mews refuses a write whose `email`
     another guest uses (403), which becomes BAD_USER_INPUT naming that email."""
@@ -267,7 +272,7 @@ async def _write_guest(
         if not email:
             raise
         raise _duplicate_email(exc, email, hint) from None
-    await remember_mews_write(context, record)
+    await remember_mews_write(context, record, kind)
     return record
 
 
@@ -413,6 +418,7 @@ class Mutation:
                 context.upstreams.mews.add(body),
                 body.get("Email"),
                 "set overwriteExisting: true to overwrite that guest",
+                "ADDED",
             )
             outcome = None
             if fullwhere_fields is not None:

@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.http.caller import REALM, SCOPE_KEY, Caller, bearer_challenge, bearer_token
+from gateway.http.caller import (
+    ANONYMOUS,
+    REALM,
+    SCOPE_KEY,
+    Caller,
+    bearer_challenge,
+    bearer_token,
+)
 from gateway.http.endpoint import wants_html
 from gateway.http.graphiql import STATIC_PREFIX
 from gateway.http.jwks import JwksUnavailable
@@ -116,9 +123,48 @@ class BearerAuth:
             ) from None
 
 
+class CredentialRefused(Exception):
+    """A credential that came another way than a header (WebSocket's `connection_init`) was
+    refused: `status` and `code` as BearerAuth would have answered."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+async def _unused_app(scope: Scope, receive: Receive, send: Send) -> None:
+    raise NotImplementedError
+
+
+def authenticator(
+    keys: Sequence[str] = (), tokens: JwtVerifier | None = None
+) -> Callable[[bytes | None], Awaitable[Caller]]:
+    """BearerAuth's check of a token, for credentials sent inside a protocol; with neither keys
+    nor a verifier every caller is anonymous (as without BearerAuth)."""
+    if not keys and tokens is None:
+
+        async def anonymous(token: bytes | None) -> Caller:
+            return ANONYMOUS
+
+        return anonymous
+    auth = BearerAuth(_unused_app, keys, tokens)
+
+    async def caller(token: bytes | None) -> Caller:
+        try:
+            return await auth._caller(token)
+        except _Refused as refused:
+            raise CredentialRefused(refused.status, refused.code, str(refused)) from None
+
+    return caller
+
+
 class _Refused(Exception):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str]) -> None:
         super().__init__(message)
+        self.status = status
+        self.code = code
         self.response: Response = error_response(
             status, message, code, headers={"cache-control": "no-store", **headers}
         )

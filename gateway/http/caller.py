@@ -24,6 +24,7 @@ ALL_SCOPES: Final = frozenset((READ_SCOPE, WRITE_SCOPE))
 REQUIRED_SCOPE: Final[Mapping[OperationType, str]] = {
     OperationType.QUERY: READ_SCOPE,
     OperationType.MUTATION: WRITE_SCOPE,
+    OperationType.SUBSCRIPTION: READ_SCOPE,
 }
 #: Where the auth middleware leaves the caller in the ASGI scope.
 SCOPE_KEY: Final = "gateway.caller"

@@ -129,6 +129,11 @@ def _media_type(request: Request) -> str:
     return media_type
 
 
+def wants_event_stream(request: Request) -> bool:
+    """A GraphQL over SSE request: POST, asking for `text/event-stream`."""
+    return request.method == "POST" and "text/event-stream" in request.headers.get("accept", "")
+
+
 def wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
@@ -252,11 +257,14 @@ class GraphQLEndpoint:
         context_factory: ContextFactory,
         page: PageRenderer | None = None,
         documents: TrustedDocuments | None = None,
+        event_stream: PageRenderer | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
         self.page = page
         self.documents = documents or TrustedDocuments(None)
+        #: Subscriptions over SSE (`gateway.http.live`): POST with `Accept: text/event-stream`.
+        self.event_stream = event_stream
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -272,6 +280,8 @@ class GraphQLEndpoint:
             )
         if self.page is not None and wants_html(request):
             return await self.page(request)
+        if self.event_stream is not None and wants_event_stream(request):
+            return await self.event_stream(request)
         request_id = request_id_for(request.scope)
         headers = {REQUEST_ID_HEADER: request_id}
         try:

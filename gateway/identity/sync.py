@@ -23,9 +23,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from gateway.errors import GatewayError
 from gateway.identity.index import FullwhereEntry, IdentityIndex, MewsEntry, SyncState
@@ -54,6 +55,8 @@ RETRY_AFTER_FAILURE = 15.0
 LOCK_RETRY = 1.0
 
 Progress = Callable[[SyncState], None]
+#: Told of changed records: the source, and the records (Fullwhere's or Mews's shape).
+Changed = Callable[[str, list[Mapping[str, Any]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,17 @@ def windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     return found
 
 
+def _parsed(value: object) -> datetime | None:
+    """An upstream's ISO 8601 moment (None when absent or malformed)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -103,6 +117,8 @@ class IdentitySync:
         settings: interval, budget and start of the Mews history.
         mews_limit, mews_window: the Mews rate limit the budget is a share of.
         lock: held for the length of a run.
+        changed: told of the records a later run finds changed since the previous run (by
+            their `updatedAt` / `UpdatedUtc`), page by page; the first run tells nothing.
     """
 
     def __init__(
@@ -117,8 +133,13 @@ class IdentitySync:
         lock: SyncLock,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        changed: Changed | None = None,
     ) -> None:
         self.index = index
+        self.changed = changed
+        #: What a run reports as changed: records updated after these (None: nothing).
+        self._fullwhere_after: datetime | None = None
+        self._mews_after: datetime | None = None
         self.fullwhere = fullwhere
         self.mews = mews
         self.settings = settings
@@ -143,6 +164,7 @@ class IdentitySync:
     async def _run(self, progress: Progress | None) -> SyncState:
         state = await self.index.state()
         full = not state.complete
+        self._since_previous(state)
         state.running, state.started_at, state.last_error = True, time.time(), None
         state.fullwhere_records = state.fullwhere_pages = state.mews_records = 0
         state.mews_calls = state.mews_windows_done = state.mews_windows_total = 0
@@ -190,6 +212,31 @@ class IdentitySync:
             await self._save(state, progress)
         return state
 
+    def _since_previous(self, state: SyncState) -> None:
+        """After a complete run, the next reports what changed after it began (Fullwhere)
+        and after what it read of Mews."""
+        done = state.complete and state.started_at is not None
+        self._fullwhere_after = (
+            datetime.fromtimestamp(state.started_at, UTC)
+            if done and state.started_at is not None
+            else None
+        )
+        self._mews_after = (
+            _parsed(state.mews_synced_until) if done and state.mews_synced_until else None
+        )
+
+    async def _report(
+        self, source: str, records: Sequence[Mapping[str, Any]], key: str, after: datetime | None
+    ) -> None:
+        if self.changed is None or after is None:
+            return
+        # Inclusive, to the second (upstreams may round their moments): a record changed in
+        # the previous run's last second is reported again rather than missed.
+        after = after.replace(microsecond=0)
+        changed = [r for r in records if (moment := _parsed(r.get(key))) and moment >= after]
+        if changed:
+            await self.changed(source, changed)
+
     async def _save(self, state: SyncState, progress: Progress | None) -> None:
         state.lease_until = time.time() + self.settings.lock_ttl if state.running else None
         metrics.record_identity_sync(
@@ -212,6 +259,7 @@ class IdentitySync:
             result = await self.fullwhere.list_customers(page=page, limit=FULLWHERE_PAGE)
             items = result["items"]
             await self.index.put_fullwhere(FullwhereEntry.from_record(r) for r in items)
+            await self._report("FULLWHERE", items, "updatedAt", self._fullwhere_after)
             state.fullwhere_pages = page
             state.fullwhere_records += len(items)
             state.fullwhere_total = int(result["meta"].get("totalItems") or 0)
@@ -238,6 +286,7 @@ class IdentitySync:
                 )
                 customers = page["Customers"]
                 await self.index.put_mews(MewsEntry.from_record(c) for c in customers)
+                await self._report("MEWS", customers, "UpdatedUtc", self._mews_after)
                 state.mews_calls += 1
                 state.mews_records += len(customers)
                 next_cursor = page.get("Cursor")

@@ -17,14 +17,18 @@ Applying a message twice does the same thing twice: a repeat is harmless.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, cast
 
-from gateway.data.upstreams import Record, Upstreams
+from gateway.data.upstreams import FULLWHERE, FULLWHERE_PAGE, Record, Upstreams
+from gateway.errors import GatewayError
 from gateway.identity.index import MewsEntry, linked_mews_id
 from gateway.store.changes import Change, ChangeKind, ChangeSource
 from gateway.upstream.batcher import ReadBatcher
 from gateway.upstream.mews_types import MewsCustomer
+
+logger = logging.getLogger("gateway.live")
 
 #: The discriminators of the customer events, and the change each one is.
 CUSTOMER_EVENTS: Final[Mapping[str, ChangeKind]] = {
@@ -99,11 +103,33 @@ def changes_of_fullwhere(
     return changes
 
 
+async def publish_found(
+    upstreams: Upstreams, source: str, records: list[Mapping[str, Any]]
+) -> None:
+    """Records the identity sync found changed (made elsewhere, so no webhook told): their
+    cached views go (in every process), then a change each is published."""
+    if source == "MEWS":
+        ids = [str(r["Id"]).lower() for r in records if r.get("Id")]
+        await upstreams.forget_mews(ids)
+        changes = await changes_of_mews(upstreams, [(i, "UPDATED") for i in ids], "MEWS")
+    else:
+        known = [r for r in records if r.get("id")]
+        await upstreams.cache.forget([(FULLWHERE, str(r["id"])) for r in known], [FULLWHERE_PAGE])
+        changes = changes_of_fullwhere(known, "UPDATED", "FULLWHERE")
+    try:
+        await upstreams.changes.publish(changes)
+    except GatewayError as exc:  # the sync goes on; these changes reach no subscriber
+        logger.warning("changes the sync found were not published (%s)", exc.code)
+
+
 __all__ = [
     "CUSTOMER_EVENTS",
+    "Change",
+    "ChangeKind",
     "apply_mews_message",
     "changes_of_fullwhere",
     "changes_of_mews",
     "customer_events",
     "guest_reader",
+    "publish_found",
 ]

@@ -10,7 +10,7 @@ from typing import Literal
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
 from gateway.errors import BadUserInput
-from gateway.services.writes import forget_mews
+from gateway.services.writes import forget_mews, mews_changes, published
 from gateway.upstream.errors import UpstreamNotFound
 
 
@@ -50,6 +50,9 @@ async def merge_guests(context: RequestContext, source_mews: str, target_mews: s
         await mews.merge_accounts(source_mews, target_mews)
         via = "ACCOUNTS_MERGE"
     await forget_mews(context, [source_mews, target_mews])
+    await published(
+        context, await mews_changes(context, [(source_mews, "MERGED"), (target_mews, "MERGED")])
+    )
     return Merged(via=via, target=await context.loaders.mews.load(target_mews))
 
 

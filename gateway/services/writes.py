@@ -17,6 +17,7 @@ from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
 from gateway.errors import BadUserInput, GatewayError, error_extensions, public_message
 from gateway.identity.index import FullwhereEntry, MewsEntry, linked_mews_id
+from gateway.services.live import Change, ChangeKind, changes_of_fullwhere, changes_of_mews
 
 logger = logging.getLogger("gateway.writes")
 
@@ -69,6 +70,15 @@ async def _indexed(update: Awaitable[None]) -> None:
         logger.warning("identity index not updated after a write (%s); the sync will", exc.code)
 
 
+async def published(context: RequestContext, changes: list[Change]) -> None:
+    """Tell the subscribers of every process. The write is done whatever happens here: with
+    the shared store away, they miss this change (and the log says so)."""
+    try:
+        await context.upstreams.changes.publish(changes)
+    except GatewayError as exc:
+        logger.warning("a change was not published after a write (%s)", exc.code)
+
+
 async def remember_fullwhere_import(context: RequestContext, record: Record) -> None:
     """A customer Fullwhere just created: readable by id at once (in every process), its
     link and keys in the identity index, and no list page cached from before may hide it."""
@@ -78,6 +88,7 @@ async def remember_fullwhere_import(context: RequestContext, record: Record) -> 
     await upstreams.forget_fullwhere_lists()
     customer_id = str(record["id"])
     context.loaders.fullwhere.clear(customer_id).prime(customer_id, record)
+    await published(context, changes_of_fullwhere([record], "ADDED", "GATEWAY"))
 
 
 async def forget_fullwhere_lists(context: RequestContext) -> None:
@@ -85,13 +96,25 @@ async def forget_fullwhere_lists(context: RequestContext) -> None:
     await context.upstreams.forget_fullwhere_lists()
 
 
-async def remember_mews_write(context: RequestContext, record: Record) -> None:
-    """A Mews guest as `customers/add` or `customers/update` returned it."""
+async def remember_mews_write(
+    context: RequestContext, record: Record, kind: ChangeKind = "UPDATED"
+) -> None:
+    """A Mews guest as `customers/add` (`kind` ADDED) or `customers/update` returned it."""
     customer_id = str(record["Id"])
     await forget_mews(context, [customer_id])
     await context.upstreams.remember_mews([record], replace=True)
     await _indexed(context.upstreams.identity.put_mews([MewsEntry.from_record(record)]))
     context.loaders.mews.prime(customer_id, record)
+    await published(context, await mews_changes(context, [(customer_id.lower(), kind)]))
+
+
+async def mews_changes(
+    context: RequestContext, kinds: list[tuple[str, ChangeKind]]
+) -> list[Change]:
+    try:
+        return await changes_of_mews(context.upstreams, kinds, "GATEWAY")
+    except GatewayError:  # the index is away: the change still goes, without its aliases
+        return [Change(f"mews:{mews_id}", kind, "GATEWAY") for mews_id, kind in kinds]
 
 
 async def forget_mews(context: RequestContext, customer_ids: Iterable[str]) -> None:
@@ -109,7 +132,9 @@ __all__ = [
     "error_fields",
     "forget_fullwhere_lists",
     "forget_mews",
+    "mews_changes",
     "mews_id_of",
+    "published",
     "remember_fullwhere_import",
     "remember_mews_write",
 ]

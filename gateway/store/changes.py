@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -70,28 +70,37 @@ class SlowConsumer(Exception):
     """A subscriber fell too far behind and was dropped."""
 
     def __init__(self, buffer: int) -> None:
-        super().__init__(
-            f"slow consumer: more than {buffer} changes were waiting to be sent; "
-            "read faster or subscribe to fewer customers, then reconnect"
-        )
+        super().__init__(f"slow consumer: over {buffer} changes waited; read faster, reconnect")
 
 
 class Subscriber:
-    """One subscriber's bounded queue of changes."""
+    """One subscriber's bounded queue of the changes it wants (`wanted`: a customer id, None
+    for every change); `on_drop` is told at once when it is dropped."""
 
-    def __init__(self, bus: ChangeBus, buffer: int) -> None:
+    def __init__(
+        self,
+        bus: ChangeBus,
+        buffer: int,
+        wanted: str | None = None,
+        on_drop: Callable[[SlowConsumer], None] | None = None,
+    ) -> None:
         self._bus = bus
         self.buffer = buffer
+        self.wanted = wanted
+        self._on_drop = on_drop
         self._queue: asyncio.Queue[Change | None] = asyncio.Queue(buffer + 1)
         self.dropped = False
 
     def offer(self, change: Change) -> None:
-        if self.dropped:
+        # Filtered before queueing: a burst of changes to others never drops this one.
+        if self.dropped or not change.concerns(self.wanted):
             return
         if self._queue.qsize() >= self.buffer:
             self.dropped = True
             self._bus.unsubscribe(self)
             self._queue.put_nowait(None)  # the one slot kept for the verdict
+            if self._on_drop is not None:
+                self._on_drop(SlowConsumer(self.buffer))
             return
         self._queue.put_nowait(change)
 
@@ -118,8 +127,13 @@ class ChangeBus:
     def __init__(self) -> None:
         self._subscribers: set[Subscriber] = set()
 
-    def subscribe(self, buffer: int) -> Subscriber:
-        subscriber = Subscriber(self, buffer)
+    def subscribe(
+        self,
+        buffer: int,
+        wanted: str | None = None,
+        on_drop: Callable[[SlowConsumer], None] | None = None,
+    ) -> Subscriber:
+        subscriber = Subscriber(self, buffer, wanted, on_drop)
         self._subscribers.add(subscriber)
         return subscriber
 

@@ -3,16 +3,26 @@ gateway app with its lifespan running (the inbox and the change bus start there)
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import threading
+import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from gateway.sandbox.demo import Sandboxes
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 from tests.conftest import Gateway, gateway_http, make_app
+from tests.support.loopback import _free_port
 
 SECRET = "wh-test-secret-0123456789abcdef"
 WEBHOOK = f"/webhooks/mews/{SECRET}"
@@ -67,3 +77,71 @@ async def live_gateway(
     )
     async with app.router.lifespan_context(app), gateway_http(app) as http:
         yield Gateway(http, sandboxes, app)
+
+
+@contextmanager
+def live_server(app: Any, *, timeout: float = 10.0) -> Iterator[tuple[str, uvicorn.Server]]:
+    """Serve `app` on a loopback port with its lifespan (inbox, change bus) until the block
+    ends; yields its base URL and the server."""
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("gateway did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+
+
+async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait until `check()` holds (a subscription is registered, a message applied)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
+
+
+class WsClient:
+    """A graphql-transport-ws client over a real socket (the `websockets` package)."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(
+        cls, base_url: str, payload: dict[str, Any] | None = None, *, ack: bool = True
+    ) -> AsyncIterator[WsClient]:
+        url = base_url.replace("http://", "ws://") + "/graphql"
+        async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+            client = cls(ws)
+            await client.send({"type": "connection_init", "payload": payload or {}})
+            if ack:
+                assert await client.receive() == {"type": "connection_ack"}
+            yield client
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(message))
+
+    async def receive(self, timeout: float = 10.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.connection.recv(), timeout)
+        message: dict[str, Any] = json.loads(raw)
+        return message
+
+    async def subscribe(self, operation_id: str, query: str, **variables: Any) -> None:
+        payload = {"query": query, "variables": variables}
+        await self.send({"id": operation_id, "type": "subscribe", "payload": payload})
+
+    async def closed(self, timeout: float = 10.0) -> tuple[int | None, str | None]:
+        """The close code and reason, once the server closed the connection."""
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await asyncio.wait_for(self.connection.recv(), timeout)
+        return self.connection.close_code, self.connection.close_reason

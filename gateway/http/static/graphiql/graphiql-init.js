@@ -28,12 +28,111 @@
     });
   }
 
-  // Plain POST fetcher: GraphQL over HTTP with the headers typed in GraphiQL's editor.
+  // Whether the operation GraphiQL runs is a subscription (by its keyword in the text).
+  function isSubscription(params) {
+    var query = params.query || "";
+    if (params.operationName) {
+      return new RegExp("\\bsubscription\\s+" + params.operationName + "\\b").test(query);
+    }
+    return /^\s*subscription\b/m.test(query.replace(/#[^\n]*/g, ""));
+  }
+
+  // A subscription runs over GraphQL over SSE (POST, Accept: text/event-stream, the same
+  // headers): an async iterator of the `next` events' results, ended by `complete`.
+  function subscribe(params, headers) {
+    var controller = new AbortController();
+    var queue = [];
+    var waiting = null;
+    function push(item) {
+      if (waiting) {
+        var resolve = waiting;
+        waiting = null;
+        resolve(item);
+      } else {
+        queue.push(item);
+      }
+    }
+    function step(item) {
+      return item.done ? { done: true, value: undefined } : { done: false, value: item.value };
+    }
+    function parse(block) {
+      var event = "";
+      var data = "";
+      block.split("\n").forEach(function (line) {
+        if (line.indexOf("event:") === 0) event = line.slice(6).trim();
+        else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+      });
+      if (event === "next" && data) push({ value: JSON.parse(data) });
+      else if (event === "complete") push({ done: true });
+    }
+    fetch(config.endpoint, {
+      method: "POST",
+      headers: Object.assign({}, headers, { Accept: "text/event-stream" }),
+      body: JSON.stringify(params),
+      credentials: "same-origin",
+      signal: controller.signal,
+    })
+      .then(function (response) {
+        if (!response.ok || !response.body) {
+          return toResult(response).then(function (result) {
+            push({ value: result });
+            push({ done: true });
+          });
+        }
+        var reader = response.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = "";
+        function read() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) {
+              push({ done: true });
+              return undefined;
+            }
+            buffer += decoder.decode(chunk.value, { stream: true });
+            var blocks = buffer.split("\n\n");
+            buffer = blocks.pop();
+            blocks.forEach(parse);
+            return read();
+          });
+        }
+        return read();
+      })
+      .catch(function (err) {
+        if (err.name !== "AbortError") {
+          push({ value: { errors: [{ message: String(err) }] } });
+          push({ done: true });
+        }
+      });
+    var iterator = {
+      next: function () {
+        if (queue.length) return Promise.resolve(step(queue.shift()));
+        return new Promise(function (resolve) {
+          waiting = function (item) {
+            resolve(step(item));
+          };
+        });
+      },
+      return: function () {
+        controller.abort();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+    iterator[Symbol.asyncIterator] = function () {
+      return iterator;
+    };
+    return iterator;
+  }
+
+  // POST fetcher: GraphQL over HTTP with the headers typed in GraphiQL's editor, and
+  // subscriptions over SSE.
   function fetcher(params, options) {
     var headers = Object.assign(
       { Accept: config.accept, "Content-Type": "application/json" },
       (options && options.headers) || {}
     );
+    if (isSubscription(params)) {
+      return subscribe(params, headers);
+    }
     return fetch(config.endpoint, {
       method: "POST",
       headers: headers,
