@@ -19,7 +19,7 @@ from gateway.data.loaders import Loaders
 from gateway.domain.ids import parse_customer_id
 from gateway.graphql.base import DateTime
 from gateway.graphql.customer import Customer
-from gateway.graphql.query import _customer
+from gateway.graphql.query import customer_by_id
 from gateway.services.live import Change
 
 Ctx = Info[RequestContext, None]
@@ -62,7 +62,7 @@ class CustomerChange:
     )
     async def customer(self, info: Ctx) -> Customer | None:
         kind, raw = parse_customer_id(str(self.id))
-        return await _customer(info, kind, raw, info.path.as_list())
+        return await customer_by_id(info, kind, raw, info.path.as_list())
 
     @classmethod
     def of(cls, change: Change) -> CustomerChange:
