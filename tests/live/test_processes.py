@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.sandbox.serve import BENCH_MEWS_COUNT
-from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, DEFAULT_SEED, World, build_world
+from gateway.sandbox.world import World, build_world
 from tests.live.support import (
     BY_EMAIL,
     CUSTOMER,
@@ -76,9 +75,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         )
         one = stack.enter_context(gateway_server(directory, env))
         two = stack.enter_context(gateway_server(directory, env))
-        world = build_world(
-            DEFAULT_SEED, fullwhere_count=DEFAULT_FULLWHERE_COUNT, mews_count=BENCH_MEWS_COUNT
-        )
+        world = build_world()  # the world the sandbox server serves by default
         yield Deployment(sandbox, one, two, world)
 
 
