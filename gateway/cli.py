@@ -327,8 +327,10 @@ def settings_help(args: argparse.Namespace) -> int:
         return 0
     for variable in VARIABLES:
         text = f"{variable.description} ({variable.accepts}; default: {variable.default_text})"
-        for line in textwrap.wrap(_plain_links(text), ENV_FILE_WIDTH - 2):
-            print(f"# {line}")
+        # ">= 1" stays on one line: a comment line ending in "=" would read as a variable.
+        bound = _plain_links(text).replace(">= ", ">=\0")
+        for line in textwrap.wrap(bound, ENV_FILE_WIDTH - 2):
+            print(f"# {line.replace(chr(0), ' ')}")
         print(f"# {variable.name}=")
     return 0
 

@@ -36,6 +36,8 @@ ChangeSource = Literal["MEWS", "FULLWHERE", "GATEWAY"]
 
 #: Entries the Redis stream keeps (approximately): enough for a reader that missed a moment.
 MAX_STREAM_LENGTH: Final = 10_000
+#: Seconds the change stream outlives its last change (every gateway key has a TTL).
+STREAM_TTL_SECONDS: Final = 3600
 #: Milliseconds one `XREAD` waits for a change (below the store's socket timeout).
 BLOCK_FRACTION: Final = 0.5
 #: Changes one `XREAD` returns at most.
@@ -186,6 +188,8 @@ class RedisChangeBus(ChangeBus):
             async with client.pipeline(transaction=False) as pipe:
                 for entry in entries:
                     pipe.xadd(self.stream, {"c": entry}, maxlen=MAX_STREAM_LENGTH, approximate=True)
+                # Readers follow only new entries: an idle stream need not outlive its TTL.
+                pipe.expire(self.stream, STREAM_TTL_SECONDS)
                 await pipe.execute()
 
         await self.store.run(send)

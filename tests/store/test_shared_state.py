@@ -115,7 +115,13 @@ async def test_a_repeat_that_cannot_wait_for_the_first_call_is_told_it_is_in_pro
         gateway_with(sandboxes, {**env, "REQUEST_DEADLINE_SECONDS": "0.3"}) as b,
     ):
         first = asyncio.ensure_future(a.data(IMPORT, variables))
-        await asyncio.sleep(0.1)  # A holds the key
+        # A holds the key once its import has reached Fullwhere (a fixed sleep raced on a
+        # busy machine: B could claim the key first).
+        for _ in range(200):
+            if a.calls():
+                break
+            await asyncio.sleep(0.05)
+        assert a.calls() == {"fullwhere:import": 1}
         repeat = await b.post(IMPORT, variables)
         done = await first
     (error,) = repeat["errors"]
