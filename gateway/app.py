@@ -373,6 +373,7 @@ def create_app(
                 documents=TrustedDocuments(
                     settings.persisted_documents, required=settings.require_persisted
                 ),
+                max_response_bytes=settings.max_response_bytes,
             ),
             # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),
