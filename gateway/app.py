@@ -409,6 +409,7 @@ def create_app(
                 page=graphiql_renderer(default_query=EXAMPLE_QUERY),
                 documents=documents,
                 event_stream=live.event_stream,
+                max_response_bytes=settings.max_response_bytes,
             ),
             # No `methods`: the endpoint answers OPTIONS and 405s itself, with a JSON body.
         ),

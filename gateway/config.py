@@ -662,6 +662,25 @@ GATEWAY_MAX_TOKENS = _integer(
 GATEWAY_MAX_ROOT_FIELDS = _integer(
     "GATEWAY_MAX_ROOT_FIELDS", LIMITS, 60, "root fields per operation", minimum=1
 )
+GATEWAY_MAX_UPSTREAM_CALLS = _integer(
+    "GATEWAY_MAX_UPSTREAM_CALLS", LIMITS, 300,
+    "upstream calls one operation may be estimated to cause (docs/security.md gives the "
+    "rules); refused before any call above it", minimum=1,
+)
+GATEWAY_MAX_RESPONSE_BYTES = _integer(
+    "GATEWAY_MAX_RESPONSE_BYTES", LIMITS, 8 * 1024 * 1024,
+    "largest response body; a larger one is replaced by a `BAD_USER_INPUT` error (never the "
+    "answer of a request that sent a write)", minimum=1,
+)
+GATEWAY_CALLER_BUDGET = _integer(
+    "GATEWAY_CALLER_BUDGET", LIMITS, 0,
+    "estimated upstream calls one caller may spend per `GATEWAY_CALLER_BUDGET_WINDOW_SECONDS`, "
+    "per process (0: no budget)", minimum=0,
+)
+GATEWAY_CALLER_BUDGET_WINDOW_SECONDS = _number(
+    "GATEWAY_CALLER_BUDGET_WINDOW_SECONDS", LIMITS, 30.0,
+    "the sliding window of `GATEWAY_CALLER_BUDGET`", minimum=0.01,
+)
 GATEWAY_MAX_BATCH_ITEMS = _integer(
     "GATEWAY_MAX_BATCH_ITEMS", LIMITS, 5000, "items per batch mutation input", minimum=1
 )
@@ -951,6 +970,11 @@ class Settings:
     max_tokens: int = GATEWAY_MAX_TOKENS.default
     max_root_fields: int = GATEWAY_MAX_ROOT_FIELDS.default
     max_batch_items: int = GATEWAY_MAX_BATCH_ITEMS.default
+    #: Upstream calls an operation may be estimated to cause; each caller's budget of them.
+    max_upstream_calls: int = GATEWAY_MAX_UPSTREAM_CALLS.default
+    caller_budget: int = GATEWAY_CALLER_BUDGET.default
+    max_response_bytes: int = GATEWAY_MAX_RESPONSE_BYTES.default
+    caller_budget_window: float = GATEWAY_CALLER_BUDGET_WINDOW_SECONDS.default
     introspection: bool = GATEWAY_INTROSPECTION.default
     #: The schema is an Apollo Federation v2 subgraph.
     federation: bool = GATEWAY_FEDERATION.default
@@ -1175,6 +1199,10 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         max_tokens=GATEWAY_MAX_TOKENS.read(env),
         max_root_fields=GATEWAY_MAX_ROOT_FIELDS.read(env),
         max_batch_items=GATEWAY_MAX_BATCH_ITEMS.read(env),
+        max_upstream_calls=GATEWAY_MAX_UPSTREAM_CALLS.read(env),
+        caller_budget=GATEWAY_CALLER_BUDGET.read(env),
+        max_response_bytes=GATEWAY_MAX_RESPONSE_BYTES.read(env),
+        caller_budget_window=GATEWAY_CALLER_BUDGET_WINDOW_SECONDS.read(env),
         introspection=GATEWAY_INTROSPECTION.read(env),
         federation=GATEWAY_FEDERATION.read(env),
         cors_origins=GATEWAY_CORS_ORIGINS.read(env),

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from gateway.config import Settings
 from gateway.graphql.base import schema_config
 from gateway.graphql.executor import FastExecutor
+from gateway.graphql.extensions.cost_limit import CallerBudgets, CostLimit
 from gateway.graphql.extensions.deadline import RequestDeadline
 from gateway.graphql.extensions.document_cache import DocumentCache
 from gateway.graphql.extensions.error_codes import ErrorCodes
@@ -57,7 +58,22 @@ def protection(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     if not settings.introspection:
         # The hints of "Did you mean ...?" would give away what introspection now hides.
         extensions += [DisableIntrospection, HideSuggestions]
-    return extensions
+    return [*extensions, cost_limit(settings)]
+
+
+def cost_limit(settings: Settings) -> Callable[[], SchemaExtension]:
+    """The upstream-call limit, and the callers' budgets (one store per schema: per app)."""
+    budgets = (
+        CallerBudgets(settings.caller_budget, settings.caller_budget_window)
+        if settings.caller_budget > 0
+        else None
+    )
+    return partial(
+        CostLimit,
+        max_calls=settings.max_upstream_calls,
+        batch_size=settings.fullwhere_batch_size,
+        budgets=budgets,
+    )
 
 
 def build_schema(

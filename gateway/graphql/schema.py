@@ -10,13 +10,14 @@ the same schema and limits, most of that is known in advance:
 - the extensions that only prepare a document (the token limit, the validation rules, the
   document and validation caches) have nothing to do: their outcome was a valid document;
 - the other extensions run as Strawberry runs them: each `on_operation` hook around the
-  execution, entered in order and left in reverse, then `get_results`;
+  execution, entered in order and left in reverse, then each `on_execute` hook around the
+  execution itself, then `get_results`;
 - the operation type is checked against the allowed ones as Strawberry checks it.
 
 `execute` takes the short way when the document and operation name are among the last
 `prepared_size` that reached execution (an LRU; 0 turns the short way off). Otherwise, and for
-any schema whose extensions the short way cannot drive (a `resolve`, `on_parse`,
-`on_validate` or `on_execute` hook outside the preparing ones, an async `on_operation`,
+any schema whose extensions the short way cannot drive (a `resolve`, `on_parse` or
+`on_validate` hook outside the preparing ones, an async `on_operation` or `on_execute`,
 directives), it is Strawberry's own. Results, errors and extension results are the same
 either way (tests/graphql/test_prepared.py). The Strawberry internals used here are checked
 by tests/graphql/test_strawberry_internals.py.
@@ -56,7 +57,7 @@ PREPARATION_ONLY: tuple[type[SchemaExtension], ...] = (
     DocumentCache,
     ValidationCache,
 )
-_OTHER_HOOKS = ("on_parse", "on_validate", "on_execute", "resolve")
+_OTHER_HOOKS = ("on_parse", "on_validate", "resolve")
 _RUN_TIME_HOOKS = ("on_operation", "on_execute", "resolve", "get_results")
 
 
@@ -65,11 +66,34 @@ class _Prepared(NamedTuple):
     operation_type: OperationType
 
 
+Hook = Callable[[SchemaExtension], AbstractContextManager[None]]
+
+
 class _Runtime(NamedTuple):
-    """An extension the short way runs, and its `on_operation` hook (None: it has none)."""
+    """An extension the short way runs, and its `on_operation` and `on_execute` hooks (None:
+    it has none)."""
 
     factory: Any  # a class or factory, or a (deprecated) shared instance
-    on_operation: Callable[[SchemaExtension], AbstractContextManager[None]] | None
+    on_operation: Hook | None
+    on_execute: Hook | None = None
+
+
+class _NotGenerator(Exception):
+    """A hook the short way cannot drive (async or plain): Strawberry's machinery runs it."""
+
+
+def _hook(cls: type[SchemaExtension], name: str) -> Hook | None:
+    """`cls`'s hook `name` as a context manager; None when it has none.
+
+    Raises:
+        _NotGenerator: the hook is not a generator.
+    """
+    hook = getattr(cls, name)
+    if hook is getattr(SchemaExtension, name):
+        return None
+    if not inspect.isgeneratorfunction(hook):
+        raise _NotGenerator(name)
+    return contextmanager(hook)
 
 
 def _extension_class(extension: Any) -> type[SchemaExtension] | None:
@@ -96,13 +120,11 @@ def _runtime_extensions(extensions: Iterable[Any]) -> list[_Runtime] | None:
             continue
         if any(getattr(cls, hook) is not getattr(SchemaExtension, hook) for hook in _OTHER_HOOKS):
             return None
-        hook = cls.on_operation
-        if hook is SchemaExtension.on_operation:
-            runtime.append(_Runtime(extension, None))
-        elif inspect.isgeneratorfunction(hook):
-            runtime.append(_Runtime(extension, contextmanager(hook)))
-        else:
-            return None  # an async or plain hook: Strawberry's own machinery handles it
+        try:
+            hooks = _Runtime(extension, _hook(cls, "on_operation"), _hook(cls, "on_execute"))
+        except _NotGenerator:
+            return None
+        runtime.append(hooks)
     return runtime
 
 
@@ -181,17 +203,21 @@ class GatewaySchema(strawberry.Schema):
         context.graphql_document = prepared.document
         extensions = [
             factory if isinstance(factory, SchemaExtension) else factory()
-            for factory, _ in self._runtime
+            for factory, *_ in self._runtime
         ]
         for extension in extensions:
             extension.execution_context = context
         try:
             with ExitStack() as hooks:
-                for extension, (_, on_operation) in zip(extensions, self._runtime, strict=True):
-                    if on_operation is not None:
-                        hooks.enter_context(on_operation(extension))
+                for extension, runtime in zip(extensions, self._runtime, strict=True):
+                    if runtime.on_operation is not None:
+                        hooks.enter_context(runtime.on_operation(extension))
                 if prepared.operation_type not in context.allowed_operations:
                     raise InvalidOperationTypeError(prepared.operation_type)
+                # As Strawberry's executing phase: every `on_execute`, in order, around it.
+                for extension, runtime in zip(extensions, self._runtime, strict=True):
+                    if runtime.on_execute is not None:
+                        hooks.enter_context(runtime.on_execute(extension))
                 result = await self._run(context, operation_extensions)
         except InvalidOperationTypeError:
             raise

@@ -43,6 +43,7 @@ from gateway.http.persisted import PersistedQueryError, TrustedDocuments
 from gateway.http.request_id import HEADER as REQUEST_ID_HEADER
 from gateway.http.request_id import internal_error, request_id_for
 from gateway.http.responses import GRAPHQL_RESPONSE, JSON, error_response, json_response
+from gateway.upstream.resilience import writes_sent
 
 logger = logging.getLogger("gateway.http")
 
@@ -258,6 +259,7 @@ class GraphQLEndpoint:
         page: PageRenderer | None = None,
         documents: TrustedDocuments | None = None,
         event_stream: PageRenderer | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
@@ -265,6 +267,7 @@ class GraphQLEndpoint:
         self.documents = documents or TrustedDocuments(None)
         #: Subscriptions over SSE (`gateway.http.live`): POST with `Accept: text/event-stream`.
         self.event_stream = event_stream
+        self.max_response_bytes = max_response_bytes
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -367,6 +370,12 @@ class GraphQLEndpoint:
             return request_error(exc.as_http_error_reason())
         failed_before = _is_request_error(result)
         status = request_error_status if failed_before else 200
-        return json_response(
-            _serialize(result, failed_before), status, media_type=media_type, headers=headers
-        )
+        body = _serialize(result, failed_before)
+        limit = self.max_response_bytes
+        # A write's answer always reaches its caller: it says what was applied.
+        if limit is not None and len(body) > limit and not writes_sent():
+            return request_error(
+                f"the response is {len(body)} bytes, over the limit of {limit}: ask for fewer "
+                "fields, ids or smaller pages"
+            )
+        return json_response(body, status, media_type=media_type, headers=headers)

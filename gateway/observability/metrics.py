@@ -124,6 +124,11 @@ CACHE_ENTRIES = Gauge(
     "Entries in the read cache (summed over worker processes).",
     multiprocess_mode="livesum",
 )
+BATCH_SPLITS = Counter(
+    "gateway_batch_splits_total",
+    "Shared batch reads refused for some of their ids and split in halves, each sent again.",
+    ["source"],
+)
 CACHE_BYTES = Gauge(
     "gateway_cache_bytes",
     "Size of the read cache's entries as `CACHE_MAX_BYTES` counts it: each record's JSON "
@@ -267,6 +272,11 @@ def record_cache_lookups(
         if count:
             _child(CACHE_LOOKUPS, namespace, result).inc(count)
     CACHE_ENTRIES.set(entries)
+
+
+def record_batch_split(source: str) -> None:
+    if _enabled:
+        _child(BATCH_SPLITS, source).inc()
 
 
 def record_cache_bytes(size: int) -> None:

@@ -143,6 +143,12 @@ def sent_writes_scope() -> Iterator[SentWrites]:
         _sent_writes.reset(token)
 
 
+def writes_sent() -> bool:
+    """Whether the request being served has sent a write (as `sent_writes_scope` notes)."""
+    sent = _sent_writes.get()
+    return sent is not None and bool(sent.sources)
+
+
 # -- classification --------------------------------------------------------------------------
 
 
@@ -676,4 +682,5 @@ __all__ = [
     "over_budget",
     "sent_writes_scope",
     "too_late_to_write",
+    "writes_sent",
 ]

@@ -34,8 +34,13 @@ query($after: String) {{
   }}
 }}"""
 
+# Pages of 200: each guest's linked Fullwhere record is a call of its own, and a page of
+# 1000 would be estimated over the default limit of upstream calls per operation.
 MEWS_PAGE = f"""
-query {{ mewsCustomers(first: 1000) {{ edges {{ customer {{ {UNIFIED} }} }} }} }}"""
+query($after: String) {{ mewsCustomers(first: 200, after: $after) {{
+  pageInfo {{ hasNextPage endCursor }}
+  edges {{ customer {{ {UNIFIED} }} }}
+}} }}"""
 
 
 def _linked(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -57,9 +62,13 @@ async def _every_customer(gateway: Gateway) -> list[dict[str, Any]]:
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    guests = (await gateway.data(MEWS_PAGE))["mewsCustomers"]["edges"]
-    found += [e["customer"] for e in guests if e["customer"]["id"].startswith("mews:")]
-    return found
+    after = None
+    while True:
+        guests = (await gateway.data(MEWS_PAGE, {"after": after}))["mewsCustomers"]
+        found += [e["customer"] for e in guests["edges"] if e["customer"]["id"].startswith("mews:")]
+        if not guests["pageInfo"]["hasNextPage"]:
+            return found
+        after = guests["pageInfo"]["endCursor"]
 
 
 async def test_an_update_shows_in_the_unified_fields_of_the_payload_and_later_reads(

@@ -5,7 +5,7 @@ extensions, the operation's log line, and the operation type check."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -108,14 +108,32 @@ class CountsExecutions(SchemaExtension):
         yield
 
 
+class CountsExecutionsAsync(SchemaExtension):
+    runs = 0
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        CountsExecutionsAsync.runs += 1
+        yield
+
+
 async def test_an_extension_the_short_way_cannot_drive_keeps_strawberrys_way() -> None:
-    schema = build_schema([CountsExecutions])
+    schema = build_schema([CountsExecutionsAsync])
     assert not schema.reuses_prepared_documents
     for _ in range(2):
         result = await schema.execute("{ __typename }")
         assert result.data == {"__typename": "Query"}
-    assert CountsExecutions.runs == 2
+    assert CountsExecutionsAsync.runs == 2
     assert build_schema().reuses_prepared_documents
+
+
+async def test_an_on_execute_hook_runs_the_short_way_too() -> None:
+    schema = build_schema([CountsExecutions])
+    assert schema.reuses_prepared_documents
+    CountsExecutions.runs = 0
+    for _ in range(2):
+        result = await schema.execute("{ __typename }")
+        assert result.data == {"__typename": "Query"}
+    assert CountsExecutions.runs == 2
 
 
 HOOKS: list[str] = []
