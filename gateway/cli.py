@@ -124,6 +124,7 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["GATEWAY_DEMO"] = "true"
     log_level = _log_level(args.log_level)
     os.environ["GATEWAY_LOG_LEVEL"] = log_level  # for the workers' own logging
+    os.environ["GATEWAY_WORKERS"] = str(args.workers)  # each worker's share of the Mews limit
     settings = _settings()
     log_format = settings.telemetry.log_format
     text = banner(settings, args.host, args.port, args.workers)
