@@ -179,9 +179,12 @@ def build_guard(source: Source, settings: Settings, store: RedisStore | None = N
                 limit=r.mews_rate_limit,
                 window=window,
                 margin=margin,
+                processes=settings.mews_processes,
             )
         else:
-            limiter = SlidingWindowLimiter(r.mews_rate_limit, window, margin=margin)
+            # Without Redis, each replica keeps its share of the window.
+            share = max(1, r.mews_rate_limit // settings.mews_processes)
+            limiter = SlidingWindowLimiter(share, window, margin=margin)
     return Guard(
         source,
         retry=RetryPolicy(retries=r.retries, backoff=Backoff(r.backoff_base, r.backoff_cap)),

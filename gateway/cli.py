@@ -135,6 +135,7 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["GATEWAY_DEMO"] = "true"
     log_level = _log_level(args.log_level)
     os.environ["GATEWAY_LOG_LEVEL"] = log_level  # for the workers' own logging
+    os.environ["GATEWAY_WORKERS"] = str(args.workers)  # each worker's share of the Mews limit
     settings = _settings()
     try:  # before the banner, which would say the gateway is about to serve
         check_port_free(args.host, args.port)

@@ -634,6 +634,19 @@ REDIS_TIMEOUT_SECONDS = _number(
     minimum=0.01,
 )
 
+GATEWAY_REPLICAS = _integer(
+    "GATEWAY_REPLICAS", SHARED, 1,
+    "replicas (gateway deployments) that share the Mews AccessToken; while Redis is down each "
+    "process keeps `MEWS_RATE_LIMIT` / (workers times replicas) of the window, so that together "
+    "they stay within the limit",
+    minimum=1,
+)
+GATEWAY_WORKERS = _integer(
+    "GATEWAY_WORKERS", SHARED, 1,
+    "worker processes of this replica; `gateway serve --workers N` sets it for its workers",
+    minimum=1,
+)
+
 GATEWAY_MAX_BODY_BYTES = _integer(
     "GATEWAY_MAX_BODY_BYTES", LIMITS, 4 * 1024 * 1024, "largest request body (JSON)", minimum=1
 )
@@ -990,6 +1003,8 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     #: Shared state for every process and replica (None: this process alone, in memory).
     redis: RedisSettings | None = None
+    #: Processes that share the Mews AccessToken: workers of a replica times replicas.
+    mews_processes: int = 1
     #: Which source a unified `Customer` field prefers: the record updated last, or a fixed one.
     unified_precedence: Precedence = DEFAULT_PRECEDENCE
     telemetry: Telemetry = Telemetry()
@@ -1211,6 +1226,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         require_persisted=require_persisted,
         sync=_sync(env, demo=demo),
         redis=_redis(env),
+        mews_processes=GATEWAY_WORKERS.read(env) * GATEWAY_REPLICAS.read(env),
         unified_precedence=UNIFIED_PRECEDENCE.read(env),
         telemetry=_telemetry(env),
         live=_live(env),

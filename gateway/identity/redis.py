@@ -82,7 +82,9 @@ class RedisIdentityIndex(IdentityIndex):
     async def _get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
             return []
-        found: list[bytes | None] = await self.store.run(lambda client: client.mget(keys))
+        found: list[bytes | None] = await self.store.run(
+            lambda client: self.store.get_many(client, keys)
+        )
         return found
 
     # -- writes --------------------------------------------------------------------------

@@ -95,19 +95,25 @@ class RedisCacheLayer:
             if key[0] in self.grouped:
                 groups.setdefault(str(key[0]), []).append(key)
 
-        async def read(client: Any) -> list[Any]:
-            async with client.pipeline(transaction=False) as pipe:
-                if records:
-                    pipe.mget([self._record_key(key) for key in records])
-                for namespace, members in groups.items():
-                    pipe.hmget(self._group_key(namespace), [_GEN, *map(_field, members)])
-                result: list[Any] = await pipe.execute()
-                return result
+        names = [self._record_key(key) for key in records]
+        # One MGET on one Redis; one GET each on a Cluster (the records' keys span slots).
+        apart = self.store.clustered
 
-        replies = await self.store.run(read)
+        def read(pipe: Any) -> None:
+            if names and apart:
+                for name in names:
+                    pipe.get(name)
+            elif names:
+                pipe.mget(names)
+            for namespace, members in groups.items():
+                pipe.hmget(self._group_key(namespace), [_GEN, *map(_field, members)])
+
+        replies = await self.store.run(lambda client: self.store.pipeline(client, read))
         found: dict[Key, Any] = {}
         if records:
-            for key, raw in zip(records, replies.pop(0), strict=True):
+            values = replies[: len(names)] if apart else replies[0]
+            replies = replies[len(names) :] if apart else replies[1:]
+            for key, raw in zip(records, values, strict=True):
                 if raw is not None and raw != TOMBSTONE:
                     found[key] = orjson.loads(raw)
         generations: dict[str, str] = {}
@@ -137,22 +143,19 @@ class RedisCacheLayer:
         if not records and not groups:
             return
 
-        async def write(client: Any) -> None:
-            async with client.pipeline(transaction=False) as pipe:
-                for key, value in records.items():
-                    pipe.set(
-                        self._record_key(key), orjson.dumps(value), px=self.ttl_ms, nx=not replace
-                    )
-                for namespace, entries in groups.items():
-                    args: list[Any] = [generations.get(namespace, ""), self.ttl_ms]
-                    for key, value in entries:
-                        args += [_field(key), orjson.dumps(value)]
-                    await self._fill_group(
-                        keys=[self._group_key(namespace)], args=args, client=pipe
-                    )
-                await pipe.execute()
+        def sets(pipe: Any) -> None:
+            for key, value in records.items():
+                pipe.set(self._record_key(key), orjson.dumps(value), px=self.ttl_ms, nx=not replace)
 
-        await self.store.run(write)
+        calls = []
+        for namespace, entries in groups.items():
+            args: list[Any] = [generations.get(namespace, ""), self.ttl_ms]
+            for key, value in entries:
+                args += [_field(key), orjson.dumps(value)]
+            calls.append(([self._group_key(namespace)], args))
+        await self.store.run(
+            lambda client: self.store.pipeline(client, sets, self._fill_group, calls)
+        )
 
     async def drop(self, keys: Iterable[Any], namespaces: Iterable[Hashable] = ()) -> None:
         """Tombstone record `keys` and empty whole `namespaces`, everywhere.
@@ -165,15 +168,14 @@ class RedisCacheLayer:
         if not record_keys and not group_keys:
             return
 
-        async def write(client: Any) -> None:
-            async with client.pipeline(transaction=False) as pipe:
-                for name in record_keys:
-                    pipe.set(name, TOMBSTONE, px=self.tombstone_ms)
-                for name in group_keys:
-                    await self._drop_group(keys=[name], args=[self.tombstone_ms], client=pipe)
-                await pipe.execute()
+        def tombstones(pipe: Any) -> None:
+            for name in record_keys:
+                pipe.set(name, TOMBSTONE, px=self.tombstone_ms)
 
-        await self.store.run(write)
+        calls = [([name], [self.tombstone_ms]) for name in group_keys]
+        await self.store.run(
+            lambda client: self.store.pipeline(client, tombstones, self._drop_group, calls)
+        )
 
     async def clear(self) -> None:
         """Drop every cache entry under the prefix (after more missed drops than are kept).

@@ -10,6 +10,8 @@ more than `limit` calls in one window.
 
 When Redis cannot be reached the limiter falls back to this process's own window (the
 in-memory `SlidingWindowLimiter`), so reads go on; the shared guarantee is back with Redis.
+That window holds this process's share of the limit (the limit divided by the processes
+sharing the token: workers times `GATEWAY_REPLICAS`), so that together they stay within it.
 """
 
 from __future__ import annotations
@@ -73,13 +75,21 @@ class RedisWindowLimiter:
         token: the AccessToken (only its hash reaches Redis).
         limit, window: the upstream's limit.
         margin: extra spacing so that arrival, not sending, stays within the limit.
+        processes: how many processes share the token; the fallback keeps their share.
     """
 
     def __init__(
-        self, store: RedisStore, token: str, *, limit: int, window: float, margin: float = 0.0
+        self,
+        store: RedisStore,
+        token: str,
+        *,
+        limit: int,
+        window: float,
+        margin: float = 0.0,
+        processes: int = 1,
     ) -> None:
-        #: This process's own window: the fallback while Redis is away (it checks the limit).
-        self.local = SlidingWindowLimiter(limit, window, margin=margin)
+        #: This process's own window, its share of the limit: the fallback while Redis is away.
+        self.local = SlidingWindowLimiter(max(1, limit // processes), window, margin=margin)
         self.limit, self.window, self.margin = limit, window, margin
         self._store = store
         # Keys of one script share a hash tag (after the prefix, so that one ACL key pattern

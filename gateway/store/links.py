@@ -76,7 +76,7 @@ class Links:
         assert store is not None
         try:
             found: list[Any] = await store.run(
-                lambda client: client.mget([store.key("link", mews_id) for mews_id in ids])
+                lambda client: store.get_many(client, [store.key("link", m) for m in ids])
             )
         except StoreUnavailable:
             found = [None] * len(ids)

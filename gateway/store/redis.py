@@ -8,10 +8,11 @@ success is all it takes to share state again (no restart).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -207,6 +208,37 @@ class RedisStore:
     def clustered(self) -> bool:
         """Whether the client is a Redis Cluster client (`redis+cluster://`)."""
         return isinstance(self.client, RedisCluster)
+
+    async def get_many(self, client: Any, keys: Sequence[str]) -> list[Any]:
+        """`MGET keys`; on a Cluster, one `MGET` per slot (keys of many slots may not share
+        one command there)."""
+        if not keys:
+            return []
+        found: list[Any] = await (
+            client.mget_nonatomic(keys) if self.clustered else client.mget(keys)
+        )
+        return found
+
+    async def pipeline(
+        self,
+        client: Any,
+        commands: Callable[[Any], None],
+        script: Any = None,
+        calls: Sequence[tuple[Sequence[str], Sequence[Any]]] = (),
+    ) -> list[Any]:
+        """`commands(pipe)`, then `script` once per `(keys, args)` of `calls`, in one round
+        trip; the replies of the commands. A Cluster runs no script in a pipeline: there
+        the commands go in one (split per node by the client) and the scripts concurrently,
+        each to the node of its keys (which share a slot)."""
+        async with client.pipeline(transaction=False) as pipe:
+            commands(pipe)
+            if not self.clustered:
+                for keys, args in calls:
+                    await script(keys=keys, args=args, client=pipe)
+            replies: list[Any] = await pipe.execute()
+        if self.clustered and calls:
+            await asyncio.gather(*(script(keys=k, args=a, client=client) for k, a in calls))
+        return replies[: len(replies) - (0 if self.clustered else len(calls))]
 
     async def ping(self) -> None:
         """The readiness probe: what the gateway relies on, on keys of its own (a script

@@ -176,3 +176,64 @@ class RedisClusterServers:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class RedisSentinelServers:
+    """A master `redis-server` and one Sentinel watching it as `mymaster`."""
+
+    SERVICE = "mymaster"
+
+    def __init__(self, directory: Path) -> None:
+        self.master = RedisServer(directory / "master")
+        self.directory = directory / "sentinel"
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.port}/{self.SERVICE}/0"
+
+    def start(self) -> None:
+        self.master.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.master.start()
+        config = self.directory / "sentinel.conf"  # Sentinel rewrites its own file
+        config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.directory}\n"
+            f"sentinel monitor {self.SERVICE} 127.0.0.1 {self.master.port} 1\n"
+        )
+        self.process = subprocess.Popen(
+            [redis_server_path(), str(config), "--sentinel"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT
+        while b"127.0.0.1" not in self._master_address():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the Sentinel did not start")
+            time.sleep(0.05)
+
+    def _master_address(self) -> bytes:
+        words = ("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.SERVICE)
+        try:
+            encoded = f"*{len(words)}\r\n".encode()
+            for word in words:
+                encoded += b"$%d\r\n%s\r\n" % (len(word), word.encode())
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(encoded)
+                return sock.recv(4096)
+        except OSError:
+            return b""
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            stop_process(process)
+        self.master.stop()
+
+    def __enter__(self) -> RedisSentinelServers:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
