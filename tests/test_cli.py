@@ -181,6 +181,8 @@ def test_serve_with_two_workers_serves_too() -> None:
     host = server.base.removeprefix("http://")
     assert f"Listening at: http://{host}, a SO_REUSEPORT socket in each worker (" in banner
     assert "Listening at:  (" not in banner
+    # Their private Redis, and how to read the identity index it holds.
+    assert re.search(r"`REDIS_URL=unix://\S+ gateway sync --status` reads its", banner)
 
 
 @pytest.mark.parametrize(
