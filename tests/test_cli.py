@@ -3,6 +3,7 @@ endpoints, demo marks and GraphiQL; configuration errors end it with one line an
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from gateway import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
@@ -181,6 +184,8 @@ def test_serve_with_two_workers_serves_too() -> None:
     host = server.base.removeprefix("http://")
     assert f"Listening at: http://{host}, a SO_REUSEPORT socket in each worker (" in banner
     assert "Listening at:  (" not in banner
+    # Their private Redis, and how to read the identity index it holds.
+    assert re.search(r"`REDIS_URL=unix://\S+ gateway sync --status` reads its", banner)
 
 
 @pytest.mark.parametrize(
@@ -279,3 +284,17 @@ def test_a_worker_app_freezes_what_startup_built_and_takes_its_young_gc_threshol
     before, after, frozen = map(int, done.stdout.split())
     assert before != 12345 and after == 12345  # GATEWAY_GC_YOUNG_THRESHOLD
     assert frozen > 10_000  # the modules and the schema, out of every later collection
+
+
+def test_every_option_the_command_line_docs_name_is_taken() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    block = text.split("## Command line", 1)[1].split("```", 2)[1]
+    root = cli.parser()
+    (commands,) = [a for a in root._actions if isinstance(a, argparse._SubParsersAction)]
+    documented = [line.split("#")[0] for line in block.splitlines() if line.startswith("gateway ")]
+    assert len(documented) >= 6
+    for line in documented:
+        name = line.split()[1]
+        taken = root if name.startswith("--") else commands.choices[name]
+        options = {option for action in taken._actions for option in action.option_strings}
+        assert set(re.findall(r"--[a-z-]+", line)) <= options, line

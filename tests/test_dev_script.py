@@ -30,3 +30,15 @@ def test_dev_test_without_the_test_tools_stops_at_once_naming_them(tmp_path: Pat
     assert "the tests need redis-server" in lines[0]
     assert "nodejs npm" in lines[0]
     assert "apt-get install redis-server" in lines[0]
+
+
+def test_dev_lists_every_command_it_runs() -> None:
+    done = subprocess.run(
+        ["sh", str(ROOT / "dev"), "help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    listed = [line.split()[2] for line in done.stdout.splitlines() if line.startswith("#   ./dev")]
+    script = (ROOT / "dev").read_text()
+    runs = [c for c in listed if f"{c})" in script or f'"$cmd" = {c} ]' in script]
+    assert done.returncode == 2
+    assert "image-check" in listed and runs == listed
+    assert os.access(ROOT / ".ci" / "image-check", os.X_OK)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gateway.sandbox.world import World
+from gateway.sandbox.world import World, build_world
 from tests.conftest import gateway_with, pytest_terminal_summary, sandboxes_of
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,3 +77,10 @@ def test_the_readme_diagram_names_the_upstream_http_client() -> None:
     diagram = _text("README.md").split("## How it works", 1)[1].split("```")[1]
     assert "aiohttp" in diagram and "httpx" not in diagram
     assert "import aiohttp" in _text("gateway/upstream/session.py")
+
+
+def test_the_readme_gives_the_demo_world_s_size() -> None:
+    world = build_world()
+    counts = f"{len(world.fullwhere_customers)} Fullwhere customers and"
+    counts += f" {len(world.mews_customers)} Mews guests"
+    assert counts in re.sub(r"\s+", " ", _text("README.md"))

@@ -1,9 +1,14 @@
-"""Every GraphQL example in README.md and docs/*.md runs, as written, against the demo.
+"""Every GraphQL example in README.md and docs/*.md runs, as written, against the demo, twice,
+and against the sandbox server, which serves the same world.
 
 Each ```graphql block is sent to a demo gateway over a fresh copy of the demo world (so a
-mutation example never sees another's writes), with the ```json block that follows it, if
-any, as its variables; it must answer without errors. The multipart upload's curl command is
-parsed and sent as written, with the sample file it names.
+mutation example never sees another's writes), synced as the demo is after its start, with
+the ```json block that follows it, if any, as its variables. It must answer without errors,
+with something to show (no empty list or missing record at its root), and the same again
+when a person runs it a second time (a write is replayed by its idempotency key, not made
+twice). No example names a date: the demo's dates follow today's, so an example with a date
+in it would find less as time goes by. The multipart upload's curl command is parsed and sent
+as written, with the sample file it names.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import datetime as dt
 import json
 import re
 import shlex
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +26,8 @@ from typing import Any
 import pytest
 
 from gateway.sandbox.world import World
-from tests.conftest import gateway_with, sandboxes_of
+from tests.conftest import Gateway, gateway_with, sandboxes_of
+from tests.support.processes import Process, gateway_env, gateway_server, sandbox_server
 
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -58,12 +66,108 @@ def test_every_graphql_block_and_the_upload_are_found() -> None:
     assert len(CURL_UPLOADS) == 1
 
 
+# An ISO date, or a time of day, written into a query or its variables.
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}")
+
+
+def _empty_roots(data: dict[str, Any]) -> list[str]:
+    """The root fields that found nothing: null, an empty list, or a connection of no edges."""
+    return [
+        name
+        for name, value in data.items()
+        if value is None or value == [] or (isinstance(value, dict) and value.get("edges") == [])
+    ]
+
+
+def _without_replayed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_replayed(v) for k, v in value.items() if k != "replayed"}
+    if isinstance(value, list):
+        return [_without_replayed(item) for item in value]
+    return value
+
+
+def _replayed(data: dict[str, Any]) -> list[bool]:
+    return [value["replayed"] for value in data.values() if "replayed" in (value or {})]
+
+
+def _writes(example: Example) -> bool:
+    """A mutation: a ```graphql block that starts with one, or a curl command sending one."""
+    return re.match(r'\s*mutation\b|curl .*"query":"mutation\b', example.text, re.S) is not None
+
+
+def _check_twice(example: Example, first: dict[str, Any], second: dict[str, Any]) -> None:
+    where = example.where
+    for result in (first, second):
+        assert "errors" not in result, f"{where}: {result['errors']}"
+    assert _empty_roots(first["data"]) == [], f"{where}: found nothing: {first['data']}"
+    assert _without_replayed(second["data"]) == _without_replayed(first["data"]), where
+    replayed = (_replayed(first["data"]), _replayed(second["data"]))
+    if _writes(example):
+        assert replayed == ([False], [True]), f"{where}: run twice, a write must be replayed"
+    else:
+        assert replayed == ([], []), where
+
+
+async def _synced(gateway: Gateway) -> None:
+    """As the demo is once its start-up sync has run (in well under a second)."""
+    state = await gateway.app.state.sync.run_once()
+    assert state is not None and state.complete
+
+
+def test_no_example_names_a_date() -> None:
+    dated = [e.where for e in QUERIES if DATE.search(e.text + json.dumps(e.variables or {}))]
+    assert dated == []
+
+
 @pytest.mark.parametrize("example", QUERIES, ids=[e.where for e in QUERIES])
-async def test_the_example_runs_against_the_demo(example: Example, world: World) -> None:
+async def test_the_example_runs_twice_against_the_demo(example: Example, world: World) -> None:
     async with gateway_with(sandboxes_of(world)) as gateway:
-        result = await gateway.post(example.text, example.variables)
-    assert "errors" not in result, f"{example.where}: {result['errors']}"
-    assert result["data"], example.where
+        await _synced(gateway)
+        first = await gateway.post(example.text, example.variables)
+        second = await gateway.post(example.text, example.variables)
+    _check_twice(example, first, second)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    """A gateway in production mode against `python -m gateway.sandbox.serve` as started
+    with no options, its identity index synced."""
+    directory = tmp_path_factory.mktemp("served")
+    with sandbox_server(directory) as sandbox:
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3 * 365)).date().isoformat()
+        env = gateway_env(
+            sandbox, SYNC_INTERVAL_SECONDS="600", SYNC_MEWS_SINCE=since, MEWS_RATE_LIMIT="0"
+        )
+        with gateway_server(directory, env) as gateway:
+            _wait_synced(gateway)
+            yield gateway
+
+
+def _wait_synced(process: Process, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, report = process.request("GET", "/readyz")
+        if report.get("identityIndex", {}).get("complete"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the sync did not finish in {timeout:g} s:\n{process.text()}")
+
+
+async def test_every_example_runs_twice_on_the_served_sandboxes_as_on_the_demo(
+    served: Process, world: World
+) -> None:
+    # One gateway each and one world each for all, in the documents' order, as a person
+    # reading them: the reads find the same on both.
+    async with gateway_with(sandboxes_of(world)) as gateway:
+        await _synced(gateway)
+        for example in QUERIES:
+            first = served.graphql(example.text, example.variables)
+            second = served.graphql(example.text, example.variables)
+            _check_twice(example, first, second)
+            demo = await gateway.post(example.text, example.variables)
+            if not _writes(example):
+                assert first["data"] == demo["data"], example.where
 
 
 def curl_request(command: str) -> tuple[dict[str, str], dict[str, str], dict[str, Path]]:
@@ -94,12 +198,40 @@ async def test_the_multipart_upload_runs_as_written(example: Example, world: Wor
     assert files and all(path.is_file() for path in files.values()), files
     uploads = {name: (path.name, path.read_bytes()) for name, path in files.items()}
     async with gateway_with(sandboxes_of(world)) as gateway:
-        response = await gateway.http.post("/graphql", headers=headers, data=fields, files=uploads)
-    result = response.json()
-    assert "errors" not in result, result["errors"]
-    attached = result["data"]["attachCustomerFile"]
+        first, second = [
+            (
+                await gateway.http.post("/graphql", headers=headers, data=fields, files=uploads)
+            ).json()
+            for _ in range(2)
+        ]
+    _check_twice(example, first, second)
+    attached = first["data"]["attachCustomerFile"]
     name, content = next(iter(uploads.values()))
     assert (attached["name"], attached["size"]) == (name, len(content))
+
+
+def _example(page: str, needle: str) -> Example:
+    (example,) = [e for e in QUERIES if e.where.startswith(page) and needle in e.text]
+    return example
+
+
+async def test_the_examples_find_what_the_docs_say_they_find(world: World) -> None:
+    durand = _example("README.md", "50d5d6f6-a28f-41de-9d04-f18d53b01e8a")
+    staying = _example("README.md", "searchCustomers")
+    lefebvre = _example("docs/identity.md", "mlefebvre@free.fr")
+    async with gateway_with(sandboxes_of(world)) as gateway:
+        await _synced(gateway)
+        customer = (await gateway.data(durand.text))["customer"]
+        found = (await gateway.data(staying.text))["searchCustomers"]
+        people = (await gateway.data(lefebvre.text))["customers"]["edges"]
+    readme, identity = (REPO / "README.md").read_text(), (REPO / "docs/identity.md").read_text()
+    assert customer["displayName"] == "Jean Durand"
+    assert [c["field"] for c in customer["conflicts"]] == ["phone"]
+    assert "so `conflicts` lists `phone`" in readme
+    assert "Smith" in [row["mews"]["lastName"] for row in found if row["reservation"]]
+    assert "a guest named Smith is" in readme
+    assert [edge["node"]["displayName"] for edge in people] == ["Mathieu Lefebvre"]
+    assert "this finds Mathieu Lefebvre by the email only his Mews profile has" in identity
 
 
 async def test_who_is_staying_right_now_finds_stays_that_span_now(world: World) -> None:
