@@ -7,6 +7,7 @@ from typing import Any
 
 from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
 from gateway.sandbox.mews import MewsSandbox, create_mews_sandbox
+from gateway.sandbox.webhooks import open_front_desk
 from gateway.sandbox.world import World, build_world
 
 
@@ -32,6 +33,7 @@ class Sandboxes:
         )
         sandboxes.fullwhere.control.latency = latency
         sandboxes.mews.control.latency = latency
+        open_front_desk(sandboxes.mews)
         return sandboxes
 
     @classmethod
