@@ -49,6 +49,9 @@ def examples(document: Path) -> list[Example]:
 
 EXAMPLES = [example for document in DOCUMENTS for example in examples(document)]
 QUERIES = [example for example in EXAMPLES if example.language == "graphql"]
+#: Subscriptions need a change to answer: tests/live/test_documented_subscriptions.py runs them.
+SUBSCRIPTIONS = [e for e in QUERIES if re.match(r"\s*subscription\b", e.text)]
+REQUESTS = [e for e in QUERIES if e not in SUBSCRIPTIONS]
 CURL_UPLOADS = [e for e in EXAMPLES if e.language == "sh" and "-F operations=" in e.text]
 
 
@@ -58,7 +61,7 @@ def test_every_graphql_block_and_the_upload_are_found() -> None:
     assert len(CURL_UPLOADS) == 1
 
 
-@pytest.mark.parametrize("example", QUERIES, ids=[e.where for e in QUERIES])
+@pytest.mark.parametrize("example", REQUESTS, ids=[e.where for e in REQUESTS])
 async def test_the_example_runs_against_the_demo(example: Example, world: World) -> None:
     async with gateway_with(sandboxes_of(world)) as gateway:
         result = await gateway.post(example.text, example.variables)
