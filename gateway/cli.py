@@ -143,6 +143,9 @@ def serve(args: argparse.Namespace) -> int:
         # uvloop and httptools (dependencies) when installed, else asyncio and h11.
         "loop": "auto",
         "http": "auto",
+        # Subscriptions send small messages: compressing them saves little, and each
+        # WebSocket's compressor would hold about 100 KB (most of an idle subscription's cost).
+        "ws_per_message_deflate": False,
         # In-flight requests finish: the grace covers the request deadline (see shutdown_grace).
         "timeout_graceful_shutdown": shutdown_grace(settings.resilience.request_deadline),
     }

@@ -53,7 +53,12 @@ logger = logging.getLogger("uvicorn.error")
 STOP_MARGIN = 1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: uvicorn's settings the worker takes from `serve_workers`' options (gunicorn has none).
-_UVICORN_ONLY = ("server_header", "access_log", "timeout_graceful_shutdown")
+_UVICORN_ONLY = (
+    "server_header",
+    "access_log",
+    "timeout_graceful_shutdown",
+    "ws_per_message_deflate",
+)
 
 
 def reuse_port_balances() -> bool:
@@ -94,7 +99,8 @@ class GatewayWorker(UvicornWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in _UVICORN_ONLY:
-            setattr(self.config, name, self.app.options[name])
+            if name in self.app.options:
+                setattr(self.config, name, self.app.options[name])
         self._told = False
 
     def init_process(self) -> None:
