@@ -51,6 +51,7 @@ from gateway.logs import install_redaction, secrets_of
 from gateway.observability import metrics
 from gateway.observability.tracing import Tracing, otlp_tracer_provider
 from gateway.sandbox.demo import Sandboxes
+from gateway.sandbox.webhooks import WebhookSender
 from gateway.services.live import apply_mews_message, publish_found
 from gateway.store import RedisStore, connect
 from gateway.store.cache import RedisCacheLayer
@@ -331,6 +332,9 @@ def create_app(
     own_provider = None
     if tracer_provider is None and telemetry.traces_endpoint is not None:
         tracer_provider = own_provider = otlp_tracer_provider(telemetry.traces_endpoint)
+    # The demo's own sandboxes send Mews's webhooks to this gateway (given ones are the
+    # caller's: tests decide for themselves).
+    demo_webhooks = settings.demo and sandboxes is None and bool(settings.live.webhook_secret)
     if settings.demo:
         sandboxes = sandboxes or Sandboxes.seeded(latency=settings.demo_latency)
         fullwhere_transport = fullwhere_transport or httpx.ASGITransport(
@@ -345,7 +349,10 @@ def create_app(
         store=store,
     )
     tokens, token_clients = build_verifier(settings)
-    to_close: list[UpstreamSession | httpx.AsyncClient] = [*clients, *token_clients]
+    to_close: list[UpstreamSession | httpx.AsyncClient | WebhookSender] = [
+        *clients,
+        *token_clients,
+    ]
     install_redaction(secrets_of(settings))
     schema = build_schema(settings=settings)
     idempotency: Idempotency = (
@@ -486,6 +493,14 @@ def create_app(
         ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    if demo_webhooks and sandboxes is not None:
+        sender = WebhookSender(
+            f"http://gateway.demo/webhooks/mews/{settings.live.webhook_secret}",
+            transport=httpx.ASGITransport(app=app),
+        )
+        sender.attach(sandboxes.mews)
+        to_close.append(sender)
+        app.state.webhook_sender = sender
     app.state.settings = settings
     app.state.upstreams = upstreams
     app.state.store = store

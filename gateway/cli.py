@@ -164,6 +164,9 @@ def serve(args: argparse.Namespace) -> int:
         # uvloop when installed; httptools (a dependency), with limits on the headers.
         "loop": "auto",
         "http": HTTP_PROTOCOL,
+        # Subscriptions send small messages: compressing them saves little, and each
+        # WebSocket's compressor would hold about 100 KB (most of an idle subscription's cost).
+        "ws_per_message_deflate": False,
         # In-flight requests finish: the grace covers the request deadline (see shutdown_grace).
         "timeout_graceful_shutdown": shutdown_grace(settings.resilience.request_deadline),
     }

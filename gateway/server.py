@@ -53,7 +53,13 @@ logger = logging.getLogger("uvicorn.error")
 STOP_MARGIN = 1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: uvicorn's settings the worker takes from `serve_workers`' options (gunicorn has none).
-_UVICORN_ONLY = ("server_header", "access_log", "timeout_graceful_shutdown", "http")
+_UVICORN_ONLY = (
+    "server_header",
+    "access_log",
+    "timeout_graceful_shutdown",
+    "http",
+    "ws_per_message_deflate",
+)
 
 
 def reuse_port_balances() -> bool:

@@ -57,6 +57,9 @@ def examples(document: Path) -> list[Example]:
 
 EXAMPLES = [example for document in DOCUMENTS for example in examples(document)]
 QUERIES = [example for example in EXAMPLES if example.language == "graphql"]
+#: Subscriptions need a change to answer: tests/live/test_documented_subscriptions.py runs them.
+SUBSCRIPTIONS = [e for e in QUERIES if re.match(r"\s*subscription\b", e.text)]
+REQUESTS = [e for e in QUERIES if e not in SUBSCRIPTIONS]
 CURL_UPLOADS = [e for e in EXAMPLES if e.language == "sh" and "-F operations=" in e.text]
 
 
@@ -120,7 +123,7 @@ def test_no_example_names_a_date() -> None:
     assert dated == []
 
 
-@pytest.mark.parametrize("example", QUERIES, ids=[e.where for e in QUERIES])
+@pytest.mark.parametrize("example", REQUESTS, ids=[e.where for e in REQUESTS])
 async def test_the_example_runs_twice_against_the_demo(example: Example, world: World) -> None:
     async with gateway_with(sandboxes_of(world)) as gateway:
         await _synced(gateway)
@@ -161,7 +164,7 @@ async def test_every_example_runs_twice_on_the_served_sandboxes_as_on_the_demo(
     # reading them: the reads find the same on both.
     async with gateway_with(sandboxes_of(world)) as gateway:
         await _synced(gateway)
-        for example in QUERIES:
+        for example in REQUESTS:
             first = served.graphql(example.text, example.variables)
             second = served.graphql(example.text, example.variables)
             _check_twice(example, first, second)

@@ -7,6 +7,7 @@ from typing import Any
 
 from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
 from gateway.sandbox.mews import MewsSandbox, TokenScope, create_mews_sandbox
+from gateway.sandbox.webhooks import open_front_desk
 from gateway.sandbox.world import (
     GROUP_PORTFOLIO_TOKEN,
     GROUP_PROPERTY_TOKENS,
@@ -41,6 +42,7 @@ class Sandboxes:
         )
         sandboxes.fullwhere.control.latency = latency
         sandboxes.mews.control.latency = latency
+        open_front_desk(sandboxes.mews)
         return sandboxes
 
     @classmethod

@@ -13,7 +13,9 @@ exists). Every upstream call can wait an added latency:
 - `GET /__bench/mews-arrivals`: when each Mews call arrived (seconds on this server's
   monotonic clock, the last 10 000), to check a rate limit as the upstream counts it;
 - `POST /__bench/reset`: set the counters to zero (and forget the arrivals);
-- `GET /__bench/healthz`: `{"status": "ok"}` once serving.
+- `GET /__bench/healthz`: `{"status": "ok"}` once serving;
+- `POST /mews/front-desk/customers[/{id}]`: a guest added or changed in Mews itself; with
+  `--webhook-url`, the Mews sandbox sends its General Webhooks there.
 
 The `/__bench` routes exist only here, never on the gateway. It binds to loopback by default.
 """
@@ -34,6 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.sandbox.demo import Sandboxes
+from gateway.sandbox.webhooks import WebhookSender
 from gateway.sandbox.world import (
     DEFAULT_FULLWHERE_COUNT,
     DEFAULT_MEWS_COUNT,
@@ -181,6 +184,11 @@ def parser() -> argparse.ArgumentParser:
         help="Mews calls allowed per AccessToken per window (default 0: no limit)",
     )
     root.add_argument("--mews-rate-window", type=float, default=30.0, help="seconds (default 30)")
+    root.add_argument(
+        "--webhook-url",
+        help="send Mews General Webhooks here when guests change (the gateway's "
+        "/webhooks/mews/<secret>)",
+    )
     root.add_argument("--log-level", default="warning", help="uvicorn's; default %(default)s")
     return root
 
@@ -212,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     sys.stderr.write(started(args))
     sys.stderr.flush()
+    if args.webhook_url:
+        WebhookSender(args.webhook_url).attach(sandboxes.mews)
     uvicorn.run(
         create_bench_app(sandboxes),
         host=args.host,

@@ -175,3 +175,41 @@ def test_cdn_is_unreachable_from_the_test_browser(server: tuple[str, Seen], tmp_
     assert 'id="graphiql" data-state="failed"' in run.dom
     assert "graphiql-container" not in run.dom
     assert seen.posts == []
+
+
+SUBSCRIPTION = "subscription { customerChanged { id } }"
+SUBSCRIPTION_SCHEMA = build_schema(
+    "type Query { greeting: String! } "
+    "type Subscription { customerChanged: Change } type Change { id: ID! }"
+)
+CHANGE = {"data": {"customerChanged": {"id": "mews:ea9b749f-df7c-4925-9dc6-4584d02290ff"}}}
+
+
+def make_subscription_app(seen: Seen) -> Starlette:
+    """GraphiQL whose default document is a subscription; the endpoint answers it over SSE
+    (GraphQL over SSE, distinct connections: one `next`, then `complete`)."""
+
+    async def graphql_endpoint(request: Request) -> Response:
+        if wants_graphiql(request):
+            return graphiql_page(request, default_query=SUBSCRIPTION)
+        body = await request.json()
+        accept = request.headers.get("accept", "")
+        seen.posts.append((accept, body))
+        if accept == "text/event-stream":
+            events = f"event: next\ndata: {json.dumps(CHANGE)}\n\nevent: complete\ndata:\n\n"
+            return Response(events, media_type="text/event-stream")
+        result = graphql_sync(SUBSCRIPTION_SCHEMA, body["query"])
+        return JSONResponse(result.formatted, media_type="application/graphql-response+json")
+
+    return Starlette(routes=[Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+                             *graphiql_routes()])  # fmt: skip
+
+
+def test_graphiql_runs_a_subscription_over_sse_and_shows_its_change(tmp_path: Path) -> None:
+    seen = Seen()
+    with serve_loopback(make_subscription_app(seen)) as base_url:
+        run = run_chromium(f"{base_url}/graphql?autorun", tmp_path)
+
+    streamed = [body for accept, body in seen.posts if accept == "text/event-stream"]
+    assert [body["query"] for body in streamed] == [SUBSCRIPTION]
+    assert json.loads(result_pane_text(run.dom).replace("\xa0", " ")) == CHANGE

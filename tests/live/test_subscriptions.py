@@ -25,6 +25,7 @@ from tests.live.support import (
     mews_body,
     until,
 )
+from tests.support.identity import SigningKey, claims, identity_provider, jwt_env
 
 CHANGED = """subscription($id: ID) {
   customerChanged(id: $id) { id kind source at customer { id mews { lastName } } } }"""
@@ -222,3 +223,30 @@ async def test_a_query_over_a_websocket_is_refused_as_an_operation_error(
             await client.subscribe("1", "{ customers(first: 1) { totalCount } }")
             answer = await client.receive()
     assert answer["type"] == "error" and answer["id"] == "1"
+
+
+async def test_a_token_without_the_read_scope_cannot_subscribe_over_either_transport(
+    sandboxes: Sandboxes,
+) -> None:
+    key = SigningKey.generate("ES256")
+    with identity_provider([key]) as provider:
+        env = jwt_env(provider)
+        writer = key.sign(claims(scope="customers:write"))
+        reader = key.sign(claims(scope="customers:read"))
+        with served(sandboxes, **env) as (base_url, app):
+            async with WsClient.connect(base_url, {"Authorization": f"Bearer {writer}"}) as ws:
+                await ws.subscribe("1", CHANGED)
+                refused = await ws.receive()
+            async with httpx.AsyncClient(base_url=base_url) as http:
+                sse = await http.post(
+                    "/graphql",
+                    json={"query": CHANGED},
+                    headers={"accept": "text/event-stream", "authorization": f"Bearer {writer}"},
+                )
+            async with WsClient.connect(base_url, {"Authorization": f"Bearer {reader}"}) as ws:
+                await ws.subscribe("1", CHANGED)
+                await until(lambda: _subscribers(app) == 1)
+    assert refused["type"] == "error"
+    assert refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "customers:read" in refused["payload"][0]["message"]
+    assert sse.status_code == 403
