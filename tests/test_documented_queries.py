@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World
-from tests.conftest import gateway_with, sandboxes_of
+from tests.conftest import gateway_with
 
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -60,7 +61,7 @@ def test_every_graphql_block_and_the_upload_are_found() -> None:
 
 @pytest.mark.parametrize("example", QUERIES, ids=[e.where for e in QUERIES])
 async def test_the_example_runs_against_the_demo(example: Example, world: World) -> None:
-    async with gateway_with(sandboxes_of(world)) as gateway:
+    async with gateway_with(Sandboxes.group(world)) as gateway:
         result = await gateway.post(example.text, example.variables)
     assert "errors" not in result, f"{example.where}: {result['errors']}"
     assert result["data"], example.where
@@ -93,7 +94,7 @@ async def test_the_multipart_upload_runs_as_written(example: Example, world: Wor
     headers, fields, files = curl_request(example.text)
     assert files and all(path.is_file() for path in files.values()), files
     uploads = {name: (path.name, path.read_bytes()) for name, path in files.items()}
-    async with gateway_with(sandboxes_of(world)) as gateway:
+    async with gateway_with(Sandboxes.group(world)) as gateway:
         response = await gateway.http.post("/graphql", headers=headers, data=fields, files=uploads)
     result = response.json()
     assert "errors" not in result, result["errors"]
@@ -104,7 +105,7 @@ async def test_the_multipart_upload_runs_as_written(example: Example, world: Wor
 
 async def test_who_is_staying_right_now_finds_stays_that_span_now(world: World) -> None:
     (example,) = [e for e in QUERIES if "searchCustomers" in e.text and "reservation" in e.text]
-    async with gateway_with(sandboxes_of(world)) as gateway:
+    async with gateway_with(Sandboxes.group(world)) as gateway:
         found = (await gateway.data(example.text, example.variables))["searchCustomers"]
     now = dt.datetime.now(dt.UTC)
     stays = [row["reservation"] for row in found if row["reservation"]]
