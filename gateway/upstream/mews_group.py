@@ -111,7 +111,9 @@ class MewsGroup:
         return self._named.get(record.get(PROPERTY_KEY)) or self.primary
 
     def learn(self, records: Iterable[Mapping[str, Any]]) -> None:
-        """Remember which token reaches each of these guests."""
+        """Remember which token reaches each of these guests (a group of one needs not)."""
+        if self.single:
+            return
         for record in records:
             guest_id = record.get("Id")
             if isinstance(guest_id, str):
