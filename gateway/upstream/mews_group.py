@@ -20,7 +20,7 @@ from gateway.upstream.batcher import BatchWindow, MewsBatcher
 from gateway.upstream.mews import PROPERTY_KEY, MewsClient
 
 #: Guest ids whose token this process remembers (an id and a short name each).
-DEFAULT_KNOWN_GUESTS = 200_000
+DEFAULT_KNOWN_GUESTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class MewsGroup:
         }
         #: Guest id (lowercase) -> the name of the token that reached it.
         self._homes: LRUCache[str, str | None] = LRUCache(known_guests)
+        #: EnterpriseId (lowercase) -> the token of that enterprise, as registered.
+        self._enterprises: dict[str, MewsClient] = {}
 
     def __repr__(self) -> str:
         return f"MewsGroup({list(self.clients)!r})"
@@ -90,6 +92,19 @@ class MewsGroup:
         """The portfolio token over `chain_id`, if the group has one."""
         chain = chain_id.lower()
         return next((c for c in self.clients if chain in c.chain_ids), None)
+
+    def register_enterprise(self, enterprise_id: str, client: MewsClient) -> None:
+        """Record that `client`'s token reaches the enterprise `enterprise_id` (what Mews's
+        `configuration/get` answers for the token), for `for_enterprise`."""
+        if client not in self.clients:
+            raise ValueError("not a token of this group")
+        self._enterprises[enterprise_id.lower()] = client
+
+    def for_enterprise(self, enterprise_id: str) -> MewsClient | None:
+        """The token registered for `enterprise_id` (a webhook names the enterprise), else
+        the group's only token, else None."""
+        found = self._enterprises.get(enterprise_id.lower())
+        return found if found is not None else (self.primary if self.single else None)
 
     def places(self) -> list[Place]:
         """Every place guests can be read from: each portfolio chain, then each property."""
