@@ -57,6 +57,7 @@ from gateway.upstream.errors import Source
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.mews import MewsClient, MewsCredentials
 from gateway.upstream.mews_group import MewsGroup
+from gateway.upstream.mews_types import MewsCustomerFilters
 from gateway.upstream.resilience import (
     Backoff,
     CircuitBreaker,
@@ -303,6 +304,15 @@ def build_sync(
     )
 
 
+async def _probe_mews(upstreams: Upstreams) -> None:
+    """Every Mews token answers (a hotel group's revoked token shows here)."""
+    probe: MewsCustomerFilters = {"CustomerIds": [PROBE_MEWS_ID]}
+    calls = [client.get_all(probe, count=1) for client in upstreams.group.clients]
+    for result in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(result, BaseException):
+            raise result
+
+
 def create_app(
     settings: Settings,
     *,
@@ -379,9 +389,7 @@ def create_app(
                 else None
             ),
             "mews": (
-                (lambda: upstreams.mews.get_all({"CustomerIds": [PROBE_MEWS_ID]}, count=1))
-                if upstreams.mews_client is not None
-                else None
+                (lambda: _probe_mews(upstreams)) if upstreams.mews_client is not None else None
             ),
         },
         demo=settings.demo,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from gateway.sandbox.world import (
+    GROUP_PROPERTY_TOKENS,
     PORTFOLIO_CHAIN_IDS,
     PROPERTY_CHAIN_IDS,
     World,
@@ -323,3 +324,16 @@ async def test_a_busy_property_never_spends_anothers_calls(world: World, group: 
     assert busy["errors"][0]["extensions"]["code"] == "UPSTREAM_RATE_LIMITED"
     assert other["customer"]["mews"]["property"] == "lyon"
     assert all(call.status == 200 for call in gateway.mews.calls)
+
+
+async def test_readiness_asks_every_token(world: World) -> None:
+    tokens = "paris={paris},nice=a-token-mews-does-not-know-0000000000"
+    async with group_gateway(world) as gateway:
+        ready = (await gateway.gateway.http.get("/readyz")).json()
+    assert ready["upstreams"]["mews"]["status"] == "ok"
+    assert {c.token for c in gateway.mews.of("customers/getAll")} == {"portfolio", "paris", "lyon"}
+    env = {"MEWS_ACCESS_TOKENS": tokens.format(paris=GROUP_PROPERTY_TOKENS["paris"])}
+    async with group_gateway(world, env=env) as gateway:
+        response = await gateway.gateway.http.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["upstreams"]["mews"]["status"] != "ok"
