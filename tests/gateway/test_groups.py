@@ -259,11 +259,15 @@ async def test_search_asks_the_property_tokens_and_a_portfolio_alone_cannot(
     assert {"mewsId": guest["Id"], "property": PROPERTY_OF[guest["ChainId"]]} in hits
     assert {c.token for c in gateway.mews.of("customers/search")} == {"paris", "lyon"}
     assert all(hit["mews"]["property"] == "lyon" for hit in named["searchCustomers"])
+    in_a = active_guests(group, CHAIN_A, 1)[0]
+    items = """query($id: ID!) { customer(id: $id) { mews { openItems { customerId } } } }"""
     async with group_gateway(world, properties=False) as alone:
         refused = await alone.post(search, {"name": guest["LastName"]})
         assert code_of(refused) == "BAD_USER_INPUT"
         assert "property token" in refused["errors"][0]["message"]
-        assert alone.mews.of("customers/search") == []
+        no_items = await alone.post(items, {"id": f"mews:{in_a['Id']}"})
+        assert code_of(no_items) == "BAD_USER_INPUT"
+        assert alone.mews.of("customers/search") == alone.mews.of("customers/getOpenItems") == []
 
 
 async def test_open_items_come_through_a_property_token_only(world: World, group: World) -> None:
