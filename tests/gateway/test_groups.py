@@ -4,10 +4,13 @@ writes go with the guest's token and chain, and each token keeps to its own rate
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
+from gateway.app import create_app
+from gateway.config import load_settings
 from gateway.sandbox.world import (
     GROUP_PROPERTY_TOKENS,
     PORTFOLIO_CHAIN_IDS,
@@ -17,6 +20,7 @@ from gateway.sandbox.world import (
     linked_pairs,
     mews_only,
 )
+from tests.conftest import gateway_http
 from tests.support.group import Call, GroupGateway, group_gateway
 
 CHAIN_A, CHAIN_B = PORTFOLIO_CHAIN_IDS
@@ -307,8 +311,6 @@ async def test_48_cold_reads_across_two_properties_stay_in_each_tokens_window(
 
 
 async def _all(gateway: GroupGateway, ids: list[str]) -> list[dict[str, Any]]:
-    import asyncio
-
     return list(await asyncio.gather(*(gateway.post(JOINED, {"id": i}) for i in ids)))
 
 
@@ -341,3 +343,28 @@ async def test_readiness_asks_every_token(world: World) -> None:
         response = await gateway.gateway.http.get("/readyz")
     assert response.status_code == 503
     assert response.json()["upstreams"]["mews"]["status"] != "ok"
+
+
+async def test_mews_profiles_lists_every_guest_the_record_links(world: World, group: World) -> None:
+    fw, at_paris = linked_in(group, PARIS)
+    at_lyon = active_guests(group, LYON, 1)[0]
+    record = next(c for c in world.fullwhere_customers if c["id"] == fw["id"])
+    record["metadata"] = {**(record.get("metadata") or {}), "mews": {"customer": at_lyon}}
+    async with group_gateway(world) as gateway:
+        customer = (await gateway.data(JOINED, {"id": f"fullwhere:{fw['id']}"}))["customer"]
+    assert customer["mewsProfiles"] == [
+        {"mewsId": at_paris["Id"], "chainId": PARIS, "property": "paris"},
+        {"mewsId": at_lyon["Id"], "chainId": LYON, "property": "lyon"},
+    ]
+
+
+async def test_the_demo_runs_as_a_group() -> None:
+    app = create_app(load_settings({}, demo=True))
+    query = "{ mewsCustomers(first: 1000) { edges { node { chainId property } } } }"
+    async with app.router.lifespan_context(app), gateway_http(app) as http:
+        answer = (await http.post("/graphql", json={"query": query})).json()
+    places = {
+        (e["node"]["chainId"], e["node"]["property"])
+        for e in answer["data"]["mewsCustomers"]["edges"]
+    }
+    assert places == {(CHAIN_A, None), (CHAIN_B, None), (PARIS, "paris"), (LYON, "lyon")}
