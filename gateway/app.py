@@ -63,6 +63,8 @@ from gateway.store.links import Links
 from gateway.upstream.errors import Source
 from gateway.upstream.fullwhere import FullwhereClient, FullwhereCredentials
 from gateway.upstream.mews import MewsClient, MewsCredentials
+from gateway.upstream.mews_group import MewsGroup
+from gateway.upstream.mews_types import MewsCustomerFilters
 from gateway.upstream.resilience import (
     Backoff,
     CircuitBreaker,
@@ -163,9 +165,16 @@ def _longest_request(settings: Settings) -> float:
     return settings.resilience.request_deadline or UNBOUNDED_REQUEST_SECONDS
 
 
-def build_guard(source: Source, settings: Settings, store: RedisStore | None = None) -> Guard:
-    """Timeouts, retries, breaker (and for Mews the AccessToken's rate limit, shared by
-    every process on `store`) of `source`. Breakers stay per process."""
+def build_guard(
+    source: Source,
+    settings: Settings,
+    store: RedisStore | None = None,
+    *,
+    token: str | None = None,
+) -> Guard:
+    """Timeouts, retries, breaker (and for Mews the rate limit of the AccessToken `token`,
+    the first one by default, shared by every process on `store`) of `source`. Breakers
+    stay per process."""
     r = settings.resilience
     read = (r.fullwhere_timeout if source == "fullwhere" else r.mews_timeout) or (
         settings.timeouts.read
@@ -176,7 +185,7 @@ def build_guard(source: Source, settings: Settings, store: RedisStore | None = N
         if store is not None:
             limiter = RedisWindowLimiter(
                 store,
-                settings.mews.access_tokens[0],
+                token or settings.mews.access_tokens[0],
                 limit=r.mews_rate_limit,
                 window=window,
                 margin=margin,
@@ -209,7 +218,7 @@ def build_upstreams(
 ) -> tuple[Upstreams, list[UpstreamSession]]:
     """The upstreams of `settings`, and the sessions to close after them."""
     clients: list[UpstreamSession] = []
-    fullwhere = mews = None
+    fullwhere = None
     if settings.fullwhere is not None:
         http = _session("fullwhere", settings.fullwhere.base_url, settings, fullwhere_transport)
         clients.append(http)
@@ -218,19 +227,15 @@ def build_upstreams(
             FullwhereCredentials(settings.fullwhere.api_key, settings.fullwhere.api_secret),
             guard=build_guard("fullwhere", settings, store),
         )
+    group = None
     if settings.mews is not None:
         http = _session("mews", settings.mews.base_url, settings, mews_transport)
         clients.append(http)
-        mews = MewsClient(
-            http,
-            MewsCredentials(
-                settings.mews.client_token, settings.mews.access_tokens[0], settings.mews.client
-            ),
-            guard=build_guard("mews", settings, store),
-        )
+        group = MewsGroup(build_mews_clients(settings, http, store))
     upstreams = Upstreams(
         fullwhere_client=fullwhere,
-        mews_client=mews,
+        mews_client=group.primary if group is not None else None,
+        mews_group=group,
         cache=ReadCache(
             ttl=settings.cache_ttl,
             maxsize=settings.cache_max_entries,
@@ -258,6 +263,29 @@ def build_upstreams(
         ),
     )
     return upstreams, clients
+
+
+def build_mews_clients(
+    settings: Settings, http: UpstreamSession, store: RedisStore | None = None
+) -> list[MewsClient]:
+    """One client per Mews access token, each with a guard (and rate window) of its own:
+    `MEWS_ACCESS_TOKEN` first (a portfolio token when `MEWS_CHAIN_IDS` are set), then the
+    named tokens of `MEWS_ACCESS_TOKENS`."""
+    mews = settings.mews
+    assert mews is not None
+    tokens: list[tuple[str | None, str]] = list(mews.named)
+    if mews.access_token is not None:
+        tokens.insert(0, (None, mews.access_token))
+    return [
+        MewsClient(
+            http,
+            MewsCredentials(mews.client_token, token, mews.client),
+            guard=build_guard("mews", settings, store, token=token),
+            chain_ids=mews.chain_ids if name is None else (),
+            name=name,
+        )
+        for name, token in tokens
+    ]
 
 
 def build_verifier(settings: Settings) -> tuple[JwtVerifier | None, list[httpx.AsyncClient]]:
@@ -290,7 +318,7 @@ def build_sync(
     return IdentitySync(
         upstreams.identity,
         fullwhere=upstreams.fullwhere_client,
-        mews=upstreams.mews_client,
+        mews=upstreams.mews_group.clients if upstreams.mews_group is not None else None,
         settings=settings.sync,
         mews_limit=r.mews_rate_limit,
         mews_window=r.mews_rate_window,
@@ -312,6 +340,15 @@ def build_inbox(settings: Settings, upstreams: Upstreams, store: RedisStore | No
     if store is not None and settings.redis is not None:
         return RedisInbox(store, apply, block_seconds=settings.redis.timeout)
     return MemoryInbox(apply)
+
+
+async def _probe_mews(upstreams: Upstreams) -> None:
+    """Every Mews token answers (a hotel group's revoked token shows here)."""
+    probe: MewsCustomerFilters = {"CustomerIds": [PROBE_MEWS_ID]}
+    calls = [client.get_all(probe, count=1) for client in upstreams.group.clients]
+    for result in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(result, BaseException):
+            raise result
 
 
 def create_app(
@@ -337,6 +374,7 @@ def create_app(
     demo_webhooks = settings.demo and sandboxes is None and bool(settings.live.webhook_secret)
     if settings.demo:
         sandboxes = sandboxes or Sandboxes.seeded(latency=settings.demo_latency)
+        settings = sandboxes.settings_for(settings)
         fullwhere_transport = fullwhere_transport or httpx.ASGITransport(
             app=sandboxes.fullwhere.app
         )
@@ -396,9 +434,7 @@ def create_app(
                 else None
             ),
             "mews": (
-                (lambda: upstreams.mews.get_all({"CustomerIds": [PROBE_MEWS_ID]}, count=1))
-                if upstreams.mews_client is not None
-                else None
+                (lambda: _probe_mews(upstreams)) if upstreams.mews_client is not None else None
             ),
         },
         demo=settings.demo,

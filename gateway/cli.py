@@ -236,6 +236,7 @@ def sync(args: argparse.Namespace) -> int:
         import httpx
 
         sandboxes = Sandboxes.seeded()
+        settings = sandboxes.settings_for(settings)
         transports = {
             "fullwhere_transport": httpx.ASGITransport(app=sandboxes.fullwhere.app),
             "mews_transport": httpx.ASGITransport(app=sandboxes.mews.app),

@@ -25,8 +25,9 @@ from typing import Any
 
 import pytest
 
+from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.world import World
-from tests.conftest import Gateway, gateway_with, sandboxes_of
+from tests.conftest import Gateway, gateway_with
 from tests.support.processes import Process, gateway_env, gateway_server, sandbox_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,7 +126,7 @@ def test_no_example_names_a_date() -> None:
 
 @pytest.mark.parametrize("example", REQUESTS, ids=[e.where for e in REQUESTS])
 async def test_the_example_runs_twice_against_the_demo(example: Example, world: World) -> None:
-    async with gateway_with(sandboxes_of(world)) as gateway:
+    async with gateway_with(Sandboxes.group(world)) as gateway:
         await _synced(gateway)
         first = await gateway.post(example.text, example.variables)
         second = await gateway.post(example.text, example.variables)
@@ -162,7 +163,7 @@ async def test_every_example_runs_twice_on_the_served_sandboxes_as_on_the_demo(
 ) -> None:
     # One gateway each and one world each for all, in the documents' order, as a person
     # reading them: the reads find the same on both.
-    async with gateway_with(sandboxes_of(world)) as gateway:
+    async with gateway_with(Sandboxes.group(world)) as gateway:
         await _synced(gateway)
         for example in REQUESTS:
             first = served.graphql(example.text, example.variables)
@@ -200,7 +201,7 @@ async def test_the_multipart_upload_runs_as_written(example: Example, world: Wor
     headers, fields, files = curl_request(example.text)
     assert files and all(path.is_file() for path in files.values()), files
     uploads = {name: (path.name, path.read_bytes()) for name, path in files.items()}
-    async with gateway_with(sandboxes_of(world)) as gateway:
+    async with gateway_with(Sandboxes.group(world)) as gateway:
         first, second = [
             (
                 await gateway.http.post("/graphql", headers=headers, data=fields, files=uploads)
@@ -222,7 +223,7 @@ async def test_the_examples_find_what_the_docs_say_they_find(world: World) -> No
     durand = _example("README.md", "50d5d6f6-a28f-41de-9d04-f18d53b01e8a")
     staying = _example("README.md", "searchCustomers")
     lefebvre = _example("docs/identity.md", "mlefebvre@free.fr")
-    async with gateway_with(sandboxes_of(world)) as gateway:
+    async with gateway_with(Sandboxes.group(world)) as gateway:
         await _synced(gateway)
         customer = (await gateway.data(durand.text))["customer"]
         found = (await gateway.data(staying.text))["searchCustomers"]
@@ -239,7 +240,7 @@ async def test_the_examples_find_what_the_docs_say_they_find(world: World) -> No
 
 async def test_who_is_staying_right_now_finds_stays_that_span_now(world: World) -> None:
     (example,) = [e for e in QUERIES if "searchCustomers" in e.text and "reservation" in e.text]
-    async with gateway_with(sandboxes_of(world)) as gateway:
+    async with gateway_with(Sandboxes.group(world)) as gateway:
         found = (await gateway.data(example.text, example.variables))["searchCustomers"]
     now = dt.datetime.now(dt.UTC)
     stays = [row["reservation"] for row in found if row["reservation"]]

@@ -131,14 +131,14 @@ class Loaders:
 
     async def _load_mews(self, ids: Sequence[str]) -> list[Record | None]:
         async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
-            found = await self.upstreams.mews_batcher.customers.load([str(k[1]) for k in keys])
+            found = await self.upstreams.mews_by_ids([str(k[1]) for k in keys])
             return {(MEWS, id_): dict(c) for id_, c in found.items()}
 
         return await self.upstreams.cache.load_many([(MEWS, id_) for id_ in ids], fetch)
 
     async def _load_mews_by_email(self, emails: Sequence[str]) -> list[list[Record]]:
         async def fetch(keys: list[Key]) -> Mapping[Key, list[Record]]:
-            found = await self.upstreams.mews_batcher.emails.load([str(k[1]) for k in keys])
+            found = await self.upstreams.mews_by_emails([str(k[1]) for k in keys])
             matches = {key: [dict(c) for c in found.get(str(key[1]), [])] for key in keys}
             await self.upstreams.remember_mews(
                 [c for customers in matches.values() for c in customers]
@@ -152,9 +152,7 @@ class Loaders:
         self, currency: str | None, ids: Sequence[str]
     ) -> list[Record | None]:
         async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
-            found = await self.upstreams.mews_batcher.open_items(currency).load(
-                [str(k[1]) for k in keys]
-            )
+            found = await self.upstreams.mews_open_items(currency, [str(k[1]) for k in keys])
             return {
                 key: dict(entry)
                 if (entry := found.get(str(key[1]))) is not None

@@ -290,6 +290,36 @@ class Customer(Node):
 
     @strawberry.field(
         description=(
+            "Every Mews guest profile linked to this person, the one `mews` shows first: a "
+            "hotel group's properties may each hold one (`mewsId` and "
+            "`metadata.mews.customer.Id` may name different guests). When Mews fails, the "
+            "profiles read, with the failure in `errors` at this path."
+        )
+    )
+    async def mews_profiles(self, info: Info[RequestContext, None]) -> list[MewsProfile]:
+        context = info.context
+        try:
+            first = await self.load_mews(context)
+        except UpstreamError as exc:
+            context.add_partial_error(exc, list(info.path.as_list()))
+            return []
+        shown = {str(first["Id"]).lower()} if first is not None else set()
+        others = [i for i in _linked_guest_ids(self.fullwhere_record) if i.lower() not in shown]
+        profiles = [first] if first is not None else []
+        loaded = await asyncio.gather(
+            *(context.loaders.mews.load(i) for i in others), return_exceptions=True
+        )
+        for found in loaded:
+            if isinstance(found, UpstreamError):
+                context.add_partial_error(found, list(info.path.as_list()))
+            elif isinstance(found, BaseException):
+                raise found
+            elif found is not None:
+                profiles.append(found)
+        return cast(list[MewsProfile], profiles)
+
+    @strawberry.field(
+        description=(
             "Mews guests with this customer's email, for customers whose link is `NONE`: "
             "candidates for a merge screen, not a recorded link. Empty when linked, and "
             "when Mews fails (the failure then in `errors` at this path)."
@@ -555,6 +585,17 @@ class Customer(Node):
     def without_mews(self, name: str, exc: UpstreamError, info: Info[RequestContext, None]) -> Any:
         info.context.add_partial_error(exc, list(info.path.as_list()))
         return self.value(name, None, info.context)
+
+
+def _linked_guest_ids(record: Record | None) -> list[str]:
+    """The Mews guests a Fullwhere record names: `mewsId`, then `metadata.mews.customer.Id`."""
+    if record is None:
+        return []
+    metadata = record.get("metadata")
+    block = metadata.get("mews") if isinstance(metadata, dict) else None
+    guest = block.get("customer") if isinstance(block, dict) else None
+    named = [record.get("mewsId"), guest.get("Id") if isinstance(guest, dict) else None]
+    return list(dict.fromkeys(str(i) for i in named if isinstance(i, str) and i))
 
 
 async def customer_for_mews(

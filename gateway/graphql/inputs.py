@@ -232,6 +232,14 @@ class _AddCustomerHead:
     )
 )
 class AddCustomerInput(_AddCustomerHead, _MewsGuestFields):
+    property: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The `MEWS_ACCESS_TOKENS` name of the property to add the guest to. A gateway "
+            "reaching several Mews places (a hotel group) needs this or `chainId` (a chain "
+            "of the portfolio token); with one place, neither."
+        ),
+    )
     also_import_to_fullwhere: bool = strawberry.field(
         default=False,
         description=(

@@ -19,11 +19,13 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gateway.data.upstreams import THROUGH_PORTFOLIO
 from gateway.errors import BadUserInput
 from gateway.graphql.base import enum_list, enum_or_none
 from gateway.graphql.node import NODE_ID_DESCRIPTION, Node
 from gateway.graphql.shapes import RAW_NOTE, upstream_type
 from gateway.upstream import mews_types as mt
+from gateway.upstream.mews import PROPERTY_KEY
 
 __all__ = [
     "MewsActivityState",
@@ -266,7 +268,19 @@ async def _open_items(
     # The request's loader for this currency gathers every profile's id into one
     # customers/getOpenItems call.
     loader = info.context.loaders.mews_open_items_in(currency)
-    return await loader.load(root["Id"])  # type: ignore[no-any-return]
+    items = await loader.load(root["Id"])
+    if items is not None and items.get(THROUGH_PORTFOLIO):
+        raise BadUserInput(
+            "openItems: Mews gives no open items through a portfolio access token; add this "
+            "property's own token to MEWS_ACCESS_TOKENS to read them",
+            field="openItems",
+        )
+    return items  # type: ignore[no-any-return]
+
+
+def _property(root: Upstream) -> str | None:
+    name = root.get(PROPERTY_KEY)
+    return name if isinstance(name, str) else None
 
 
 def _node_id(root: Upstream) -> strawberry.ID:
@@ -293,6 +307,14 @@ class MewsProfile(Node):
     Id: strawberry.ID = strawberry.field(
         name="mewsId",
         description="Unique identifier of the customer in Mews (`Id`, a UUID).",
+    )
+    property: str | None = strawberry.field(
+        resolver=_property,
+        description=(
+            "The `MEWS_ACCESS_TOKENS` name of the property token that reaches this guest; "
+            "null through `MEWS_ACCESS_TOKEN` (a single property, or a portfolio token: see "
+            "`chainId`)."
+        ),
     )
     title: MewsTitle | None = strawberry.field(
         resolver=_title,

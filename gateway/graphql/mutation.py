@@ -39,6 +39,7 @@ from gateway.graphql.inputs import (
 )
 from gateway.http.caller import ANONYMOUS, caller_of
 from gateway.observability import metrics
+from gateway.services.groups import add_place, place_of_guest
 from gateway.services.idempotency import idempotent
 from gateway.services.live import ChangeKind
 from gateway.services.merges import merge_guests
@@ -55,7 +56,8 @@ from gateway.upstream.errors import (
     UpstreamForbidden,
 )
 from gateway.upstream.fullwhere_types import FullwhereImportBody
-from gateway.upstream.mews_types import MewsCustomer, MewsUpdateBody
+from gateway.upstream.mews import MewsClient
+from gateway.upstream.mews_types import MewsAddBody, MewsCustomer, MewsUpdateBody
 
 Ctx = Info[RequestContext, None]
 P = TypeVar("P")
@@ -411,11 +413,12 @@ class Mutation:
             problems.add("input.fullwhere", "used only with `alsoImportToFullwhere: true`")
         problems.raise_if_any("input")
         context = info.context
+        mews, body = _add_target(context, input.property, body)
 
         async def work() -> AddCustomerPayload:
             record = await _write_guest(
                 context,
-                context.upstreams.mews.add(body),
+                mews.add(body),
                 body.get("Email"),
                 "set overwriteExisting: true to overwrite that guest",
                 "ADDED",
@@ -428,7 +431,9 @@ class Mutation:
             customer = await _customer_at(info, record, "customer")
             return AddCustomerPayload(customer=customer, fullwhere_import=outcome)
 
-        material = {"mews": body, "fullwhere": fullwhere_fields}
+        material: dict[str, Any] = {"mews": body, "fullwhere": fullwhere_fields}
+        if input.property is not None:
+            material["property"] = input.property
         return await _once(info, "addCustomer", idempotency_key, material, work)
 
     @strawberry.mutation(
@@ -453,9 +458,10 @@ class Mutation:
         async def work() -> UpdateCustomerPayload:
             mews_id = await mews_id_of(context, kind, raw, "input.id")
             update = cast(MewsUpdateBody, {**body, "CustomerId": mews_id})
+            place = await place_of_guest(context, mews_id)
             record = await _write_guest(
                 context,
-                context.upstreams.mews.update(update),
+                place.client.update(update, chain_id=place.chain_id),
                 body.get("Email"),
                 "choose another email",
             )
@@ -526,13 +532,14 @@ class Mutation:
 
         async def work() -> AttachCustomerFilePayload:
             mews_id = await mews_id_of(context, kind, raw, "input.customerId")
+            place = await place_of_guest(context, mews_id)
             try:
-                file_id = await context.upstreams.mews.add_file(
+                file_id = await place.client.add_file(
                     customer_id=mews_id,
                     name=attachment.name,
                     mime_type=attachment.mime_type,
                     data=attachment.base64,
-                    chain_id=chain_id,
+                    chain_id=place.chain_id if place.client.portfolio else chain_id,
                 )
             except UpstreamBadRequest as exc:
                 # Every value sent is the client's, as given, when it named the guest itself.
@@ -555,6 +562,23 @@ class Mutation:
         if chain_id is not None:
             material["chainId"] = chain_id
         return await _once(info, "attachCustomerFile", idempotency_key, material, work)
+
+
+def _add_target(
+    context: RequestContext, prop: str | None, body: MewsAddBody
+) -> tuple[MewsClient, MewsAddBody]:
+    """The token `addCustomer` adds through, and the body with the portfolio chain chosen.
+
+    A gateway with one place adds there as it always has; a group needs `property` or
+    `chainId` to name one (refused before any call otherwise)."""
+    group = context.upstreams.group
+    chain_id = body.get("ChainId")
+    if prop is None and group.single and not group.primary.portfolio:
+        return group.primary, body
+    place = add_place(group, prop, chain_id)
+    if place.chain_id is not None:
+        return place.client, cast(MewsAddBody, {**body, "ChainId": place.chain_id})
+    return place.client, body
 
 
 def _id_or_none(value: str | None) -> strawberry.ID | None:

@@ -4,7 +4,7 @@ arguments, then reads through the request's loaders or the shared cache."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -31,8 +31,10 @@ from gateway.graphql.mews import MewsProfile, MewsReservation
 from gateway.graphql.node import Node
 from gateway.graphql.selection import selected_names
 from gateway.identity.index import FULLWHERE_PREFIX, MEWS_PREFIX, Lookup
+from gateway.services.groups import GroupPage, chosen_places, group_page, search_clients
 from gateway.services.joins import join_by_mews_id
 from gateway.upstream.errors import UpstreamError
+from gateway.upstream.mews import MewsClient
 from gateway.upstream.mews_types import MewsCustomerFilters
 
 Ctx = Info[RequestContext, None]
@@ -41,6 +43,28 @@ FULLWHERE_MAX_PAGE = 100
 #: Ids one `nodes(ids:)` call may ask for: each costs a Fullwhere read.
 MAX_NODE_IDS = 100
 MEWS_MAX_PAGE = 1000
+
+
+_PROPERTY_ARG = (
+    "Only the guests of this property: its `MEWS_ACCESS_TOKENS` name. Without `property` "
+    "and `chainId`, every property and chain the gateway reaches, one after the other."
+)
+_CHAIN_ARG = "Only the guests of this chain of the portfolio token (`MEWS_CHAIN_IDS`)."
+
+
+def _group_connection(page: GroupPage) -> MewsCustomerConnection:
+    edges = [
+        MewsCustomerEdge(cursor=encode_cursor("mews", cursor), node=cast(MewsProfile, guest))
+        for cursor, guest in page.edges
+    ]
+    return MewsCustomerConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
 
 
 def _page_size(first: int | None, default: int, maximum: int) -> int:
@@ -310,11 +334,19 @@ class Query:
         filter: MewsCustomerFilter | None = None,
         first: int | None = 100,
         after: str | None = None,
+        property: Annotated[str | None, strawberry.argument(description=_PROPERTY_ARG)] = None,
+        chain_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description=_CHAIN_ARG)
+        ] = None,
     ) -> MewsCustomerConnection:
         count = _page_size(first, 100, MEWS_MAX_PAGE)
         filters = to_mews_filters(filter)
         cursor = decode_cursor("mews", after) if after is not None else None
         upstreams = info.context.upstreams
+        group = upstreams.group
+        if property is not None or chain_id is not None or len(group.places()) > 1:
+            places = chosen_places(group, property, None if chain_id is None else str(chain_id))
+            return _group_connection(await group_page(info.context, places, filters, count, cursor))
         # One guest more than the page tells whether another page follows, without a call
         # that comes back empty; Mews's maximum page leaves no room for it.
         asked = min(count + 1, MEWS_MAX_PAGE)
@@ -355,21 +387,41 @@ class Query:
         )
     )
     async def search_customers(
-        self, info: Ctx, name: str | None = None, resource_id: strawberry.ID | None = None
+        self,
+        info: Ctx,
+        name: str | None = None,
+        resource_id: strawberry.ID | None = None,
+        property: Annotated[str | None, strawberry.argument(description=_PROPERTY_ARG)] = None,
+        chain_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only guests of this chain (a property's)."),
+        ] = None,
     ) -> list[CustomerSearchResult]:
         name = name.strip() if name else None
         if not name and not resource_id:
             raise BadUserInput("give `name`, `resourceId` or both", argument="name")
         upstreams = info.context.upstreams
         resource = str(resource_id) if resource_id else None
+        chain = None if chain_id is None else str(chain_id).lower()
+        clients = search_clients(upstreams.group, property, chain)
 
-        async def fetch() -> list[Record]:
-            found = await upstreams.mews.search(name=name, resource_id=resource)
-            results: list[Record] = [dict(r) for r in found]
-            await upstreams.remember_mews(r["Customer"] for r in results)
-            return results
+        async def search(client: MewsClient) -> list[Record]:
+            async def fetch() -> list[Record]:
+                found = await client.search(name=name, resource_id=resource)
+                results: list[Record] = [dict(r) for r in found]
+                await upstreams.remember_mews(r["Customer"] for r in results)
+                return results
 
-        results = await upstreams.cache.load((MEWS_SEARCH, name, resource), fetch) or []
+            key = (MEWS_SEARCH, name, resource, client.name)
+            return await upstreams.cache.load(key, fetch) or []
+
+        found = await asyncio.gather(*(search(client) for client in clients))
+        results = [
+            r
+            for part in found
+            for r in part
+            if chain is None or str(r["Customer"].get("ChainId", "")).lower() == chain
+        ]
         base = info.path.as_list()
         joined = await asyncio.gather(
             *(

@@ -33,6 +33,7 @@ from sortedcontainers import SortedList
 
 from gateway.errors import GatewayError
 from gateway.identity.keys import email_key, fold, name_keys, phone_key
+from gateway.upstream.mews import PROPERTY_KEY
 
 #: How a person is linked: the `LinkMethod` values of the schema.
 MEWS_ID, METADATA, NONE, MEWS_ONLY = "MEWS_ID", "METADATA", "NONE", "MEWS_ONLY"
@@ -87,21 +88,38 @@ class FullwhereEntry:
 
 @dataclass(frozen=True)
 class MewsEntry:
-    """What the index keeps of a Mews guest."""
+    """What the index keeps of a Mews guest, and where it lives: the `MEWS_ACCESS_TOKENS`
+    name of the token that reaches it (None: `MEWS_ACCESS_TOKEN`) and its `ChainId` (None in
+    entries written before the gateway recorded it)."""
 
     id: str
     email: str | None = None
     phone: str | None = None
     names: frozenset[str] = frozenset()
+    property_name: str | None = None
+    chain_id: str | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> MewsEntry:
+        chain_id = record.get("ChainId")
+        token = record.get(PROPERTY_KEY)
         return cls(
             id=str(record["Id"]).lower(),
             email=email_key(record.get("Email")),
             phone=phone_key(record.get("Phone")),
             names=name_keys(record.get("FirstName"), record.get("LastName")),
+            property_name=token if isinstance(token, str) else None,
+            chain_id=chain_id.lower() if isinstance(chain_id, str) else None,
         )
+
+    @property
+    def place(self) -> Place | None:
+        """(token name, chain id) when the entry records them."""
+        return None if self.chain_id is None else (self.property_name, self.chain_id)
+
+
+#: Where a guest lives: the name of its token (None: `MEWS_ACCESS_TOKEN`) and its chain.
+Place = tuple[str | None, str]
 
 
 @dataclass(frozen=True)
@@ -252,6 +270,10 @@ class IdentityIndex(abc.ABC):
     async def save_state(self, state: SyncState) -> None:
         """Save the sync's state for every process to see."""
 
+    @abc.abstractmethod
+    async def mews_places(self, mews_ids: Sequence[str]) -> list[Place | None]:
+        """Where each guest lives, as its entry records it (None: not known)."""
+
     async def person_of_mews(self, mews_id: str) -> str:
         """The unified id of the person this Mews guest belongs to."""
         linked = await self.linked_from(mews_id)
@@ -360,6 +382,10 @@ class MemoryIdentityIndex(IdentityIndex):
         if lookup.links is not None:
             people = {p for p in people if self._method(p) in lookup.links}
         return people
+
+    async def mews_places(self, mews_ids: Sequence[str]) -> list[Place | None]:
+        entries = (self._mews.get(mews_id.lower()) for mews_id in mews_ids)
+        return [None if entry is None else entry.place for entry in entries]
 
     async def find(self, lookup: Lookup, *, after: str | None, limit: int) -> Page:
         people = sorted(self._matching(lookup))

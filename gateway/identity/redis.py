@@ -4,7 +4,7 @@ Keys, under the store's prefix:
 
 | key | type | holds |
 |---|---|---|
-| `id:f:<id>`, `id:m:<id>` | string | one record's entry (orjson) |
+| `id:f:<id>`, `id:m:<id>` | string | one record's entry (orjson; a guest's has its place) |
 | `id:linked:<mews id>` | sorted set | the Fullwhere ids linking the guest, scored by link method |
 | `id:email:<key>`, `id:phone:<key>` | set | record refs (`f:<id>`, `m:<id>`) |
 | `id:names` | sorted set | `<name key>\\0<ref>`, all score 0: prefix ranges by `ZRANGEBYLEX` |
@@ -37,6 +37,7 @@ from gateway.identity.index import (
     LookupTooBroad,
     MewsEntry,
     Page,
+    Place,
     SyncState,
     link_order,
 )
@@ -308,6 +309,10 @@ class RedisIdentityIndex(IdentityIndex):
         return Page(merged[:limit], len(merged) > limit, sum(sizes))
 
     # -- state -------------------------------------------------------------------------------
+
+    async def mews_places(self, mews_ids: Sequence[str]) -> list[Place | None]:
+        raw = await self._get_many([self._k("m", mews_id.lower()) for mews_id in mews_ids])
+        return [None if value is None else _mews(value).place for value in raw]
 
     async def state(self) -> SyncState:
         raw = await self.store.run(lambda client: client.get(self._k("state")))

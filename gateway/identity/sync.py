@@ -6,8 +6,10 @@
   interval Mews accepts), 1,000 guests a call, following cursors. The first run starts at
   `SYNC_MEWS_SINCE`; later runs read only what changed since the previous run (with a small
   overlap for clock skew).
-- **Budget**: the sync's Mews calls also pass a limiter of their own, sized to
-  `SYNC_MEWS_BUDGET` of the Mews rate limit, so live traffic keeps the rest. Every call still
+- **Every token**: a hotel group's tokens are read one after the other, each guest recorded
+  with its token's name and its `ChainId`, so every process finds the token of a guest.
+- **Budget**: the sync's Mews calls also pass a limiter of their own per token, sized to
+  `SYNC_MEWS_BUDGET` of that token's rate limit, so live traffic keeps the rest. Every call still
   goes through the client's guard: retries with backoff on 429 and 5xx, the shared limiter.
 - **One process at a time**: a run holds the index's sync lock (with an expiry, so a process
   that dies does not hold it for good); the others use what it writes. A running sync
@@ -113,7 +115,8 @@ class IdentitySync:
 
     Args:
         index: where the records go.
-        fullwhere, mews: the clients (None for a disabled upstream).
+        fullwhere, mews: the clients (None for a disabled upstream; for Mews, one client per
+            access token of a hotel group).
         settings: interval, budget and start of the Mews history.
         mews_limit, mews_window: the Mews rate limit the budget is a share of.
         lock: held for the length of a run.
@@ -126,7 +129,7 @@ class IdentitySync:
         index: IdentityIndex,
         *,
         fullwhere: FullwhereClient | None,
-        mews: MewsClient | None,
+        mews: MewsClient | Sequence[MewsClient] | None,
         settings: SyncSettings,
         mews_limit: int,
         mews_window: float,
@@ -141,7 +144,10 @@ class IdentitySync:
         self._fullwhere_after: datetime | None = None
         self._mews_after: datetime | None = None
         self.fullwhere = fullwhere
-        self.mews = mews
+        self.tokens: tuple[MewsClient, ...] = (
+            () if mews is None else (mews,) if isinstance(mews, MewsClient) else tuple(mews)
+        )
+        self.mews = self.tokens[0] if self.tokens else None
         self.settings = settings
         self.lock = lock
         self._now = now
@@ -150,7 +156,11 @@ class IdentitySync:
         # The limiter times calls as they leave; Mews counts them as they arrive. The margin
         # keeps a late arrival from sharing Mews's window with the next call's.
         window = mews_window + max(0.2, mews_window * BUDGET_MARGIN)
-        self.budget = SlidingWindowLimiter(budget, window) if budget else None
+        # Mews counts per token: each token's share is a limiter of its own.
+        self.budgets = [
+            SlidingWindowLimiter(budget, window) if budget else None for _ in self.tokens
+        ]
+        self.budget = self.budgets[0] if self.budgets else None
 
     async def run_once(self, progress: Progress | None = None) -> SyncState | None:
         """One run, if no other process is running one; None when another holds the lock."""
@@ -194,7 +204,7 @@ class IdentitySync:
         try:
             if self.fullwhere is not None:
                 await self._fullwhere(state, progress)
-            if self.mews is not None:
+            if self.tokens:
                 since = self.settings.mews_since
                 if not full and state.mews_synced_until:
                     since = datetime.fromisoformat(state.mews_synced_until) - MEWS_OVERLAP
@@ -271,15 +281,26 @@ class IdentitySync:
     async def _mews(
         self, state: SyncState, since: datetime, until: datetime, progress: Progress | None
     ) -> None:
-        assert self.mews is not None
         state.phase = "mews"
         spans = windows(since, until + timedelta(seconds=1))
-        state.mews_windows_total = len(spans)
+        state.mews_windows_total = len(spans) * len(self.tokens)
+        for client, budget in zip(self.tokens, self.budgets, strict=True):
+            await self._mews_token(client, budget, spans, state, progress)
+
+    async def _mews_token(
+        self,
+        client: MewsClient,
+        budget: SlidingWindowLimiter | None,
+        spans: list[tuple[datetime, datetime]],
+        state: SyncState,
+        progress: Progress | None,
+    ) -> None:
+        """Every window of one token, within that token's share of its rate limit."""
         for start, stop in spans:
             cursor: str | None = None
             while True:
-                await self._spend_budget(state, progress)
-                page = await self.mews.get_all(
+                await self._spend_budget(budget, state, progress)
+                page = await client.get_all(
                     {"UpdatedUtc": {"StartUtc": _utc(start), "EndUtc": _utc(stop)}},
                     count=MEWS_PAGE,
                     cursor=cursor,
@@ -296,8 +317,10 @@ class IdentitySync:
             state.mews_windows_done += 1
             await self._save(state, progress)
 
-    async def _spend_budget(self, state: SyncState, progress: Progress | None) -> None:
-        if self.budget is None or not (wait := self.budget.reserve()):
+    async def _spend_budget(
+        self, budget: SlidingWindowLimiter | None, state: SyncState, progress: Progress | None
+    ) -> None:
+        if budget is None or not (wait := budget.reserve()):
             return
         if progress is not None:  # a pause the progress line would otherwise hide
             state.mews_budget_wait = wait

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.config import Settings
 from gateway.sandbox.fullwhere import FullwhereSandbox, create_fullwhere_sandbox
 from gateway.sandbox.mews import MewsSandbox, TokenScope, create_mews_sandbox
 from gateway.sandbox.webhooks import open_front_desk
@@ -26,6 +28,8 @@ class Sandboxes:
 
     fullwhere: FullwhereSandbox
     mews: MewsSandbox
+    #: Whether the Mews sandbox is a hotel group (`group`): demo mode then uses its tokens.
+    is_group: bool = False
 
     @classmethod
     def from_world(cls, world: World, *, latency: float = 0.0, **mews: Any) -> Sandboxes:
@@ -47,21 +51,36 @@ class Sandboxes:
 
     @classmethod
     def seeded(cls, *, latency: float = 0.0) -> Sandboxes:
-        """The default demo world."""
-        return cls.from_world(build_world(), latency=latency)
+        """The default demo world (a hotel group: see `group`)."""
+        return cls.group(latency=latency)
+
+    def settings_for(self, settings: Settings) -> Settings:
+        """Demo `settings` with the Mews tokens these sandboxes accept: the group's when
+        they are a group (a portfolio token over two chains, `paris` and `lyon`)."""
+        if not self.is_group or settings.mews is None:
+            return settings
+        mews = dataclasses.replace(
+            settings.mews,
+            access_token=GROUP_PORTFOLIO_TOKEN,
+            chain_ids=PORTFOLIO_CHAIN_IDS,
+            named=tuple(GROUP_PROPERTY_TOKENS.items()),
+        )
+        return dataclasses.replace(settings, mews=mews)
 
     @classmethod
     def group(cls, world: World | None = None, *, latency: float = 0.0, **mews: Any) -> Sandboxes:
         """A hotel group over `world`'s people (the default world when None): a portfolio
         token over two chains and the property tokens `paris` and `lyon`, each reaching only
         its own guests (`as_group`)."""
-        return cls.from_world(
+        sandboxes = cls.from_world(
             as_group(world or build_world()),
             latency=latency,
             tokens=group_tokens(),
             scopes=group_scopes(),
             **mews,
         )
+        sandboxes.is_group = True
+        return sandboxes
 
 
 def group_tokens() -> list[tuple[str, str]]:

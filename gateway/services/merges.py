@@ -10,6 +10,7 @@ from typing import Literal
 from gateway.data.context import RequestContext
 from gateway.data.upstreams import Record
 from gateway.errors import BadUserInput
+from gateway.services.groups import place_of_guest, same_place
 from gateway.services.writes import forget_mews, mews_changes, published
 from gateway.upstream.errors import UpstreamNotFound
 
@@ -26,7 +27,9 @@ async def merge_guests(context: RequestContext, source_mews: str, target_mews: s
     """Merge the Mews guest `source_mews` into `target_mews`.
 
     Raises:
-        BadUserInput: both are one guest, or one is missing or no longer active.
+        BadUserInput: both are one guest, or one is missing or no longer active, or they
+            are in different properties or chains of a hotel group (or reached through a
+            portfolio token, which Mews does not merge through).
         UpstreamError: Mews refused or failed the merge.
     """
     if source_mews == target_mews:
@@ -40,7 +43,11 @@ async def merge_guests(context: RequestContext, source_mews: str, target_mews: s
         _check_mergeable(context, source_mews, "sourceId"),
         _check_mergeable(context, target_mews, "targetId"),
     )
-    mews = context.upstreams.mews
+    # In a hotel group both guests must be under one property token (and chain).
+    source, target = await asyncio.gather(
+        place_of_guest(context, source_mews), place_of_guest(context, target_mews)
+    )
+    mews = same_place(source, target)
     via: Literal["CUSTOMERS_MERGE", "ACCOUNTS_MERGE"]
     try:
         await mews.merge(source_mews, target_mews)

@@ -103,6 +103,7 @@ async def remember_mews_write(
     customer_id = str(record["Id"])
     await forget_mews(context, [customer_id])
     await context.upstreams.remember_mews([record], replace=True)
+    context.upstreams.group.learn([record])
     await _indexed(context.upstreams.identity.put_mews([MewsEntry.from_record(record)]))
     context.loaders.mews.prime(customer_id, record)
     await published(context, await mews_changes(context, [(customer_id.lower(), kind)]))

@@ -212,6 +212,13 @@ class ReadBatcher(Generic[V]):
         with continued(parent):
             await self._send(batch)
 
+    def spare(self) -> float:
+        """The share of the rate budget the last batch saw free (1.0: no limit, or none seen
+        yet); asks nothing of the limiter."""
+        if self.limiter is None or self._budget is None or self.limiter.limit <= 0:
+            return 1.0
+        return self._budget.remaining / self.limiter.limit
+
     async def _read_budget(self) -> Budget | None:
         """What is left of the limiter's budget now (None: no limiter)."""
         self._budget = None if self.limiter is None else await self.limiter.budget()
@@ -291,7 +298,8 @@ def _own_copy(exc: UpstreamError) -> UpstreamError:
 
 
 class MewsBatcher:
-    """The Mews reads by id that the Connector API can batch, shared by the process.
+    """The Mews reads by id that the Connector API can batch, shared by the process, for one
+    access token (a hotel group has one per token, each paced by its token's limiter).
 
     `customers` (customers/getAll by `CustomerIds`), `emails` (by `Emails`; each email maps
     to every profile with it, lowercased) and `open_items(currency)` (customers/getOpenItems,
@@ -308,6 +316,10 @@ class MewsBatcher:
         self.customers: ReadBatcher[MewsCustomer] = ReadBatcher(self._customers, **self._options)
         self.emails: ReadBatcher[list[MewsCustomer]] = ReadBatcher(self._emails, **self._options)
         self._open_items: dict[str | None, ReadBatcher[MewsCustomerItems]] = {}
+
+    def spare(self) -> float:
+        """The share of this token's rate budget last seen free (see `ReadBatcher.spare`)."""
+        return min(self.customers.spare(), self.emails.spare())
 
     def open_items(self, currency: str | None = None) -> ReadBatcher[MewsCustomerItems]:
         """The batcher of open items with amounts in `currency` (None: as Mews keeps them)."""

@@ -4,7 +4,13 @@ Every call is `POST /api/connector/v1/<resource>/<action>` with `ClientToken`, `
 and `Client` in the JSON body (reference/mews/guidelines-requests.md). Failures come out as the
 `UpstreamError` tree through `request_json`; answers that are JSON but not of the documented
 shape become `UpstreamInvalidResponse`. Returned records are the upstream dicts, typed with the
-TypedDicts of `mews_types`, unchanged.
+TypedDicts of `mews_types`, unchanged but for one key: a client of a named single-property token
+(`MEWS_ACCESS_TOKENS`) writes its name under `PROPERTY_KEY` into every guest it returns, so a
+record says which token reaches it wherever it is cached.
+
+A portfolio access token (`chain_ids` given) sends its chains as `ChainIds` on every getAll
+that names none, and the guest's `ChainId` on update and addFile: Mews requires them with
+portfolio tokens and ignores them otherwise (reference/mews/customers.md).
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ API_PREFIX = "/api/connector/v1/"
 _AUTH_KEYS = frozenset({"ClientToken", "AccessToken", "Client"})
 _DEFAULT_EXTENT: MewsCustomerExtent = {"Customers": True, "Addresses": True, "Documents": False}
 _SOURCE: Source = "mews"
+#: The key naming the single-property token that read a guest (absent: `MEWS_ACCESS_TOKEN`).
+#: Mews's keys are PascalCase, so it never meets one of theirs.
+PROPERTY_KEY = "$property"
 
 T = TypeVar("T")
 
@@ -112,14 +121,41 @@ class MewsClient:
         credentials: MewsCredentials,
         *,
         guard: Guard | None = None,
+        chain_ids: Sequence[str] = (),
+        name: str | None = None,
     ) -> None:
         self._http = as_session(http, _SOURCE)
         self._credentials = credentials
         self.guard = guard or Guard(_SOURCE)
+        #: The chains of a portfolio token (empty: a single-property token).
+        self.chain_ids: tuple[str, ...] = tuple(chain_ids)
+        #: The `MEWS_ACCESS_TOKENS` name of this token (None: `MEWS_ACCESS_TOKEN`).
+        self.name = name
 
     def __repr__(self) -> str:
         base_url = self._http.base_url
-        return f"MewsClient(base_url={base_url!r}, client={self._credentials.client!r})"
+        return (
+            f"MewsClient(base_url={base_url!r}, client={self._credentials.client!r}, "
+            f"name={self.name!r}, chains={len(self.chain_ids)})"
+        )
+
+    @property
+    def portfolio(self) -> bool:
+        """Whether this is a portfolio token (calls must name chains)."""
+        return bool(self.chain_ids)
+
+    def _mark(self, customers: Iterable[Any]) -> None:
+        """Write this token's name into each guest (a named token only)."""
+        if self.name is not None:
+            for customer in customers:
+                if isinstance(customer, dict):
+                    customer[PROPERTY_KEY] = self.name
+
+    def _with_chain(self, body: Mapping[str, Any], chain_id: str | None) -> Mapping[str, Any]:
+        """`body` with the guest's `ChainId` when this is a portfolio token."""
+        if not self.portfolio or chain_id is None:
+            return body
+        return {**body, "ChainId": chain_id}
 
     # -- transport ---------------------------------------------------------------------------
 
@@ -173,8 +209,11 @@ class MewsClient:
             "Extent": dict(extent if extent is not None else _DEFAULT_EXTENT),
             "Limitation": limitation,
         }
+        if self.portfolio and not filters.get("ChainIds"):
+            body["ChainIds"] = list(self.chain_ids)
         data, request_id = await self._read_object("customers/getAll", body, "a customer page")
         customers = expect_list(_SOURCE, data.get("Customers"), "Customers", request_id)
+        self._mark(customers)
         next_cursor = data.get("Cursor")
         if next_cursor is not None and not isinstance(next_cursor, str):
             raise UpstreamInvalidResponse(
@@ -257,9 +296,10 @@ class MewsClient:
         """`customers/add`. Not idempotent: a retry can duplicate, or fail on the email."""
         return await self._customer_result("customers/add", body)
 
-    async def update(self, body: MewsUpdateBody) -> MewsCustomer:
-        """`customers/update`; blank fields are left as they are upstream."""
-        return await self._customer_result("customers/update", body)
+    async def update(self, body: MewsUpdateBody, *, chain_id: str | None = None) -> MewsCustomer:
+        """`customers/update`; blank fields are left as they are upstream. `chain_id`, the
+        guest's chain, is sent with a portfolio token only."""
+        return await self._customer_result("customers/update", self._with_chain(body, chain_id))
 
     async def _customer_result(self, operation: str, body: Mapping[str, Any]) -> MewsCustomer:
         def customer(data: Any, request_id: str | None) -> MewsCustomer:
@@ -268,6 +308,7 @@ class MewsClient:
                 raise UpstreamInvalidResponse(
                     _SOURCE, "expected a customer with an Id", request_id=request_id
                 )
+            self._mark([record])
             return cast(MewsCustomer, record)
 
         return await self._write(operation, body, customer)
@@ -283,7 +324,8 @@ class MewsClient:
     ) -> str:
         """Attach a file (`data` is base64 text) to a customer; returns the new `FileId`.
 
-        `chain_id` is needed with portfolio access tokens only."""
+        `chain_id`, the guest's chain, is sent with a portfolio token only (and as given by
+        a single token's caller, which Mews ignores)."""
 
         def file_id(answer: Any, request_id: str | None) -> str:
             result = expect_mapping(_SOURCE, answer, "a file result", request_id)
@@ -330,6 +372,7 @@ class MewsClient:
                     "expected search results with a Customer object",
                     request_id=request_id,
                 )
+        self._mark(result["Customer"] for result in results)
         return cast(list[MewsSearchResult], results)
 
     async def merge(self, source_id: str, target_id: str) -> None:
@@ -366,6 +409,7 @@ __all__ = [
     "DEMO_ACCESS_TOKEN",
     "DEMO_CLIENT_TOKEN",
     "MAX_ITEMS",
+    "PROPERTY_KEY",
     "MewsClient",
     "MewsCredentials",
     "chunked",

@@ -16,10 +16,19 @@ from typing import Any
 
 from gateway.config import Settings
 from gateway.logs import MIN_SECRET_LENGTH, REDACTOR, secrets_of
+from gateway.sandbox.world import GROUP_PORTFOLIO_TOKEN, GROUP_PROPERTY_TOKENS
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 
 #: Always looked for: the demo upstreams' credentials.
-DEMO_SECRETS = frozenset({"demo-secret", DEMO_CLIENT_TOKEN, DEMO_ACCESS_TOKEN})
+DEMO_SECRETS = frozenset(
+    {
+        "demo-secret",
+        DEMO_CLIENT_TOKEN,
+        DEMO_ACCESS_TOKEN,
+        GROUP_PORTFOLIO_TOKEN,
+        *GROUP_PROPERTY_TOKENS.values(),
+    }
+)
 
 
 class CredentialScan:
