@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from gateway.sandbox.demo import Sandboxes
+from gateway.sandbox.serve import group_token_env
 from gateway.sandbox.world import World
 from tests.conftest import Gateway, gateway_with
 from tests.support.processes import Process, gateway_env, gateway_server, sandbox_server
@@ -135,13 +136,17 @@ async def test_the_example_runs_twice_against_the_demo(example: Example, world: 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
-    """A gateway in production mode against `python -m gateway.sandbox.serve` as started
-    with no options, its identity index synced."""
+    """A gateway in production mode against `python -m gateway.sandbox.serve --group` (the
+    demo's world and hotel group), its identity index synced."""
     directory = tmp_path_factory.mktemp("served")
-    with sandbox_server(directory) as sandbox:
+    with sandbox_server(directory, "--group") as sandbox:  # the demo is a hotel group
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3 * 365)).date().isoformat()
         env = gateway_env(
-            sandbox, SYNC_INTERVAL_SECONDS="600", SYNC_MEWS_SINCE=since, MEWS_RATE_LIMIT="0"
+            sandbox,
+            **group_token_env(),
+            SYNC_INTERVAL_SECONDS="600",
+            SYNC_MEWS_SINCE=since,
+            MEWS_RATE_LIMIT="0",
         )
         with gateway_server(directory, env) as gateway:
             _wait_synced(gateway)

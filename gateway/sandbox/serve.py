@@ -41,6 +41,9 @@ from gateway.sandbox.world import (
     DEFAULT_FULLWHERE_COUNT,
     DEFAULT_MEWS_COUNT,
     DEFAULT_SEED,
+    GROUP_PORTFOLIO_TOKEN,
+    GROUP_PROPERTY_TOKENS,
+    PORTFOLIO_CHAIN_IDS,
     grown_world,
 )
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
@@ -74,17 +77,21 @@ def bench_sandboxes(
     mews_count: int = DEFAULT_MEWS_COUNT,
     mews_rate_limit: int = 0,
     mews_rate_window: float = 30.0,
+    group: bool = False,
 ) -> Sandboxes:
     """The demo world's sandboxes (grown to these sizes), with `latency` seconds added to every
     call and no Mews rate limit (or `mews_rate_limit` calls per `mews_rate_window` seconds
-    when above 0)."""
+    when above 0). `group`: Mews as the demo's hotel group (its tokens: `group_token_env`), else
+    one property token over every guest."""
     world = grown_world(seed, fullwhere_count=fullwhere_count, mews_count=mews_count)
-    if mews_rate_limit > 0:
-        return Sandboxes.from_world(
-            world, latency=latency, rate_limit=mews_rate_limit, rate_window=mews_rate_window
-        )
     # A window of one second keeps the limiter's memory small under load.
-    return Sandboxes.from_world(world, latency=latency, rate_limit=10**9, rate_window=1.0)
+    limit = (
+        {"rate_limit": mews_rate_limit, "rate_window": mews_rate_window}
+        if mews_rate_limit > 0
+        else {"rate_limit": 10**9, "rate_window": 1.0}
+    )
+    make = Sandboxes.group if group else Sandboxes.from_world
+    return make(world, latency=latency, **limit)
 
 
 def upstream_env(url: str) -> dict[str, str]:
@@ -96,6 +103,16 @@ def upstream_env(url: str) -> dict[str, str]:
         "MEWS_BASE_URL": f"{url}/mews",
         "MEWS_CLIENT_TOKEN": DEMO_CLIENT_TOKEN,
         "MEWS_ACCESS_TOKEN": DEMO_ACCESS_TOKEN,
+    }
+
+
+def group_token_env() -> dict[str, str]:
+    """The Mews token settings for a server started with `--group`: the demo group's."""
+    tokens = ",".join(f"{name}={token}" for name, token in GROUP_PROPERTY_TOKENS.items())
+    return {
+        "MEWS_ACCESS_TOKEN": GROUP_PORTFOLIO_TOKEN,
+        "MEWS_CHAIN_IDS": ",".join(PORTFOLIO_CHAIN_IDS),
+        "MEWS_ACCESS_TOKENS": tokens,
     }
 
 
@@ -189,6 +206,12 @@ def parser() -> argparse.ArgumentParser:
         help="send Mews General Webhooks here when guests change (the gateway's "
         "/webhooks/mews/<secret>)",
     )
+    root.add_argument(
+        "--group",
+        action="store_true",
+        help="Mews as the demo's hotel group: a portfolio token over two chains and the "
+        "property tokens paris and lyon (default: one token over every guest)",
+    )
     root.add_argument("--log-level", default="warning", help="uvicorn's; default %(default)s")
     return root
 
@@ -217,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         mews_count=args.mews_count,
         mews_rate_limit=args.mews_rate_limit,
         mews_rate_window=args.mews_rate_window,
+        group=args.group,
     )
     sys.stderr.write(started(args))
     sys.stderr.flush()

@@ -105,16 +105,17 @@ def gateway_env(sandbox: Process, **extra: str) -> dict[str, str]:
     """Production settings pointing at `sandbox`, with `extra` on top. No identity sync
     unless `extra` asks for one: its calls would blur the counts other tests make."""
     base = f"http://127.0.0.1:{sandbox.port}"
-    return clean_env(
-        FULLWHERE_BASE_URL=f"{base}/fullwhere",
-        FULLWHERE_API_KEY="demo-key",
-        FULLWHERE_API_SECRET="demo-secret",
-        MEWS_BASE_URL=f"{base}/mews",
-        MEWS_CLIENT_TOKEN=DEMO_CLIENT_TOKEN,
-        MEWS_ACCESS_TOKEN=DEMO_ACCESS_TOKEN,
-        GATEWAY_ALLOW_ANONYMOUS="true",
-        **{"SYNC_INTERVAL_SECONDS": "0", **extra},
-    )
+    defaults = {
+        "FULLWHERE_BASE_URL": f"{base}/fullwhere",
+        "FULLWHERE_API_KEY": "demo-key",
+        "FULLWHERE_API_SECRET": "demo-secret",
+        "MEWS_BASE_URL": f"{base}/mews",
+        "MEWS_CLIENT_TOKEN": DEMO_CLIENT_TOKEN,
+        "MEWS_ACCESS_TOKEN": DEMO_ACCESS_TOKEN,
+        "GATEWAY_ALLOW_ANONYMOUS": "true",
+        "SYNC_INTERVAL_SECONDS": "0",
+    }
+    return clean_env(**{**defaults, **extra})
 
 
 @contextlib.contextmanager
