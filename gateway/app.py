@@ -402,7 +402,9 @@ def create_app(
         )
         if store is not None
         else IdempotencyStore(
-            ttl=settings.idempotency_ttl, maxsize=settings.idempotency_max_entries
+            ttl=settings.idempotency_ttl,
+            maxsize=settings.idempotency_max_entries,
+            max_bytes=settings.idempotency_max_bytes,
         )
     )
 

@@ -705,6 +705,11 @@ IDEMPOTENCY_MAX_ENTRIES = _integer(
     "IDEMPOTENCY_MAX_ENTRIES", LIMITS, 10_000, "mutation `idempotencyKey`s remembered at most",
     minimum=1,
 )
+IDEMPOTENCY_MAX_BYTES = _integer(
+    "IDEMPOTENCY_MAX_BYTES", LIMITS, 64 * 1024 * 1024,
+    "size of the remembered mutation results at most, per process without `REDIS_URL` (each "
+    "counted by its JSON encoding); least recently used out first", minimum=1,
+)
 
 GATEWAY_DEMO = _flag(
     "GATEWAY_DEMO", MODE, "embedded sandboxes even with credentials set (as `serve --demo`)"
@@ -971,6 +976,7 @@ class Settings:
     #: How long a mutation's `idempotencyKey` is remembered, and how many keys at most.
     idempotency_ttl: float = IDEMPOTENCY_TTL_SECONDS.default
     idempotency_max_entries: int = IDEMPOTENCY_MAX_ENTRIES.default
+    idempotency_max_bytes: int = IDEMPOTENCY_MAX_BYTES.default
     #: Hostile-input limits (docs/security.md): the request body (JSON; a
     #: multipart upload may add `max_upload_bytes`), the operation's shape, and batch size.
     max_body_bytes: int = GATEWAY_MAX_BODY_BYTES.default
@@ -1206,6 +1212,7 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         gc_young_threshold=GATEWAY_GC_YOUNG_THRESHOLD.read(env),
         idempotency_ttl=IDEMPOTENCY_TTL_SECONDS.read(env),
         idempotency_max_entries=IDEMPOTENCY_MAX_ENTRIES.read(env),
+        idempotency_max_bytes=IDEMPOTENCY_MAX_BYTES.read(env),
         max_body_bytes=GATEWAY_MAX_BODY_BYTES.read(env),
         max_header_bytes=GATEWAY_MAX_HEADER_BYTES.read(env),
         header_timeout=GATEWAY_HEADER_TIMEOUT_SECONDS.read(env),

@@ -5,7 +5,8 @@ A mutation called with `idempotencyKey` runs through `IdempotencyStore.run` (by 
 `gateway.services.idempotency.idempotent`):
 
 - the first call with a key runs the write and, when it succeeds, remembers its result for
-  `ttl` seconds (at most `maxsize` keys, least recently used dropped first);
+  `ttl` seconds (at most `maxsize` keys and `max_bytes` of encoded results, least recently
+  used dropped first);
 - a repeat of the key with the same input returns that result without calling any upstream;
 - a repeat while the first is still running waits for it (single flight) and shares its
   result, or its error;
@@ -35,12 +36,17 @@ import orjson
 from cachetools import TTLCache
 
 from gateway.errors import BadUserInput
+from gateway.store import codec
 from gateway.store.idempotency import WriteMayHaveBeenApplied
 from gateway.upstream.resilience import sent_writes_scope
 
 T = TypeVar("T")
 
 MAX_KEY_LENGTH: Final = 255
+#: What a remembered result costs beyond its encoding (key, fingerprint, the cache's links).
+ENTRY_OVERHEAD: Final = 300
+#: `max_bytes` when none is given: no bound in bytes.
+UNBOUNDED: Final = 2**62
 
 
 @dataclass(frozen=True)
@@ -63,16 +69,26 @@ class IdempotencyStore:
     """Results of keyed writes, TTL- and size-bounded, with single flight per key."""
 
     def __init__(
-        self, *, ttl: float, maxsize: int, timer: Callable[[], float] = time.monotonic
+        self,
+        *,
+        ttl: float,
+        maxsize: int,
+        timer: Callable[[], float] = time.monotonic,
+        max_bytes: int = UNBOUNDED,
     ) -> None:
         self.ttl = ttl
-        self._done: TTLCache[Hashable, _Done[Any]] = TTLCache(
-            maxsize=maxsize, ttl=max(ttl, 1e-9), timer=timer
+        self._done: _Results = _Results(
+            max_entries=maxsize, max_bytes=max_bytes, ttl=max(ttl, 1e-9), timer=timer
         )
         self._inflight: dict[Hashable, tuple[str, asyncio.Future[Any]]] = {}
 
     def __len__(self) -> int:
         return len(self._done)
+
+    @property
+    def size_in_bytes(self) -> int:
+        """The remembered results' size, as the bound counts it."""
+        return int(self._done.currsize)
 
     async def run(
         self, key: Hashable, fingerprint: str, work: Callable[[], Awaitable[T]]
@@ -119,11 +135,35 @@ class IdempotencyStore:
             raise
         else:
             if self.ttl > 0:
-                self._done[key] = _Done(fingerprint, result)
+                self._remember(key, _Done(fingerprint, result))
             future.set_result(result)
             return result
         finally:
             self._inflight.pop(key, None)
+
+    def _remember(self, key: Hashable, done: _Done[Any]) -> None:
+        try:
+            self._done[key] = done
+        except ValueError:  # larger than the whole bound: a repeat runs the write again
+            self._done.pop(key, None)
+
+
+def _encoded_size(done: _Done[Any]) -> int:
+    return len(codec.dumps(done.result)) + ENTRY_OVERHEAD
+
+
+class _Results(TTLCache[Hashable, _Done[Any]]):
+    """Remembered results, bounded in encoded bytes (`maxsize`) and in keys."""
+
+    def __init__(self, *, max_entries: int, max_bytes: int, ttl: float, timer: Any) -> None:
+        super().__init__(maxsize=max_bytes, ttl=ttl, timer=timer, getsizeof=_encoded_size)
+        self.max_entries = max_entries
+
+    def __setitem__(self, key: Hashable, value: _Done[Any]) -> None:
+        if key not in self:
+            while len(self) >= self.max_entries:
+                self.popitem()
+        super().__setitem__(key, value)
 
 
 def check_same(stored: str, given: str) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import functools
 import random
 import time
 from collections import deque
@@ -106,8 +107,9 @@ def _remaining() -> float | None:
 
 @dataclass
 class SentWrites:
-    """The upstreams a request has sent writes to, in order (one entry per attempt), and how
-    many of those writes may have been applied (answered, or no clear refusal)."""
+    """The upstreams a request has sent writes to, in order (one entry per attempt whose
+    request left the process), and how many of those writes may have been applied (answered,
+    or no clear refusal)."""
 
     sources: list[Source] = field(default_factory=list)
     maybe_applied: int = 0
@@ -560,9 +562,11 @@ class Guard:
                 remaining = _remaining()
                 self._check_room(remaining, margin)
             timeout, cut_short = self._timeout_for(remaining)
+            # Whoever ends the request early learns of a write once its bytes have left.
+            on_sent = None
             if write and (sent := _sent_writes.get()) is not None:
-                sent.note_sent(self.source)
-            result = await self._send(attempt, timeout, remaining)
+                on_sent = functools.partial(sent.note_sent, self.source)
+            result = await self._send(attempt, timeout, remaining, on_sent)
         except UpstreamError as exc:
             if breaker is not None:
                 if is_upstream_fault(exc) and not (cut_short and isinstance(exc, UpstreamTimeout)):
@@ -621,12 +625,17 @@ class Guard:
         return capped, base.read is None or base.read > remaining
 
     async def _send(
-        self, attempt: Attempt[T], timeout: httpx.Timeout | None, remaining: float | None
+        self,
+        attempt: Attempt[T],
+        timeout: httpx.Timeout | None,
+        remaining: float | None,
+        on_sent: Callable[[], None] | None = None,
     ) -> T:
-        if remaining is None:
-            return await attempt(timeout)
-        # httpx timeouts bound each read; this bounds the whole exchange, whatever transport.
-        with watching_the_wire() as wire:
+        with watching_the_wire(on_sent) as wire:
+            if remaining is None:
+                return await attempt(timeout)
+            # httpx timeouts bound each read; this bounds the whole exchange, whatever
+            # transport.
             try:
                 async with asyncio.timeout(remaining):
                     return await attempt(timeout)

@@ -14,7 +14,7 @@ may hold credentials.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -48,19 +48,21 @@ class Answer:
 
 @dataclass
 class Wire:
-    """Whether the request being sent has left the process (its headers went out)."""
+    """Whether the request being sent has left the process (its headers went out), and
+    whom to tell when it does."""
 
     sent: bool = False
+    on_sent: Callable[[], None] | None = None
 
 
 _wire: ContextVar[Wire | None] = ContextVar("gateway_upstream_wire", default=None)
 
 
 @contextmanager
-def watching_the_wire() -> Iterator[Wire]:
-    """Note, for the block, whether a session put its request on the wire: a call cut off
-    before that was certainly not applied."""
-    wire = Wire()
+def watching_the_wire(on_sent: Callable[[], None] | None = None) -> Iterator[Wire]:
+    """Note, for the block, whether a session put its request on the wire (and call
+    `on_sent` when it does): a call cut off before that was certainly not applied."""
+    wire = Wire(on_sent=on_sent)
     token = _wire.set(wire)
     try:
         yield wire
@@ -70,8 +72,10 @@ def watching_the_wire() -> Iterator[Wire]:
 
 def _on_the_wire() -> None:
     wire = _wire.get()
-    if wire is not None:
+    if wire is not None and not wire.sent:
         wire.sent = True
+        if wire.on_sent is not None:
+            wire.on_sent()
 
 
 async def _headers_sent(

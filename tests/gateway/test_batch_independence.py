@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.sandbox.demo import Sandboxes
-from tests.conftest import Gateway, gateway_http
+from tests.conftest import Gateway, gateway_http, gateway_with
 from tests.observability.test_metrics_workers import samples
 
 POISON = str(uuid.uuid4())  # well-formed, unknown to Mews, and refused by it
@@ -98,3 +98,17 @@ async def test_innocent_reads_batched_with_a_refused_id_all_succeed(
         samples(before, "gateway_batch_splits_total").values()
     )
     assert splits >= 1
+
+
+async def test_a_mews_refusing_every_batch_costs_a_bounded_number_of_calls(
+    sandboxes: Sandboxes,
+) -> None:
+    sandboxes.mews.control.fail_next("customers/getAll", 1000, status=400)
+    ids = list(sandboxes.mews.customers)[:100]
+    async with gateway_with(sandboxes) as gateway:
+        results: list[Any] = await asyncio.gather(
+            *(gateway.post(READ, {"id": f"mews:{id_}"}) for id_ in ids)
+        )
+    assert all(result["errors"][0]["extensions"]["source"] == "mews" for result in results)
+    # One merged call, and splits bounded by twice the 7 halvings that isolate one of 100.
+    assert sandboxes.mews.control.calls["customers/getAll"] <= 1 + 2 * 7

@@ -190,6 +190,22 @@ async def test_the_store_is_bounded() -> None:
     assert await store.run("a", "fp", work) == ("done", False)  # the oldest was dropped
 
 
+async def test_the_store_is_bounded_in_bytes() -> None:
+    result = {"customers": [{"id": str(i), "notes": "n" * 1000} for i in range(10)]}
+    one = IdempotencyStore(ttl=60, maxsize=1000)
+
+    async def work() -> dict[str, Any]:
+        return result
+
+    await one.run("k", "fp", work)
+    size = one.size_in_bytes
+    store = IdempotencyStore(ttl=60, maxsize=1000, max_bytes=5 * size)
+    for i in range(50):
+        await store.run(f"k{i}", "fp", work)
+    assert len(store) == 5 and store.size_in_bytes == 5 * size
+    assert await store.run("k49", "fp", work) == (result, True)  # the latest are kept
+
+
 async def test_a_cancelled_first_call_hands_over_to_a_waiting_repeat() -> None:
     store = IdempotencyStore(ttl=60, maxsize=10)
     started = asyncio.Event()

@@ -13,7 +13,13 @@ from gateway.sandbox.mews import create_mews_sandbox
 from gateway.upstream.errors import UpstreamRateLimited, UpstreamTimeout
 from gateway.upstream.mews import MewsClient
 from gateway.upstream.mews_types import MewsAddBody
-from gateway.upstream.resilience import Deadline, Guard, SlidingWindowLimiter, deadline_scope
+from gateway.upstream.resilience import (
+    Deadline,
+    Guard,
+    SlidingWindowLimiter,
+    deadline_scope,
+    sent_writes_scope,
+)
 from gateway.upstream.session import AiohttpSession
 from tests.resilience.conftest import FakeClock
 from tests.support.loopback import serve_loopback
@@ -76,3 +82,31 @@ async def test_a_write_cut_off_while_waiting_for_a_connection_was_not_applied() 
     assert caught.value.sent is False
     assert caught.value.may_have_been_applied is False
     assert "may have been applied" not in caught.value.message
+
+
+async def test_a_write_is_noted_as_sent_only_once_its_request_left() -> None:
+    """What the shutdown reads (`sent_writes_scope`) when it ends a request early."""
+    sandbox = create_mews_sandbox(control=SandboxControl())
+    sandbox.control.fail_next("customers/search", kind="hang", hang_seconds=2.0)
+    sandbox.control.fail_next("customers/add", kind="hang", hang_seconds=2.0)
+    with serve_loopback(sandbox.app) as base_url:
+        http = AiohttpSession(
+            "mews", base_url, timeout=httpx.Timeout(5.0), max_connections=1, max_keepalive=1
+        )
+        client = MewsClient(http, DEMO_CREDENTIALS, guard=Guard("mews"))
+        try:
+            read = asyncio.create_task(client.search(name="x"))
+            await asyncio.sleep(0.2)
+            with sent_writes_scope() as waiting:
+                write = asyncio.create_task(client.add(ADD))
+                await asyncio.sleep(0.3)  # still waiting for the one connection
+                write.cancel()
+            await read
+            with sent_writes_scope() as out:
+                write = asyncio.create_task(client.add(ADD))
+                await asyncio.sleep(0.3)  # on the wire; Mews holds its answer
+                write.cancel()
+        finally:
+            await http.aclose()
+    assert waiting.sources == []
+    assert out.sources == ["mews"]

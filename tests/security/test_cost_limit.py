@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
-from graphql import OperationDefinitionNode, parse
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 from gateway.graphql import build_schema
 from gateway.graphql.extensions.cost_limit import CallerBudgets, estimate_calls
@@ -147,3 +147,36 @@ async def test_a_caller_over_its_budget_is_refused_and_the_others_are_served(
     assert error["extensions"]["retryAfterSeconds"] > 0
     assert "budget of 5 upstream calls per 30 s" in error["message"]
     assert "errors" not in other
+
+
+def test_root_fields_in_fragments_are_counted() -> None:
+    query = (
+        "query($ids: [ID!]!) { ...Roots ... on Query { again: nodes(ids: $ids) { id } } }"
+        " fragment Roots on Query { nodes(ids: $ids) { id } }"
+    )
+    document = parse(query)
+    [operation, fragment] = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    fragments: dict[str, Any] = {"Roots": fragment}
+    calls = estimate_calls(
+        build_schema()._schema, operation, fragments, {"ids": ["fullwhere:a"] * 30}, 100
+    )
+    assert calls == 30 + 30 + 1
+
+
+def test_a_fragment_bomb_is_estimated_once_per_fragment() -> None:
+    """Each fragment spreads the next one twice: expanded, 2**40 fields."""
+    levels = 40
+    fragments = " ".join(
+        f"fragment F{i} on Customer {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    )
+    query = (
+        f'{{ customer(id: "fullwhere:a") {{ ...F0 }} }} {fragments} '
+        f"fragment F{levels} on Customer {{ email }}"
+    )
+    document = parse(query)
+    [operation, *definitions] = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    by_name = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    calls = estimate_calls(build_schema()._schema, operation, by_name, {}, 100)
+    assert calls >= 1  # done at all: expanded, it would not end

@@ -49,7 +49,6 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
-    OperationType,
     SelectionSetNode,
     get_named_type,
 )
@@ -81,8 +80,10 @@ class Estimate:
         for kind, count in other.batched.items():
             self.batched[kind] = self.batched.get(kind, 0) + count * times
 
-    def batch(self, kind: Any, objects: int) -> None:
-        self.batched[kind] = self.batched.get(kind, 0) + objects
+    def mark(self, kind: Any) -> None:
+        """This estimate's object needs the batched read `kind` (once, however many of its
+        fields ask for it)."""
+        self.batched[kind] = max(self.batched.get(kind, 0), 1)
 
     @property
     def total(self) -> int:
@@ -126,7 +127,9 @@ def _mutation_root(args: dict[str, Any], batch_size: int) -> tuple[int, int]:
 
 
 class _Estimator:
-    """The estimate of one operation: its fields walked once, fragments once per type."""
+    """The estimate of one operation, for one object of each selection set, scaled by the
+    objects above it. Each fragment is estimated once per type it is spread on (a fragment
+    bomb costs linear time here, as in `operation_limits`)."""
 
     def __init__(
         self,
@@ -139,67 +142,87 @@ class _Estimator:
         self.fragments = fragments
         self.variables = variables
         self.batch_size = batch_size
+        self.mutation = schema.mutation_type
+        self.roots = {t.name for t in (schema.query_type, schema.mutation_type) if t}
         self.memo: dict[tuple[str, str], Estimate] = {}
+        self.active: set[tuple[str, str]] = set()
 
     def operation(self, operation: OperationDefinitionNode) -> Estimate:
         root = self.schema.get_root_type(operation.operation)
-        estimate = Estimate()
-        if root is None:
-            return estimate
-        mutation = operation.operation == OperationType.MUTATION
-        for node, definition in self._fields(root, operation.selection_set):
-            args = self._arguments(definition, node)
-            rule = _mutation_root if mutation else _QUERY_ROOTS.get(node.name.value)
-            calls, objects = rule(args, self.batch_size) if rule else (0, 1)
-            estimate.calls += calls
-            if node.name.value in ("customer", "node", "nodes"):
-                estimate.batch("mews", objects)  # a customer found by id reads its profile
-            if node.selection_set is not None:
-                inner = self.selections(get_named_type(definition.type), node.selection_set)
-                estimate.add(inner, objects)
-        return estimate
+        return Estimate() if root is None else self.selections(root, operation.selection_set)
 
     def selections(self, parent: GraphQLNamedType, selection_set: SelectionSetNode) -> Estimate:
         """The estimate of `selection_set` for one object of `parent`."""
         estimate = Estimate()
-        for node, definition in self._fields(parent, selection_set):
-            self._field(parent.name, node, definition, estimate)
-        return estimate
-
-    def _field(
-        self, parent: str, node: FieldNode, definition: GraphQLField, estimate: Estimate
-    ) -> None:
-        name = node.name.value
-        if parent == "Customer" and name not in _FULLWHERE_ONLY:
-            estimate.batch("mews", 1)
-        if parent == "Customer" and name == "mewsEmailMatches":
-            estimate.batch("mews-email", 1)
-        if parent == "MewsProfile" and name == "openItems":
-            currency = self._arguments(definition, node).get("currency")
-            estimate.batch(("mews-open-items", currency), 1)
-        if name == "customer" and parent in ("MewsCustomerEdge", "CustomerSearchResult"):
-            estimate.calls += 1  # the guest's linked Fullwhere record
-        if node.selection_set is not None:
-            inner = self.selections(get_named_type(definition.type), node.selection_set)
-            estimate.add(inner)
-
-    def _fields(
-        self, parent: GraphQLNamedType, selection_set: SelectionSetNode
-    ) -> Iterator[tuple[FieldNode, GraphQLField]]:
-        """The fields of `selection_set` on `parent`, fragments expanded (their fields on the
-        fragment's own type)."""
         fields = getattr(parent, "fields", None) or {}
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 definition = fields.get(selection.name.value)
                 if definition is not None:
-                    yield selection, definition
+                    self._field(parent, selection, definition, estimate)
             elif isinstance(selection, InlineFragmentNode):
-                yield from self._fields(self._on(selection, parent), selection.selection_set)
+                inner = self.selections(self._on(selection, parent), selection.selection_set)
+                estimate.add(inner)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:
-                    yield from self._fields(self._on(fragment, parent), fragment.selection_set)
+                estimate.add(self._fragment(selection.name.value, parent))
+        return estimate
+
+    def _fragment(self, name: str, parent: GraphQLNamedType) -> Estimate:
+        key = (name, parent.name)
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        fragment = self.fragments.get(name)
+        if fragment is None or key in self.active:
+            return Estimate()  # unknown fragments and cycles are validation's errors
+        self.active.add(key)
+        try:
+            found = self.selections(self._on(fragment, parent), fragment.selection_set)
+        finally:
+            self.active.discard(key)
+        self.memo[key] = found
+        return found
+
+    def _field(
+        self,
+        parent: GraphQLNamedType,
+        node: FieldNode,
+        definition: GraphQLField,
+        estimate: Estimate,
+    ) -> None:
+        name = node.name.value
+        inner = Estimate()
+        if node.selection_set is not None:
+            inner = self.selections(get_named_type(definition.type), node.selection_set)
+        objects = 1
+        if parent.name in self.roots:
+            objects = self._root(parent, node, definition, estimate)
+            if name in ("customer", "node", "nodes"):
+                inner.mark("mews")  # a customer found by id reads its Mews profile
+        elif parent.name == "Customer" and name not in _FULLWHERE_ONLY:
+            estimate.mark("mews")
+        if parent.name == "Customer" and name == "mewsEmailMatches":
+            estimate.mark("mews-email")
+        if parent.name == "MewsProfile" and name == "openItems":
+            estimate.mark(("mews-open-items", self._arguments(definition, node).get("currency")))
+        if name == "customer" and parent.name in ("MewsCustomerEdge", "CustomerSearchResult"):
+            estimate.calls += 1  # the guest's linked Fullwhere record
+        estimate.add(inner, objects)
+
+    def _root(
+        self,
+        parent: GraphQLNamedType,
+        node: FieldNode,
+        definition: GraphQLField,
+        estimate: Estimate,
+    ) -> int:
+        """A root field's own calls, added to `estimate`; returns the objects it yields."""
+        name = node.name.value
+        args = self._arguments(definition, node)
+        rule = _mutation_root if parent is self.mutation else _QUERY_ROOTS.get(name)
+        calls, objects = rule(args, self.batch_size) if rule else (0, 1)
+        estimate.calls += calls
+        return objects
 
     def _on(
         self, fragment: InlineFragmentNode | FragmentDefinitionNode, parent: GraphQLNamedType
