@@ -47,10 +47,10 @@ def fold(text: str) -> str:
 
 
 def name_keys(first: object, last: object) -> frozenset[str]:
-    """The forms a name prefix may start: first, last, "first last" and "last first"."""
+    """The forms a name prefix is matched against: "first last" and "last first" (or the
+    one part given). A first or a last name alone is a prefix of one of them, so it needs
+    no entry of its own."""
     parts = [fold(p) for p in (first, last) if isinstance(p, str) and p.strip()]
-    keys = set(parts)
     if len(parts) == 2:
-        keys.add(f"{parts[0]} {parts[1]}")
-        keys.add(f"{parts[1]} {parts[0]}")
-    return frozenset(keys)
+        return frozenset({f"{parts[0]} {parts[1]}", f"{parts[1]} {parts[0]}"})
+    return frozenset(parts)

@@ -34,6 +34,7 @@ from gateway.errors import GatewayError
 from gateway.identity.index import FullwhereEntry, IdentityIndex, MewsEntry, SyncState
 from gateway.identity.lock import DEFAULT_LOCK_TTL, SyncLock
 from gateway.observability import metrics
+from gateway.store.redis import DEFAULT_RETRY_AFTER
 from gateway.upstream.errors import UpstreamError
 from gateway.upstream.fullwhere import FullwhereClient
 from gateway.upstream.mews import MewsClient
@@ -210,16 +211,19 @@ class IdentitySync:
                     since = datetime.fromisoformat(state.mews_synced_until) - MEWS_OVERLAP
                 await self._mews(state, since, until, progress)
                 state.mews_synced_until = until.isoformat()
-        except UpstreamError as exc:
-            # Only the code: /readyz shows this to anyone; the upstream's words go to the log.
-            state.phase, state.last_error = "failed", exc.code
-            logger.warning("identity sync failed: %s: %s", exc.code, exc)
+        except (UpstreamError, GatewayError) as exc:
+            # Only the code (and Redis's cause): /readyz shows this to anyone; the
+            # upstream's words go to the log.
+            cause = getattr(exc, "cause", None)
+            state.phase = "failed"
+            state.last_error = f"{exc.code} (Redis: {cause})" if cause else exc.code
+            logger.warning("identity sync failed: %s: %s", state.last_error, exc)
             raise
         else:
             state.phase, state.complete = "done", True
         finally:
             state.running, state.finished_at = False, time.time()
-            await self._save(state, progress)
+            await self._save_last(state, progress)
         return state
 
     def _since_previous(self, state: SyncState) -> None:
@@ -246,6 +250,15 @@ class IdentitySync:
         changed = [r for r in records if (moment := _parsed(r.get(key))) and moment >= after]
         if changed:
             await self.changed(source, changed)
+
+    async def _save_last(self, state: SyncState, progress: Progress | None) -> None:
+        """The run's outcome; tried again once past the store's pause after a failure (the
+        failure that ended the run may have been the store's)."""
+        try:
+            await self._save(state, progress)
+        except GatewayError:
+            await asyncio.sleep(DEFAULT_RETRY_AFTER)
+            await self._save(state, progress)
 
     async def _save(self, state: SyncState, progress: Progress | None) -> None:
         state.lease_until = time.time() + self.settings.lock_ttl if state.running else None

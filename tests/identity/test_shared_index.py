@@ -4,6 +4,7 @@ process of their own)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from gateway.identity.index import (
@@ -27,6 +29,7 @@ from gateway.identity.index import (
 )
 from gateway.identity.keys import name_keys
 from gateway.identity.redis import RedisIdentityIndex, RedisSyncLock
+from gateway.identity.redis import _entry as redis_entry
 from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, build_world, linked_pairs
 from gateway.store.redis import connect
 from tests.support.processes import Process, gateway_env, gateway_server, sandbox_server
@@ -163,10 +166,9 @@ def test_a_second_process_on_the_same_redis_resolves_links_without_syncing_again
 async def test_a_name_prefix_matching_too_many_is_refused_not_cut_short(
     index: IdentityIndex,
 ) -> None:
-    # Each guest's name gives two keys that start with "ann": "ann" and "ann lee<n>".
+    # Each guest's name gives one key that starts with "ann": "ann lee<n>".
     await index.put_mews(
-        MewsEntry(f"m{n:05}", names=name_keys("Ann", f"Lee{n}"))
-        for n in range(MAX_NAME_MATCHES // 2)
+        MewsEntry(f"m{n:05}", names=name_keys("Ann", f"Lee{n}")) for n in range(MAX_NAME_MATCHES)
     )
     assert len((await index.find(Lookup.of(name="ann"), after=None, limit=10)).ids) == 10
     await index.put_mews([MewsEntry("m-one-more", names=name_keys("Ann", "Berg"))])
@@ -175,3 +177,25 @@ async def test_a_name_prefix_matching_too_many_is_refused_not_cut_short(
     assert (await index.find(Lookup.of(name="ann berg"), after=None, limit=10)).ids == [
         "mews:m-one-more"
     ]
+
+
+@dataclasses.dataclass(frozen=True)
+class _GuestWithChain(MewsEntry):
+    """An entry type with a field the index does not use (as a hotel group's chain)."""
+
+    chain_id: str | None = None
+
+
+async def test_an_entry_may_carry_fields_the_index_does_not_use(redis: RedisServer) -> None:
+    store = connect(redis.url, prefix=f"x{time.monotonic_ns()}:")
+    index = RedisIdentityIndex(store)
+    guest = _GuestWithChain("m1", "old@x.io", chain_id="chain-1")
+    await index.put_mews([guest])
+    (raw,) = await index._olds("mb", ["m1"])
+    await index.put_mews([dataclasses.replace(guest, email="new@x.io")])
+    old = await index.find(Lookup.of(email="old@x.io"), after=None, limit=10)
+    new = await index.find(Lookup.of(email="new@x.io"), after=None, limit=10)
+    await store.aclose()
+    assert raw is not None and orjson.loads(raw)["chain_id"] == "chain-1"
+    assert redis_entry(_GuestWithChain, "m1", raw) == guest
+    assert (old.ids, new.ids) == ([], ["mews:m1"])

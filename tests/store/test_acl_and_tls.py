@@ -65,7 +65,7 @@ async def test_the_documented_acl_grants_all_the_gateway_needs(
             await _everything(gw, world)
     assert [r.getMessage() for r in caplog.records if r.name == "gateway.store"] == []
     # Nothing it wrote lies outside the pattern.
-    assert redis_server.command("EXISTS", "cgw:id:state") == b":1"
+    assert redis_server.command("EXISTS", "cgw:id:state:v2") == b":1"
     assert redis_server.command("SCAN", "0", "MATCH", "[^c]*", "COUNT", "100000") == b"*2"
 
 
@@ -98,7 +98,7 @@ async def test_the_documented_tls_options_reach_a_tls_redis_with_a_client_certif
         assert option in DOCS.read_text()
     async with gateway_with(sandboxes, {"REDIS_URL": url, "REDIS_TIMEOUT_SECONDS": "5"}) as gw:
         await _everything(gw, world)
-    assert tls_redis.command("EXISTS", "cgw:id:state") == b":1"
+    assert tls_redis.command("EXISTS", "cgw:id:state:v2") == b":1"
 
 
 async def test_a_tls_redis_without_its_ca_is_named_a_tls_problem(

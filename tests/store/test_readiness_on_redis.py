@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from gateway.sandbox.demo import Sandboxes
+from gateway.store import StoreUnavailable
 from tests.conftest import gateway_with
 from tests.support.redis_server import RedisClusterServers, RedisServer
 
@@ -64,3 +65,20 @@ async def test_a_cluster_url_at_the_cluster_is_ready(
     status, report = await _readyz(sandboxes, redis_cluster.url)
     assert status == 200 and report["status"] == "ready", report
     assert report["shared"]["redis"] == {"status": "ok"}
+
+
+async def test_a_sync_that_redis_refuses_is_reported_failed_with_the_cause(
+    sandboxes: Sandboxes, redis_server: RedisServer
+) -> None:
+    # Everything but the scans the index's lookups make.
+    rule = ("ACL", "SETUSER", "gw", "reset", "on", ">gw-pw", "~cgw:*", "+@all", "-hscan")
+    assert redis_server.command(*rule) == b"+OK"
+    url = f"redis://gw:gw-pw@127.0.0.1:{redis_server.port}/0"
+    async with gateway_with(sandboxes, {"REDIS_URL": url, "REDIS_TIMEOUT_SECONDS": "5"}) as gw:
+        with pytest.raises(StoreUnavailable):
+            await gw.app.state.sync.run_once()
+        gw.app.state.store._down_until = float("-inf")  # past the store's pause
+        report = (await gw.http.get("/readyz")).json()
+    index = report["identityIndex"]
+    assert (index["running"], index["phase"]) == (False, "failed")
+    assert index["lastError"] == "UPSTREAM_UNAVAILABLE (Redis: permission)"
