@@ -5,7 +5,7 @@ store's prefix (`<b>`: a bucket, the CRC-32 of the id or value modulo `BUCKETS`)
 
 | key | type | holds |
 |---|---|---|
-| `id:fb:<b>`, `id:mb:<b>` | hash | record id -> its entry (orjson, short names; a guest's has its place) |
+| `id:fb:<b>`, `id:mb:<b>` | hash | record id -> its entry (orjson; a guest's has its place) |
 | `id:e:<b>`, `id:p:<b>` | hash | `<email or phone key>\\0<ref>` -> "" (ref: `f:<id>`, `m:<id>`) |
 | `id:l:<b>` | hash | `<mews id>\\0<rank><fullwhere id>` -> "": who links the guest, and how |
 | `id:n:<c>` | sorted set | `<name>\\0<ref>`, all score 0, by first character: `ZRANGEBYLEX` |
