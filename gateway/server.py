@@ -39,6 +39,7 @@ from typing import Any
 import uvicorn
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.errors import HaltServer
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.importer import import_from_string
 from uvicorn_worker import UvicornWorker
@@ -140,6 +141,21 @@ class _GatewayArbiter(Arbiter):
 
     app: _GunicornApp
     _announced = False
+    _halting = False
+
+    def halt(self, reason: str | None = None, exit_status: int = 0) -> None:
+        self._halting = True
+        super().halt(reason, exit_status)
+
+    def reap_workers(self) -> None:
+        # gunicorn halts on the first worker that failed to boot, and reaps the others while
+        # it stops: each of those raises the same HaltServer again, out of `halt`, and the
+        # arbiter would end with a traceback and status 1 instead of its halt's status 3.
+        try:
+            super().reap_workers()
+        except HaltServer:
+            if not self._halting:
+                raise
 
     def setup(self, app: Any) -> None:
         super().setup(app)

@@ -10,6 +10,7 @@ worker whose open sockets include the server side of that connection.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -20,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -345,28 +346,78 @@ async def failing_app(scope: dict[str, object], receive: object, send: object) -
     await send({"type": "lifespan.startup.failed", "message": "cannot start"})  # type: ignore[operator]
 
 
-def test_a_worker_that_fails_to_start_stops_the_supervisor_with_a_non_zero_status() -> None:
-    port = _free_port()
+async def failing_on_cue_app(scope: dict[str, object], receive: object, send: object) -> None:
+    """`failing_app` on cue: it says it is starting (a file named by its pid in the directory
+    `FAIL_ON_CUE` names), then fails once a file `go` appears there."""
+    directory = Path(os.environ["FAIL_ON_CUE"])
+    (directory / str(os.getpid())).touch()
+    deadline = time.monotonic() + START_TIMEOUT
+    while not (directory / "go").exists() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    await failing_app(scope, receive, send)
+
+
+def _serve_failing(app: str, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     options = {
-        "app": f"{__name__}:failing_app", "host": "127.0.0.1", "port": port,
+        "app": f"{__name__}:{app}", "host": "127.0.0.1", "port": _free_port(),
         "timeout_graceful_shutdown": 1, "server_header": False, "access_log": False,
     }  # fmt: skip
-    code = f"import gateway.server as s, sys; sys.exit(s.serve_workers({options!r}, 2))"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    process = subprocess.Popen(
+    code = f"import gateway.server as s, sys; sys.exit(s.serve_workers({options!r}, {workers}))"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(_OURS)}, **env}
+    return subprocess.Popen(
         [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
+
+
+def _ended(process: subprocess.Popen[bytes]) -> str:
     try:
         output, _ = process.communicate(timeout=START_TIMEOUT)
     finally:
         stop_session(process)
-    text = output.decode(errors="replace")
+    return output.decode(errors="replace")
 
+
+def test_a_worker_that_fails_to_start_stops_the_supervisor_with_a_non_zero_status() -> None:
+    process = _serve_failing("failing_app", 2, {})
+    text = _ended(process)
     assert process.returncode == STARTUP_FAILURE, text
     assert "Application startup failed" in text
-    with socket.socket() as again:  # nothing is left listening
-        again.bind(("127.0.0.1", port))
+    assert "Traceback" not in text
+
+
+def _state(pid: int) -> str:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+def _until(done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while not done():
+        assert time.monotonic() < deadline, f"not within {START_TIMEOUT:g} s: {what}"
+        time.sleep(0.01)
+
+
+def test_workers_that_all_fail_before_the_arbiter_looks_end_it_with_one_status(
+    tmp_path: Path,
+) -> None:
+    # A busy machine: every worker has failed to boot by the time the arbiter reaps the first.
+    process = _serve_failing("failing_on_cue_app", 3, {"FAIL_ON_CUE": str(tmp_path)})
+    try:
+        _until(lambda: len(list(tmp_path.iterdir())) == 3, "three workers starting")
+        workers = [int(path.name) for path in tmp_path.iterdir()]
+        stat = Path(f"/proc/{workers[0]}/stat").read_text()
+        arbiter = int(stat.rsplit(")", 1)[1].split()[1])  # the parent's pid
+        os.kill(arbiter, signal.SIGSTOP)
+        (tmp_path / "go").touch()
+        _until(lambda: all(_state(pid) == "Z" for pid in workers), "every worker exited")
+    finally:
+        with contextlib.suppress(NameError, ProcessLookupError):
+            os.kill(arbiter, signal.SIGCONT)
+    text = _ended(process)
+    assert process.returncode == STARTUP_FAILURE, text
+    assert text.count("exited with code 3") >= 1
+    assert "Traceback" not in text
 
 
 def test_a_worker_that_dies_after_it_listens_is_replaced(tmp_path: Path) -> None:
