@@ -65,12 +65,14 @@ def _status_kb(pid: int, key: str) -> int:
 
 
 def _cpu_ticks(pid: int) -> int:
+    """The CPU ticks of `pid` (all its threads) and of the children it has reaped: a worker
+    that exits during a run keeps counting, in its parent's cutime and cstime."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
     except OSError:
         return 0
-    return int(fields[11]) + int(fields[12])  # utime + stime
+    return sum(int(tick) for tick in fields[11:15])  # utime, stime, cutime, cstime
 
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -185,7 +185,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="instead of the scenarios: this gateway and the peer side by side, interleaved",
     )
     p.add_argument(
-        "--rounds", type=int, default=3, help="interleaved runs per side with --peer (default 3)"
+        "--rounds", type=int, default=5, help="interleaved runs per side with --peer (default 5)"
     )
     p.add_argument(
         "--redis",

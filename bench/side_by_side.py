@@ -1,6 +1,10 @@
 """Side by side with a peer (`./dev bench --peer mesh`): this gateway and GraphQL Mesh over
 the same sandboxes, one process each, no cross-request cache on either, their answers checked
-equal, then the load runs interleaved and the medians compared."""
+equal, then the load runs interleaved and compared.
+
+The headline is CPU milliseconds per request, each server's whole process tree over its load
+runs: on a machine that the gateway, the peer, the sandboxes and the load tool share, the CPU
+a request costs moves far less with the rest of the machine's work than throughput does."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from peers import mesh
 from processes import (
     HOST,
     REQUEST_TIMEOUT,
+    CpuWatch,
     Service,
     free_port,
     http_post,
@@ -137,11 +142,16 @@ def run_peer(
                     body = scenario.ours if name == "gateway" else scenario.theirs
                     run_load(args, service.port, body, log_dir, 1.0)  # warm the JIT and pools
                     wait_idle(gateway, peer, sandbox)
-                    load = run_load(args, service.port, body, log_dir, args.duration)
+                    with CpuWatch(service, sandbox).phase() as cpu:
+                        load = run_load(args, service.port, body, log_dir, args.duration)
+                    load.gateway_cpu_s, load.sandbox_cpu_s = cpu.gateway_s, cpu.sandbox_s
+                    load.tool_cpu_s, load.other_cpu_s = cpu.tool_s, cpu.other_s
                     scenario.runs[name].append(load)
                     log(
                         f"round {round_ + 1}, scenario {scenario.key}, {name}: "
-                        f"{load.rps:.0f} req/s, p50 {fmt(load.p50_ms)} ms, bad={load.bad}"
+                        f"{load.rps:.0f} req/s, p50 {fmt(load.p50_ms)} ms, "
+                        f"CPU {fmt(cpu_ms_per_request([load]), 2)} ms/req, "
+                        f"other CPU {cpu.pct(cpu.other_s):.0f}%, bad={load.bad}"
                     )
     finally:
         peer.stop()
@@ -154,6 +164,22 @@ def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def cpu_ms_per_request(runs: list[LoadResult]) -> float:
+    """The server's CPU (every process of it) per request over `runs`: the CPU of all the
+    rounds over all their requests, so a short round weighs what it served."""
+    requests = sum(run.requests for run in runs)
+    return 1000 * sum(run.gateway_cpu_s for run in runs) / requests if requests else 0.0
+
+
+def cpu_ratios(scenario: PeerScenario) -> list[float]:
+    """Mesh's CPU per request over this gateway's, round by round (the spread)."""
+    return [
+        cpu_ms_per_request([theirs]) / mine
+        for ours, theirs in zip(scenario.runs["gateway"], scenario.runs["mesh"], strict=True)
+        if (mine := cpu_ms_per_request([ours]))
+    ]
 
 
 def render_peer(
@@ -172,8 +198,12 @@ def render_peer(
         f"upstream latency {args.latency * 1000:g} ms; one process each, no cross-request cache.",
         f"Mesh: {checked}.",
         "",
-        "| query | this gateway | GraphQL Mesh | ratio |",
-        "|---|---|---|---|",
+        "CPU per request: every process of each server over its load runs, all rounds' CPU over "
+        "all their requests; the ratio is Mesh's over this gateway's (its range over the rounds "
+        "in brackets). req/s and p50 are the medians of the rounds.",
+        "",
+        "| query | this gateway | GraphQL Mesh | CPU ratio | req/s ratio |",
+        "|---|---|---|---|---|",
     ]
     for s in scenarios:
         ours = _median([r.rps for r in s.runs["gateway"]])
@@ -182,11 +212,22 @@ def render_peer(
             name: _median([r.p50_ms for r in runs if r.p50_ms is not None] or [0.0])
             for name, runs in s.runs.items()
         }
+        cpu = {name: cpu_ms_per_request(runs) for name, runs in s.runs.items()}
+        ratios = cpu_ratios(s) or [0.0]
+        cpu_ratio = cpu["mesh"] / cpu["gateway"] if cpu["gateway"] else float("inf")
         ratio = ours / theirs if theirs else float("inf")
         lines.append(
-            f"| ({s.key}) {s.title} | {ours:,.0f} req/s, p50 {p50['gateway']:.1f} ms "
-            f"| {theirs:,.0f} req/s, p50 {p50['mesh']:.1f} ms | {ratio:.2f} |"
+            f"| ({s.key}) {s.title} | **{cpu['gateway']:.2f} ms CPU/req**, {ours:,.0f} req/s, "
+            f"p50 {p50['gateway']:.1f} ms | **{cpu['mesh']:.2f} ms CPU/req**, {theirs:,.0f} "
+            f"req/s, p50 {p50['mesh']:.1f} ms | **{cpu_ratio:.2f}** ({min(ratios):.2f} to "
+            f"{max(ratios):.2f}) | {ratio:.2f} |"
         )
+    other = [
+        100 * r.other_cpu_s / r.seconds for s in scenarios for rs in s.runs.values() for r in rs
+    ]
     lines.append("")
-    lines.append("Figures are the medians of the interleaved runs.")
+    lines.append(
+        f"Other processes on the machine took {_median(other or [0.0]):.0f}% of one core "
+        f"(median over the runs; {max(other or [0.0]):.0f}% at most)."
+    )
     return "\n".join(lines)

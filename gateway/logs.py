@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
@@ -119,11 +120,28 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(fields, default=str).decode()
 
 
+class TextFormatter(logging.Formatter):
+    """The `text` format, with the date and time of a line (`asctime`) formatted once per
+    second: `strftime` was a fifth of the cost of a line."""
+
+    def __init__(self) -> None:
+        super().__init__(FORMAT, defaults={"gateway_request_id": "-"})
+        self._second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        known, stamp = self._second
+        if known != second:
+            stamp = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = (second, stamp)  # one tuple: threads never see half of it
+        return f"{stamp},{int(record.msecs):03d}"  # logging's default_msec_format
+
+
 def formatter(log_format: str = DEFAULT_LOG_FORMAT) -> logging.Formatter:
     """The formatter of `log_format` (`text` or `json`)."""
     if log_format == "json":
         return JsonFormatter()
-    return logging.Formatter(FORMAT, defaults={"gateway_request_id": "-"})
+    return TextFormatter()
 
 
 def uvicorn_log_config(log_format: str) -> dict[str, Any] | None:

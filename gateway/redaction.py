@@ -50,8 +50,12 @@ class SecretRedactor(logging.Filter):
         return text if pattern is None else pattern.sub(REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._pattern is None:
+        pattern = self._pattern
+        # Records are redacted as they are made, and handlers filter them again: once per
+        # set of secrets is enough (the mark is private, so no format shows it).
+        if pattern is None or record.__dict__.get("_redacted_with") is pattern:
             return True
+        record._redacted_with = pattern
         try:
             message = record.getMessage()
         except Exception:  # a malformed call: the handler reports it, as logging always does

@@ -132,7 +132,9 @@ class Loaders:
     async def _load_mews(self, ids: Sequence[str]) -> list[Record | None]:
         async def fetch(keys: list[Key]) -> Mapping[Key, Record]:
             found = await self.upstreams.mews_by_ids([str(k[1]) for k in keys])
-            return {(MEWS, id_): dict(c) for id_, c in found.items()}
+            # Not copied: every reader shares the batch's record, as it shares the cache's;
+            # nothing changes a record once read (tests/data/test_shared_records.py).
+            return {(MEWS, id_): c for id_, c in found.items()}
 
         return await self.upstreams.cache.load_many([(MEWS, id_) for id_ in ids], fetch)
 

@@ -122,6 +122,9 @@ def _plan_field(field: GraphQLField, directives: bool) -> _Field | None:
 
 _UNREADABLE = object()
 
+#: Types whose values are never awaitable: their check costs a call a field otherwise.
+_SYNC_TYPES = frozenset({type(None), bool, int, float, str, list, dict})
+
 
 def _field_plan(parent_type: GraphQLObjectType, details: FieldDetailsList) -> _Field | None:
     """The plan of the field `details` selects; kept on the field's own resolver (one per
@@ -217,7 +220,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         if result is Undefined:  # no such field
                             continue
                 results[name] = result
-                if is_awaitable(result):
+                if type(result) not in _SYNC_TYPES and is_awaitable(result):
                     awaitable_fields.append(name)
         except Exception:
             if awaitable_fields:
@@ -261,11 +264,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         plan: _Field,
         path: Path | None,
     ) -> Any:
-        """`execute_field` for a resolver called directly: the same steps after the call."""
-        field_path = Path(path, name, parent_type.name)
+        """`execute_field` for a resolver called directly: the same steps after the call.
+        A scalar answered as it is needs no path: it is made only when needed."""
+        field_path = None
         return_type = plan.field.type
         try:
             if plan.kind == _CALL_WITH_INFO:
+                field_path = Path(path, name, parent_type.name)
                 result = plan.target(source, _Info(self.context_value, field_path))
             else:
                 result = plan.target(source)
@@ -273,6 +278,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None
             if type(result) is plan.as_is and plan.item_type is None:
                 return result
+            if field_path is None:
+                field_path = Path(path, name, parent_type.name)
             if plan.object_type is not None and not self.is_awaitable(result):
                 served = self._objects(plan, details, field_path, result)
                 if served is not Undefined:
@@ -286,6 +293,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             if self.is_awaitable(completed):
                 return self._await_completed(completed, return_type, details, field_path)
         except Exception as raw_error:
+            if field_path is None:
+                field_path = Path(path, name, parent_type.name)
             self.handle_field_error(raw_error, return_type, details, field_path)
             return None
         return completed
@@ -338,6 +347,12 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return Undefined
         return self.execute_fields(object_type, value, path, fields, None)
 
+    def _subfields(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> Any:
+        """The sub-selection every object of a list shares (None: `@defer` in it, which is
+        graphql-core's way)."""
+        fields, defer_usages, _ = self.collect_subfields(object_type, details)
+        return None if defer_usages else fields
+
     def _list(self, plan: _Field, details: FieldDetailsList, path: Path, items: list[Any]) -> Any:
         """`complete_iterable_value` of a list of objects: each item the short way, or
         graphql-core's `complete_value` for it; an item's failure is the item's."""
@@ -345,6 +360,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         assert object_type is not None
         item_type = plan.item_type
         is_awaitable = self.is_awaitable
+        is_type_of: Any = object_type.is_type_of
+        fields = self._subfields(object_type, details) if items else None
         completed_items: list[Any] = []
         awaitable_indices: list[int] = []
         info = None
@@ -352,14 +369,22 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             for index, item in enumerate(items):
                 item_path = path.add_key(index, None)
                 try:
-                    completed = (
-                        Undefined
-                        if item is None
-                        or item is Undefined
-                        or isinstance(item, Exception)
-                        or is_awaitable(item)
-                        else self._object(object_type, details, item_path, item)
-                    )
+                    # `_object` for each item, its sub-selection collected once.
+                    completed: Any = Undefined
+                    if (
+                        fields is not None
+                        and item is not None
+                        and item is not Undefined
+                        and not isinstance(item, Exception)
+                        and not is_awaitable(item)
+                    ):
+                        answer = True if is_type_of is None else is_type_of(item, None)
+                        if answer is True:
+                            completed = self.execute_fields(
+                                object_type, item, item_path, fields, None
+                            )
+                        else:
+                            _drop(answer)
                     if completed is Undefined:
                         if info is None:
                             info = self._list_info(plan, details, path)
@@ -371,7 +396,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                             completed = self.complete_value(
                                 item_type, details, info, item_path, item, None
                             )
-                    if is_awaitable(completed):
+                    if type(completed) not in _SYNC_TYPES and is_awaitable(completed):
                         completed = self._await_completed(completed, item_type, details, item_path)
                         awaitable_indices.append(index)
                 except Exception as raw_error:

@@ -67,13 +67,12 @@ class ObserveOperation(SchemaExtension):
             metrics.record_operation(name, kind, outcome, seconds, caller)
             if span is not None:
                 tracing.finish_operation_span(span, name, kind, outcome)
+            # Formatted once here: a message with arguments is formatted again by every
+            # filter and formatter that reads it.
+            upstream = ", ".join(f"{source} {count}" for source, count in calls.items())
             logger.info(
-                "%s %s: %s in %.1f ms, upstream calls %s",
-                kind,
-                name or "(anonymous)",
-                outcome,
-                seconds * 1000,
-                ", ".join(f"{source} {count}" for source, count in calls.items()) or "none",
+                f"{kind} {name or '(anonymous)'}: {outcome} in {seconds * 1000:.1f} ms, "
+                f"upstream calls {upstream or 'none'}",
                 extra={
                     "operation": name,
                     "operation_type": kind,

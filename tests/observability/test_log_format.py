@@ -10,7 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.logs import REDACTED, JsonFormatter, formatter, install_redaction, request_id_var
+from gateway.logs import (
+    REDACTED,
+    REDACTOR,
+    JsonFormatter,
+    formatter,
+    install_redaction,
+    request_id_var,
+)
 
 SECRET = "json-log-secret-0123"
 
@@ -73,3 +80,25 @@ def test_credentials_are_redacted_from_message_and_traceback(
 def test_text_stays_the_default_format() -> None:
     assert not isinstance(formatter(), JsonFormatter)
     assert isinstance(formatter("json"), JsonFormatter)
+
+
+def test_the_text_format_stamps_each_line_as_logging_does_across_seconds() -> None:
+    text, plain = formatter("text"), logging.Formatter()
+    # Lines in one second, the next second, and back: the remembered second never leaks.
+    for created in (1_700_000_000.001, 1_700_000_000.999, 1_700_000_001.5, 1_700_000_000.25):
+        record = logging.LogRecord("gateway.test", logging.INFO, "", 0, "line", None, None)
+        record.created, record.msecs = created, float(int((created % 1) * 1000))
+        assert text.format(record).startswith(plain.formatTime(record) + " INFO gateway.test")
+
+
+def test_a_record_is_redacted_again_once_more_secrets_are_known() -> None:
+    later = "text-log-secret-added-later-42"
+    record = logging.LogRecord("gateway.test", logging.INFO, "", 0, f"key {later}", None, None)
+    install_redaction([SECRET])  # made while the secret was unknown: kept as it is
+    assert later in record.getMessage()
+    install_redaction([later])
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(REDACTOR)
+    handler.handle(record)
+    assert later not in stream.getvalue() and REDACTED in stream.getvalue()
