@@ -211,17 +211,15 @@ class Live:
             params = await _params(request)
         except RequestError as exc:
             return error_response(exc.status, exc.message, headers=headers | exc.headers)
-        try:
-            release = self.admit(caller, request)
-        except Refused as exc:
-            return error_response(exc.status, str(exc), "BAD_USER_INPUT", headers=headers)
         dropped: asyncio.Queue[Exception] = asyncio.Queue(1)
         try:
+            # Counted here, released by the stream: a stream that never starts (the client
+            # left before the answer) must not hold the count, so it is taken again there.
+            self.admit(caller, request)()
             results = await self.start(params, caller, request, dropped.put_nowait)
         except Refused as exc:
-            release()
             return error_response(exc.status, str(exc), exc.code, headers=headers)
-        events = self._events(results, dropped, release)
+        events = self._events(results, dropped, caller, request)
         return StreamingResponse(
             events,
             media_type=EVENT_STREAM,
@@ -232,8 +230,15 @@ class Live:
         self,
         results: AsyncIterator[ExecutionResult],
         dropped: asyncio.Queue[Exception],
-        release: Callable[[], None],
+        caller: Caller,
+        connection: HTTPConnection,
     ) -> AsyncIterator[bytes]:
+        try:
+            release = self.admit(caller, connection)
+        except Refused as exc:  # another stream of the caller started meanwhile
+            yield _sse("next", {"errors": exc.errors})
+            yield b"event: complete\ndata:\n\n"
+            return
         try:
             async with _Merged(results, dropped, self.closing) as merged:
                 while True:

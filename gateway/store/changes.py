@@ -36,9 +36,10 @@ ChangeSource = Literal["MEWS", "FULLWHERE", "GATEWAY"]
 
 #: Entries the Redis stream keeps (approximately): enough for a reader that missed a moment.
 MAX_STREAM_LENGTH: Final = 10_000
-#: Seconds the change stream outlives its last change (every gateway key has a TTL).
-STREAM_TTL_SECONDS: Final = 3600
-#: Milliseconds one `XREAD` waits for a change (below the store's socket timeout).
+#: Milliseconds the stream lives after its last change (every key in Redis has a TTL); a
+#: reader of a stream that expired meanwhile goes on with the next one.
+STREAM_TTL_MS: Final = 3_600_000
+#: Share of the store's socket timeout one `XREAD` waits for a change (it must end first).
 BLOCK_FRACTION: Final = 0.5
 #: Changes one `XREAD` returns at most.
 READ_COUNT: Final = 500
@@ -188,8 +189,7 @@ class RedisChangeBus(ChangeBus):
             async with client.pipeline(transaction=False) as pipe:
                 for entry in entries:
                     pipe.xadd(self.stream, {"c": entry}, maxlen=MAX_STREAM_LENGTH, approximate=True)
-                # Readers follow only new entries: an idle stream need not outlive its TTL.
-                pipe.expire(self.stream, STREAM_TTL_SECONDS)
+                pipe.pexpire(self.stream, STREAM_TTL_MS)
                 await pipe.execute()
 
         await self.store.run(send)

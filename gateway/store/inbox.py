@@ -42,6 +42,9 @@ RETRY_AFTER: Final = 2.0
 #: Seconds a Redis message may stay unacknowledged before another consumer takes it over.
 CLAIM_AFTER: Final = 30.0
 GROUP: Final = "gateway"
+#: Milliseconds the inbox lives after its last message (every key in Redis has a TTL): far
+#: longer than any message waits.
+INBOX_TTL_MS: Final = 7 * 24 * 3_600_000
 
 
 class InboxFull(Exception):
@@ -126,7 +129,8 @@ class RedisInbox:
             async with client.pipeline(transaction=False) as pipe:
                 pipe.xlen(self.stream)
                 pipe.xadd(self.stream, {"m": body})
-                length, _ = await pipe.execute()
+                pipe.pexpire(self.stream, INBOX_TTL_MS)
+                length, *_ = await pipe.execute()
             return int(length)
 
         if await self.store.run(add) >= self._max_pending:
@@ -140,6 +144,7 @@ class RedisInbox:
         async def create(client: Any) -> None:
             with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists
                 await client.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+                await client.pexpire(self.stream, INBOX_TTL_MS)
 
         await self.store.run(create)
 

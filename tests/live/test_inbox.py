@@ -50,6 +50,7 @@ async def test_a_message_taken_by_a_process_that_died_is_worked_on_by_another(
     body = message(("CustomerUpdated", "b3ce0fd7-a715-4bfc-969e-ef7a4822963c"))
     await first.start()
     await first.put(body)
+    ttl = await store.run(lambda c: c.pttl(first.stream))
     await asyncio.wait_for(hanging.wait(), 10)
     await first.aclose()  # the crash: taken, never acknowledged
     await second.start()
@@ -58,6 +59,7 @@ async def test_a_message_taken_by_a_process_that_died_is_worked_on_by_another(
         remaining = await store.run(lambda c: c.xlen(second.stream))
     finally:
         await second.aclose()
+    assert ttl > 0  # every key in Redis has a TTL
     assert taken == done == [body]
     assert remaining == 0  # acknowledged and deleted once done
 
