@@ -90,7 +90,7 @@ query FirstCustomers {
         email
         phone
         link { method mewsId }
-        mews { number classifications nationalityCode }
+        mews { number classifications nationalityCode chainId property }
         conflicts { field values { source value } }
       }
     }
