@@ -97,7 +97,7 @@ query FirstCustomers {
         email
         phone
         link { method mewsId }
-        mews { number classifications nationalityCode }
+        mews { number classifications nationalityCode chainId property }
         conflicts { field values { source value } }
       }
     }

@@ -104,7 +104,10 @@ class Upstreams:
             return await self._load(group.batcher(group.primary).customers, ids)
         routes, unknown = self._routes(ids)
         if unknown:
-            places = await self.identity.mews_places(unknown)
+            try:
+                places = await self.identity.mews_places(unknown)
+            except GatewayError:  # the shared store is away: ask the tokens instead
+                places = [None] * len(unknown)
             still = []
             for guest_id, place in zip(unknown, places, strict=True):
                 client = None if place is None else group.named(place[0])

@@ -29,7 +29,7 @@ def _choices(group: MewsGroup) -> str:
         parts.append("property: " + ", ".join(group.names))
     if (portfolio := group.portfolio) is not None:
         parts.append("chainId: " + ", ".join(portfolio.chain_ids))
-    return "; ".join(parts)
+    return "; ".join(parts) or "none: this gateway has one Mews token; leave it out"
 
 
 def chosen_places(group: MewsGroup, prop: str | None, chain_id: str | None) -> list[Place]:

@@ -5,12 +5,16 @@ writes go with the guest's token and chain, and each token keeps to its own rate
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from gateway.app import create_app
 from gateway.config import load_settings
+from gateway.identity.index import MemoryIdentityIndex
+from gateway.identity.lock import MemorySyncLock
+from gateway.identity.sync import IdentitySync, SyncSettings
 from gateway.sandbox.world import (
     GROUP_PROPERTY_TOKENS,
     PORTFOLIO_CHAIN_IDS,
@@ -368,3 +372,32 @@ async def test_the_demo_runs_as_a_group() -> None:
         for e in answer["data"]["mewsCustomers"]["edges"]
     }
     assert places == {(CHAIN_A, None), (CHAIN_B, None), (PARIS, "paris"), (LYON, "lyon")}
+
+
+async def test_the_sync_spends_each_tokens_own_share(world: World) -> None:
+    """Nine windows of history a token, at a share of 10 calls per window of each token: one
+    budget per token needs no wait, where one budget for all three would."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    since = datetime.now(UTC) - timedelta(days=2 * 365)
+    async with group_gateway(world) as gateway:
+        upstreams = gateway.app.state.upstreams
+        sync = IdentitySync(
+            MemoryIdentityIndex(),
+            fullwhere=None,
+            mews=upstreams.group.clients,
+            settings=SyncSettings(mews_budget=0.25, mews_since=since),
+            mews_limit=40,
+            mews_window=30.0,
+            lock=MemorySyncLock(),
+            sleep=sleep,
+        )
+        state = await sync.run_once()
+    assert state is not None and state.complete
+    calls = gateway.mews.of("customers/getAll")
+    assert len(calls) > 10 and {call.token for call in calls} == {"portfolio", "paris", "lyon"}
+    # A shared budget would hold the eleventh call for a whole window (33 s).
+    assert max(waits, default=0.0) < 1.0

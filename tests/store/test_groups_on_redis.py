@@ -85,3 +85,13 @@ async def test_each_tokens_window_is_shared_by_every_gateway_on_redis(
     assert busy["errors"][0]["extensions"]["code"] == "UPSTREAM_RATE_LIMITED"
     assert other["data"]["customer"]["mews"]["property"] == "lyon"
     assert all(call.status == 200 for call in gateway.mews.calls)
+
+
+async def test_with_redis_away_a_guest_is_still_found_across_the_tokens(
+    world: World, own_redis: RedisServer
+) -> None:
+    guest = next(g for g in as_group(world).mews_customers if g["ChainId"] == LYON)
+    async with group_gateway(world, env={"REDIS_URL": own_redis.url}) as gateway:
+        own_redis.stop()
+        answer = await gateway.post(ONE, {"id": f"mews:{guest['Id']}"})
+    assert answer["data"]["customer"]["mews"] == {"mewsId": guest["Id"], "property": "lyon"}
