@@ -6,8 +6,10 @@ one, for its customers (each once, whatever the number of events naming it):
 
 1. every cached view of them is dropped, in every process;
 2. their records are read in one `customers/getAll` (through the batcher of the process, so
-   the call respects the Mews rate window and may carry other requests' ids too), and
-   primed in the cache;
+   the call respects the Mews rate window and may carry other requests' ids too), with the
+   token of the message's `EnterpriseId` (in a hotel group, learned from the first message
+   of that enterprise, whose guests are looked up across the tokens), and primed in the
+   cache;
 3. the identity index learns their email, phone and names (a new guest is found by
    `customers(filter:)` at once);
 4. a `Change` per customer goes on the bus (`ADDED` when the message says so).
@@ -25,8 +27,6 @@ from gateway.data.upstreams import FULLWHERE, FULLWHERE_PAGE, Record, Upstreams
 from gateway.errors import GatewayError
 from gateway.identity.index import MewsEntry, linked_mews_id
 from gateway.store.changes import Change, ChangeKind, ChangeSource
-from gateway.upstream.batcher import ReadBatcher
-from gateway.upstream.mews_types import MewsCustomer
 
 logger = logging.getLogger("gateway.live")
 
@@ -51,11 +51,21 @@ def customer_events(message: Mapping[str, Any]) -> dict[str, ChangeKind]:
     return kinds
 
 
-def guest_reader(upstreams: Upstreams, enterprise_id: str) -> ReadBatcher[MewsCustomer]:
-    """The reads by id of `enterprise_id`'s guests. One access token serves every enterprise
-    today; with a token per enterprise, this is where the message finds its own."""
-    del enterprise_id
-    return upstreams.mews_batcher.customers
+async def read_guests(upstreams: Upstreams, enterprise_id: str, ids: list[str]) -> list[Record]:
+    """The guests of one message, read with the token of its enterprise: once known, in one
+    `getAll` of that token; else (a hotel group's first message from an enterprise) asked
+    of the tokens as any unknown guest is, and the token that held them remembered for the
+    enterprise's next messages."""
+    group = upstreams.group
+    client = group.for_enterprise(enterprise_id) if enterprise_id else None
+    if client is not None:
+        found = await group.batcher(client).customers.load(ids)
+        group.learn(found.values())
+        return [cast(Record, record) for record in found.values()]
+    records = list((await upstreams.mews_by_ids(ids)).values())
+    if records and enterprise_id:
+        group.register_enterprise(enterprise_id, group.client_of(records[0]))
+    return records
 
 
 async def apply_mews_message(upstreams: Upstreams, message: Mapping[str, Any]) -> list[Change]:
@@ -70,8 +80,7 @@ async def apply_mews_message(upstreams: Upstreams, message: Mapping[str, Any]) -
         return []
     ids = list(kinds)
     await upstreams.forget_mews(ids)
-    found = await guest_reader(upstreams, str(message.get("EnterpriseId", ""))).load(ids)
-    records = [cast(Record, record) for record in found.values()]
+    records = await read_guests(upstreams, str(message.get("EnterpriseId") or ""), ids)
     await upstreams.remember_mews(records, replace=True)
     await upstreams.identity.put_mews(MewsEntry.from_record(record) for record in records)
     changes = await changes_of_mews(upstreams, kinds.items(), "MEWS")
@@ -130,6 +139,6 @@ __all__ = [
     "changes_of_fullwhere",
     "changes_of_mews",
     "customer_events",
-    "guest_reader",
     "publish_found",
+    "read_guests",
 ]
