@@ -25,7 +25,7 @@ from gateway.config import (
     markdown,
 )
 from gateway.http.assets import FETCH_DESCRIPTION, add_fetch_options
-from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
+from gateway.upstream.mews import DEMO_CLIENT_TOKEN
 
 
 def _settings() -> Settings:
@@ -88,6 +88,9 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
             f"customer-gateway {__version__}: GraphQL at {base}/graphql"
             f" ({_upstreams(settings)}; {auth}); health at {base}/healthz, {base}/readyz\n"
         )
+    from gateway.sandbox.world import GROUP_PROPERTY_TOKENS  # demo mode only
+
+    paris = GROUP_PROPERTY_TOKENS["paris"]
     line = "=" * 78
     per_worker = (
         f"\n  {workers} workers: each has its own sandboxes, so a write shows only in the\n"
@@ -108,11 +111,12 @@ def banner(settings: Settings, host: str, port: int, workers: int = 1) -> str:
     curl -s {base}/sandbox/fullwhere/partners/customer/list \\
       -H 'X-API-KEY: demo-key' -H 'X-API-SECRET: demo-secret' \\
       -H 'content-type: application/json' -d '{{"limit": 2}}'
-  Mews, ClientToken and AccessToken in the body (the public Mews demo tokens):
+  Mews, ClientToken and AccessToken in the body (the demo is a hotel group; this is
+  the token of its property `paris`, see docs/groups.md):
     curl -s {base}/sandbox/mews/api/connector/v1/customers/getAll \\
       -H 'content-type: application/json' -d '{{"Client": "curl",
       "ClientToken": "{DEMO_CLIENT_TOKEN}",
-      "AccessToken": "{DEMO_ACCESS_TOKEN}",
+      "AccessToken": "{paris}",
       "Extent": {{"Customers": true}}, "ActivityStates": ["Active"],
       "Limitation": {{"Count": 2}}}}'
   Try the gateway:

@@ -650,6 +650,8 @@ class MewsSandbox:
             return _error(refusal.status, refusal.message, request_id, refusal.headers)
         except Exception:  # a sandbox bug still answers like Mews: a 500 with the error body
             return _error(500, "An unexpected error occurred.", request_id)
+        finally:  # the token's scope is the call's only: a front-desk edit after it has none
+            self._scope = None
         return _json(result, 200, request_id)
 
     def _fault_response(self, fault: Fault, request_id: str) -> Response:
@@ -907,14 +909,15 @@ class MewsSandbox:
 
     # -- customers/add -----------------------------------------------------------------------
 
-    def _add(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _add(self, body: dict[str, Any], *, chain_id: str | None = None) -> dict[str, Any]:
+        """customers/add; `chain_id` places a guest added without a token (the front desk)."""
         _required_str(body, "LastName")
         overwrite = body.get("OverwriteExisting")
         if overwrite is None:
             _bad("Missing OverwriteExisting.")
         if not isinstance(overwrite, bool):
             _bad("Invalid OverwriteExisting.")
-        chain_id = self._chain_of_write(body)
+        chain_id = self._chain_of_write(body) or chain_id
         fields = _customer_fields(body, italian_as_update_values=False)
         email = fields.get("Email")
         existing = self._by_email(email, chain_id=chain_id) if email else None
@@ -970,10 +973,17 @@ class MewsSandbox:
         """
         try:
             if customer_id is None:
-                return self._add({"OverwriteExisting": False, **fields})
+                return self._add_at_front_desk(fields)
             return self._update({**fields, "CustomerId": customer_id})
         except _Refusal as refusal:
             raise ValueError(refusal.message) from None
+
+    def _add_at_front_desk(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """A guest added at a front desk: in a group, at the first property's chain (a guest
+        belongs to an enterprise, and a front desk is a property's)."""
+        properties = (scope for scope in self.scopes.values() if not scope.portfolio)
+        chain_id = min((c for scope in properties for c in scope.chains), default=None)
+        return self._add({"OverwriteExisting": False, **fields}, chain_id=chain_id)
 
     # -- customers/update --------------------------------------------------------------------
 

@@ -55,17 +55,22 @@ async def read_guests(upstreams: Upstreams, enterprise_id: str, ids: list[str]) 
     """The guests of one message, read with the token of its enterprise: once known, in one
     `getAll` of that token; else (a hotel group's first message from an enterprise) asked
     of the tokens as any unknown guest is, and the token that held them remembered for the
-    enterprise's next messages."""
+    enterprise's next messages. Guests the enterprise's token does not hold (a token
+    registered wrongly, a guest moved) are looked for across the tokens too."""
     group = upstreams.group
     client = group.for_enterprise(enterprise_id) if enterprise_id else None
+    found: dict[str, Record] = {}
     if client is not None:
-        found = await group.batcher(client).customers.load(ids)
-        group.learn(found.values())
-        return [cast(Record, record) for record in found.values()]
-    records = list((await upstreams.mews_by_ids(ids)).values())
-    if records and enterprise_id:
-        group.register_enterprise(enterprise_id, group.client_of(records[0]))
-    return records
+        read = await group.batcher(client).customers.load(ids)
+        group.learn(read.values())
+        found = {guest_id: cast(Record, record) for guest_id, record in read.items()}
+    missing = [guest_id for guest_id in ids if guest_id not in found]
+    if missing:
+        more = await upstreams.mews_by_ids(missing)
+        if more and enterprise_id and client is None:
+            group.register_enterprise(enterprise_id, group.client_of(next(iter(more.values()))))
+        found.update(more)
+    return list(found.values())
 
 
 async def apply_mews_message(upstreams: Upstreams, message: Mapping[str, Any]) -> list[Change]:

@@ -139,14 +139,23 @@ def test_the_bench_world_holds_a_full_page_of_1000_active_mews_guests() -> None:
     assert len(active) >= 1000
 
 
-def test_by_default_the_served_world_is_the_demo_s_and_sizes_only_add_to_it() -> None:
-    demo = Sandboxes.seeded()
+def test_the_served_world_is_the_demo_s_with_or_without_its_group_and_sizes_only_add() -> None:
+    demo = Sandboxes.seeded()  # a hotel group
     served, grown = bench_sandboxes(), bench_sandboxes(mews_count=BENCH_MEWS_COUNT)
+    as_group = bench_sandboxes(group=True)
+    assert as_group.fullwhere.customers == demo.fullwhere.customers
+    assert as_group.mews.customers == demo.mews.customers
+    assert as_group.mews.scopes.keys() == demo.mews.scopes.keys()
+    # One token over the same people: only where each guest lives (its chain) differs.
     assert served.fullwhere.customers == demo.fullwhere.customers
-    assert served.mews.customers == demo.mews.customers
+    assert served.mews.customers.keys() == demo.mews.customers.keys()
+    assert all(
+        {**guest, "ChainId": None} == {**demo.mews.customers[k], "ChainId": None}
+        for k, guest in served.mews.customers.items()
+    )
     assert len(grown.mews.customers) == BENCH_MEWS_COUNT
     assert grown.fullwhere.customers == demo.fullwhere.customers
-    assert {k: grown.mews.customers[k] for k in demo.mews.customers} == demo.mews.customers
+    assert {k: grown.mews.customers[k] for k in served.mews.customers} == served.mews.customers
 
 
 def test_every_benchmark_query_is_valid_against_the_schema() -> None:
