@@ -110,6 +110,8 @@ class ReadBatcher(Generic[V]):
         limiter: The upstream's rate limiter, whose budget sets the window (None: no limit).
         window: The window's rules.
         clock: The clock of the requests' deadlines.
+        ids_named: How the upstream names the ids in its errors: a refused call is split
+            (`fetch_bisecting`) only when its error names them (None: any 4xx about it).
     """
 
     def __init__(
@@ -120,8 +122,10 @@ class ReadBatcher(Generic[V]):
         limiter: RateLimiter | None = None,
         window: BatchWindow = BatchWindow(),
         clock: Clock = time.monotonic,
+        ids_named: str | None = None,
     ) -> None:
         self._fetch = fetch
+        self.ids_named = ids_named
         self.source: Source = source
         self.limiter = limiter
         self._budget: Budget | None = None
@@ -231,7 +235,9 @@ class ReadBatcher(Generic[V]):
         scope = None if latest is None else Deadline(latest, self._clock)
         try:
             with deadline_scope(scope):
-                found, failed = await fetch_bisecting(self._fetch, keys, self.source)
+                found, failed = await fetch_bisecting(
+                    self._fetch, keys, self.source, self.ids_named
+                )
         except BaseException:
             for future in batch.futures.values():
                 future.cancel()
@@ -246,15 +252,19 @@ class ReadBatcher(Generic[V]):
                 future.set_result(found.get(key))
 
 
-def tied_to_ids(exc: Exception) -> bool:
+def tied_to_ids(exc: Exception, ids_named: str | None = None) -> bool:
     """Whether a failed call may have failed for some of the ids it named: a 4xx about the
-    request (not its credentials, pace or time), which a call without them may not get."""
-    status = exc.status if isinstance(exc, UpstreamError) else None
-    return status is not None and 400 <= status < 500 and status not in (401, 403, 408, 429)
+    request (not its credentials, pace or time), which a call without them may not get,
+    whose message names the ids (`ids_named`, when given: "Invalid CustomerIds")."""
+    if not isinstance(exc, UpstreamError) or exc.status is None:
+        return False
+    if not 400 <= exc.status < 500 or exc.status in (401, 403, 408, 429):
+        return False
+    return ids_named is None or ids_named in exc.message
 
 
 async def fetch_bisecting(
-    fetch: Fetch[V], keys: list[str], source: Source
+    fetch: Fetch[V], keys: list[str], source: Source, ids_named: str | None = None
 ) -> tuple[Mapping[str, V], dict[str, Exception]]:
     """`fetch(keys)`, and the error of each key it failed for. A call refused for a reason
     tied to its ids is split in halves, each fetched again (through the same guard and rate
@@ -264,22 +274,23 @@ async def fetch_bisecting(
     for one refused id among 1,000), so an upstream refusing every call costs that, not a
     call per id. Parts left unsplit fail with their error."""
     budget = [2 * max(math.ceil(math.log2(max(len(keys), 1))), 1)]
-    return await _bisect(fetch, keys, source, budget)
+    return await _bisect(fetch, keys, source, (ids_named, budget))
 
 
 async def _bisect(
-    fetch: Fetch[V], keys: list[str], source: Source, budget: list[int]
+    fetch: Fetch[V], keys: list[str], source: Source, rules: tuple[str | None, list[int]]
 ) -> tuple[Mapping[str, V], dict[str, Exception]]:
+    ids_named, budget = rules
     try:
         return await fetch(keys), {}
     except Exception as exc:
-        if len(keys) == 1 or not tied_to_ids(exc) or budget[0] < 2:
+        if len(keys) == 1 or not tied_to_ids(exc, ids_named) or budget[0] < 2:
             return {}, dict.fromkeys(keys, exc)
     budget[0] -= 2
     metrics.record_batch_split(source)
     half = len(keys) // 2
     halves = await asyncio.gather(
-        _bisect(fetch, keys[:half], source, budget), _bisect(fetch, keys[half:], source, budget)
+        _bisect(fetch, keys[:half], source, rules), _bisect(fetch, keys[half:], source, rules)
     )
     found: dict[str, V] = {}
     failed: dict[str, Exception] = {}
@@ -313,8 +324,13 @@ class MewsBatcher:
             "limiter": client.guard.limiter,
             "window": window,
         }
-        self.customers: ReadBatcher[MewsCustomer] = ReadBatcher(self._customers, **self._options)
-        self.emails: ReadBatcher[list[MewsCustomer]] = ReadBatcher(self._emails, **self._options)
+        # Mews names the list it refuses ("Invalid CustomerIds"): only then is a batch split.
+        self.customers: ReadBatcher[MewsCustomer] = ReadBatcher(
+            self._customers, ids_named="CustomerIds", **self._options
+        )
+        self.emails: ReadBatcher[list[MewsCustomer]] = ReadBatcher(
+            self._emails, ids_named="Emails", **self._options
+        )
         self._open_items: dict[str | None, ReadBatcher[MewsCustomerItems]] = {}
 
     def spare(self) -> float:
@@ -326,7 +342,9 @@ class MewsBatcher:
         batcher = self._open_items.get(currency)
         if batcher is None:
             fetch = functools.partial(self._open_items_in, currency)
-            batcher = self._open_items[currency] = ReadBatcher(fetch, **self._options)
+            batcher = self._open_items[currency] = ReadBatcher(
+                fetch, ids_named="CustomerIds", **self._options
+            )
         return batcher
 
     async def _customers(self, ids: list[str]) -> dict[str, MewsCustomer]:

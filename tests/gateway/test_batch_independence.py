@@ -103,7 +103,10 @@ async def test_innocent_reads_batched_with_a_refused_id_all_succeed(
 async def test_a_mews_refusing_every_batch_costs_a_bounded_number_of_calls(
     sandboxes: Sandboxes,
 ) -> None:
-    sandboxes.mews.control.fail_next("customers/getAll", 1000, status=400)
+    refusal = {"Message": "Invalid CustomerIds.", "RequestId": "r-1", "Details": None}
+    sandboxes.mews.control.fail_next(
+        "customers/getAll", 1000, status=400, body=orjson.dumps(refusal)
+    )
     ids = list(sandboxes.mews.customers)[:100]
     async with gateway_with(sandboxes) as gateway:
         results: list[Any] = await asyncio.gather(
@@ -111,4 +114,16 @@ async def test_a_mews_refusing_every_batch_costs_a_bounded_number_of_calls(
         )
     assert all(result["errors"][0]["extensions"]["source"] == "mews" for result in results)
     # One merged call, and splits bounded by twice the 7 halvings that isolate one of 100.
-    assert sandboxes.mews.control.calls["customers/getAll"] <= 1 + 2 * 7
+    assert 1 < sandboxes.mews.control.calls["customers/getAll"] <= 1 + 2 * 7
+
+
+async def test_a_refusal_that_does_not_name_the_ids_is_not_split(sandboxes: Sandboxes) -> None:
+    sandboxes.mews.control.fail_next("customers/getAll", 1000, status=400)  # "Invalid request."
+    ids = list(sandboxes.mews.customers)[:100]
+    async with gateway_with(sandboxes) as gateway:
+        results: list[Any] = await asyncio.gather(
+            *(gateway.post(READ, {"id": f"mews:{id_}"}) for id_ in ids)
+        )
+    assert all(result["errors"][0]["extensions"]["source"] == "mews" for result in results)
+    # No split: one call per batch (the 100 reads go out in one, or two under load).
+    assert sandboxes.mews.control.calls["customers/getAll"] <= 2
