@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import re
 import shlex
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,13 @@ from gateway.sandbox.demo import Sandboxes
 from gateway.sandbox.serve import group_token_env
 from gateway.sandbox.world import World
 from tests.conftest import Gateway, gateway_with
-from tests.support.processes import Process, gateway_env, gateway_server, sandbox_server
+from tests.support.processes import (
+    Process,
+    gateway_env,
+    gateway_server,
+    sandbox_server,
+    wait_index_complete,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -149,18 +154,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
             MEWS_RATE_LIMIT="0",
         )
         with gateway_server(directory, env) as gateway:
-            _wait_synced(gateway)
+            wait_index_complete(gateway)
             yield gateway
-
-
-def _wait_synced(process: Process, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _, report = process.request("GET", "/readyz")
-        if report.get("identityIndex", {}).get("complete"):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the sync did not finish in {timeout:g} s:\n{process.text()}")
 
 
 async def test_every_example_runs_twice_on_the_served_sandboxes_as_on_the_demo(

@@ -32,7 +32,13 @@ from gateway.identity.redis import RedisIdentityIndex, RedisSyncLock
 from gateway.identity.redis import _entry as redis_entry
 from gateway.sandbox.world import DEFAULT_FULLWHERE_COUNT, build_world, linked_pairs
 from gateway.store.redis import connect
-from tests.support.processes import Process, gateway_env, gateway_server, sandbox_server
+from tests.support.processes import (
+    Process,
+    gateway_env,
+    gateway_server,
+    sandbox_server,
+    wait_index_complete,
+)
 from tests.support.redis_server import RedisServer
 
 ONE = "query($id: ID!) { customer(id: $id) { id link { method } } }"
@@ -118,16 +124,6 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
         yield stack.enter_context(sandbox_server(tmp_path_factory.mktemp("sandbox")))
 
 
-def _wait_complete(process: Process, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _, report = process.request("GET", "/readyz")
-        if report.get("identityIndex", {}).get("complete"):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the sync did not finish in {timeout:g} s:\n{process.text()}")
-
-
 def test_a_second_process_on_the_same_redis_resolves_links_without_syncing_again(
     redis: RedisServer, sandbox: Process, tmp_path: Path
 ) -> None:
@@ -139,7 +135,7 @@ def test_a_second_process_on_the_same_redis_resolves_links_without_syncing_again
     )  # fmt: skip
     expected = {"id": f"fullwhere:{record['id']}", "link": {"method": "MEWS_ID"}}
     with gateway_server(tmp_path, env) as first:
-        _wait_complete(first)
+        wait_index_complete(first)
         assert first.graphql(ONE, {"id": f"mews:{guest['Id']}"})["data"]["customer"] == expected
     with gateway_server(tmp_path, env) as second:
         _, report = second.request("GET", "/readyz")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,7 +21,7 @@ from websockets.typing import Subprotocol
 from gateway.sandbox.demo import Sandboxes
 from gateway.upstream.mews import DEMO_ACCESS_TOKEN, DEMO_CLIENT_TOKEN
 from tests.conftest import Gateway, gateway_http, make_app
-from tests.support.loopback import _free_port
+from tests.support.loopback import loopback_server
 
 SECRET = "wh-test-secret-0123456789abcdef"
 WEBHOOK = f"/webhooks/mews/{SECRET}"
@@ -83,21 +82,8 @@ async def live_gateway(
 def live_server(app: Any, *, timeout: float = 10.0) -> Iterator[tuple[str, uvicorn.Server]]:
     """Serve `app` on a loopback port with its lifespan (inbox, change bus) until the block
     ends; yields its base URL and the server."""
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("gateway did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}", server
-    finally:
-        server.should_exit = True
-        thread.join(timeout)
+    with loopback_server(app, timeout=timeout, lifespan="on") as served:
+        yield served
 
 
 async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import uvicorn
@@ -23,7 +23,12 @@ def _free_port() -> int:
 
 @contextmanager
 def loopback_server(
-    app: Any, *, timeout: float = 10.0, grace: int = 1, **options: Any
+    app: Any,
+    *,
+    timeout: float = 10.0,
+    grace: int = 1,
+    lifespan: Literal["auto", "on", "off"] = "off",
+    **options: Any,
 ) -> Iterator[tuple[str, uvicorn.Server]]:
     """Serve `app` on 127.0.0.1 until the block ends; yields its base URL and the server
     (set `should_exit` to start its graceful shutdown of `grace` seconds). `options` go to
@@ -34,7 +39,7 @@ def loopback_server(
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        lifespan="off",
+        lifespan=lifespan,
         timeout_graceful_shutdown=grace,
         **options,
     )

@@ -157,3 +157,14 @@ def stop_session(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT
             process.wait(timeout=5)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # anything left in its session
+
+
+def wait_index_complete(process: Process, timeout: float = 90.0) -> None:
+    """Until the gateway's `/readyz` says its identity index is complete."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, report = process.request("GET", "/readyz")
+        if report.get("identityIndex", {}).get("complete"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the sync did not finish in {timeout:g} s:\n{process.text()}")
