@@ -248,3 +248,17 @@ def test_the_documented_hive_gateway_config_is_the_tested_one() -> None:
         documented in (ROOT / "tests" / "federation" / "router" / "gateway.config.mjs").read_text()
     )
     assert "node compose.mjs" in page and "SUBGRAPH_AUTHORIZATION" in page
+
+
+async def test_aliased_entity_fetches_are_counted_by_the_cost_limit(
+    subgraph: Gateway, world: World
+) -> None:
+    ids = [f"fullwhere:{r['id']}" for r in world.fullwhere_customers[:100]]
+    aliases = " ".join(
+        f"e{i}: _entities(representations: $r) {{ ... on Customer {{ id }} }}" for i in range(4)
+    )
+    result = await subgraph.post(f"query($r: [_Any!]!) {{ {aliases} }}", {"r": _customers(ids)})
+    assert subgraph.calls() == {}
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["estimatedCalls"] >= 400

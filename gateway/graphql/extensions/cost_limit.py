@@ -106,6 +106,11 @@ _QUERY_ROOTS: Final[dict[str, RootRule]] = {
     "customer": lambda args, _: (1, 1),
     "node": lambda args, _: (1, 1),
     "nodes": lambda args, _: (len(args.get("ids") or ()), len(args.get("ids") or ())),
+    # A federation router's entity fetch: one customer by id per representation.
+    "_entities": lambda args, _: (
+        len(args.get("representations") or ()),
+        len(args.get("representations") or ()),
+    ),
     "customers": lambda args, _: (
         1 + (int(args.get("first") or 0) if args.get("filter") else 0),
         int(args.get("first") or 0),
@@ -197,7 +202,7 @@ class _Estimator:
         objects = 1
         if parent.name in self.roots:
             objects = self._root(parent, node, definition, estimate)
-            if name in ("customer", "node", "nodes"):
+            if name in ("customer", "node", "nodes", "_entities"):
                 inner.mark("mews")  # a customer found by id reads its Mews profile
         elif parent.name == "Customer" and name not in _FULLWHERE_ONLY:
             estimate.mark("mews")
