@@ -56,6 +56,19 @@ def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "gateway", *args]
 
 
+def _run(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`gateway <args>` to its end, with `settings` in its environment."""
+    return subprocess.run(
+        _command(*args),
+        cwd=ROOT,
+        env=_env(**settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @dataclass
 class Running:
     base: str
@@ -208,15 +221,7 @@ def test_serve_with_two_workers_serves_too() -> None:
 def test_a_bad_setting_exits_2_with_one_line_naming_it(
     settings: dict[str, str], variable: str
 ) -> None:
-    done = subprocess.run(
-        _command("serve", "--port", str(_free_port())),
-        cwd=ROOT,
-        env=_env(**settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _run("serve", "--port", str(_free_port()), **settings)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -232,15 +237,7 @@ def test_a_taken_port_ends_serve_with_one_line_before_any_banner(workers: str) -
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            _command("serve", "--port", str(port), "--workers", workers),
-            cwd=ROOT,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = _run("serve", "--port", str(port), "--workers", workers)
     assert done.returncode == 3
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -251,15 +248,7 @@ def test_a_taken_port_ends_serve_with_one_line_before_any_banner(workers: str) -
 
 @pytest.mark.parametrize("args", [["--workers", "0"], ["--port", "http"], ["--port", "70000"]])
 def test_bad_serve_options_exit_2(args: list[str]) -> None:
-    done = subprocess.run(
-        _command("serve", *args),
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _run("serve", *args)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert args[0] in done.stderr
