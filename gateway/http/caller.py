@@ -92,13 +92,18 @@ def bearer_challenge(error: str | None = None, **params: str) -> str:
 
 def bearer_token(scope: Scope) -> bytes | None:
     """The token of an `Authorization: Bearer <token>` header, as sent (bytes)."""
-    value = Headers(scope=scope).get("authorization")
+    return bearer_of(Headers(scope=scope).get("authorization"))
+
+
+def bearer_of(value: str | None, errors: str = "strict") -> bytes | None:
+    """The token of an `Authorization` value `Bearer <token>`, as bytes. Headers decode
+    latin-1, so encoding back gives the bytes sent; other text (a WebSocket's
+    `connection_init` payload) needs `errors="replace"`."""
     if value is None:
         return None
     scheme, _, token = value.strip().partition(" ")
     token = token.strip()
-    # Headers decodes latin-1: encoding back gives the bytes sent, for the comparison.
-    return token.encode("latin-1") if scheme.lower() == "bearer" and token else None
+    return token.encode("latin-1", errors) if scheme.lower() == "bearer" and token else None
 
 
 def _printable(text: str) -> str:

@@ -38,7 +38,7 @@ from strawberry.types.graphql import OperationType
 from gateway.config import LiveSettings
 from gateway.data.context import RequestContext
 from gateway.http.auth import CredentialRefused
-from gateway.http.caller import READ_SCOPE, Caller, caller_of
+from gateway.http.caller import Caller, bearer_of, caller_of
 from gateway.http.endpoint import RequestError, _checked, _format_error, _params
 from gateway.http.persisted import PersistedQueryError, TrustedDocuments
 from gateway.http.request_id import HEADER as REQUEST_ID_HEADER
@@ -175,11 +175,10 @@ class Live:
         Raises:
             Refused: the caller may not run it (scope, trusted documents, a malformed request).
         """
-        if READ_SCOPE not in caller.scopes:
+        if (needed := caller.missing_scope(OperationType.SUBSCRIPTION)) is not None:
             raise Refused(
                 403,
-                f"subscription operations need the scope {READ_SCOPE}, "
-                "which this token does not grant",
+                f"subscription operations need the scope {needed}, which this token does not grant",
                 "FORBIDDEN",
             )
         try:
@@ -388,13 +387,9 @@ class _Connection:
         value = None
         if isinstance(payload, dict):
             value = payload.get("Authorization") or payload.get("authorization")
-        if not isinstance(value, str):
-            value = self.websocket.headers.get("authorization")
-        if value is None:
-            return None
-        scheme, _, token = value.strip().partition(" ")
-        token = token.strip()
-        return token.encode("latin-1", "replace") if scheme.lower() == "bearer" and token else None
+        if isinstance(value, str):
+            return bearer_of(value, "replace")
+        return bearer_of(self.websocket.headers.get("authorization"))
 
     async def _receive(self) -> Payload | None:
         """The next message, or None once the connection was closed for a bad one."""
