@@ -54,7 +54,7 @@ def resolve_attribute(source: Any, name: str) -> Any:
     return getattr(source, name)
 
 
-def _serialize_datetime(value: object) -> str:
+def serialize_datetime(value: object) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
@@ -101,7 +101,7 @@ SCALARS: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(
         name="DateTime",
         description="A point in time, ISO 8601 with a UTC offset, e.g. `2025-10-28T12:26:05.938Z`.",
-        serialize=_serialize_datetime,
+        serialize=serialize_datetime,
         parse_value=_parse_datetime,
     ),
     Date: strawberry.scalar(

@@ -17,7 +17,7 @@ from strawberry.types import Info
 from gateway.data.context import RequestContext
 from gateway.data.loaders import Loaders
 from gateway.domain.ids import parse_customer_id
-from gateway.graphql.base import DateTime
+from gateway.graphql.base import DateTime, serialize_datetime
 from gateway.graphql.customer import Customer
 from gateway.graphql.query import customer_by_id
 from gateway.services.live import Change
@@ -70,9 +70,7 @@ class CustomerChange:
             id=strawberry.ID(change.id),
             kind=CustomerChangeKind(change.kind),
             source=ChangeSource(change.source),
-            at=DateTime(
-                dt.datetime.fromtimestamp(change.at, dt.UTC).isoformat().replace("+00:00", "Z")
-            ),
+            at=DateTime(serialize_datetime(dt.datetime.fromtimestamp(change.at, dt.UTC))),
         )
 
 
