@@ -177,7 +177,7 @@ class RedisIdempotencyStore:
             try:
                 result = await work()
             except BaseException:
-                await self._settle_failed(name, owner, fingerprint, writes.maybe_applied > 0)
+                await self._settle_failed(name, owner, fingerprint, writes.maybe_applied)
                 raise
         done = orjson.dumps({"s": "done", "f": fingerprint, "r": codec.dumps(result).decode()})
         await self._replace(name, owner, done, "the answer to an idempotent write")

@@ -108,25 +108,28 @@ def _remaining() -> float | None:
 @dataclass
 class SentWrites:
     """The upstreams a request has sent writes to, in order (one entry per attempt whose
-    request left the process), and how many of those writes may have been applied (answered,
-    or no clear refusal)."""
+    request left the process), and whether one of those writes may have been applied
+    (answered, or no clear refusal)."""
 
     sources: list[Source] = field(default_factory=list)
-    maybe_applied: int = 0
+    maybe_applied: bool = False
     #: The enclosing scope, which hears of every write too.
     parent: SentWrites | None = None
 
-    def note_sent(self, source: Source) -> None:
+    def _chain(self) -> Iterator[SentWrites]:
+        """This scope and every enclosing one."""
         scope: SentWrites | None = self
         while scope is not None:
-            scope.sources.append(source)
+            yield scope
             scope = scope.parent
 
+    def note_sent(self, source: Source) -> None:
+        for scope in self._chain():
+            scope.sources.append(source)
+
     def note_maybe_applied(self) -> None:
-        scope: SentWrites | None = self
-        while scope is not None:
-            scope.maybe_applied += 1
-            scope = scope.parent
+        for scope in self._chain():
+            scope.maybe_applied = True
 
 
 _sent_writes: ContextVar[SentWrites | None] = ContextVar("gateway_sent_writes", default=None)
