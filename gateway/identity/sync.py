@@ -148,7 +148,6 @@ class IdentitySync:
         self.tokens: tuple[MewsClient, ...] = (
             () if mews is None else (mews,) if isinstance(mews, MewsClient) else tuple(mews)
         )
-        self.mews = self.tokens[0] if self.tokens else None
         self.settings = settings
         self.lock = lock
         self._now = now
@@ -161,7 +160,6 @@ class IdentitySync:
         self.budgets = [
             SlidingWindowLimiter(budget, window) if budget else None for _ in self.tokens
         ]
-        self.budget = self.budgets[0] if self.budgets else None
 
     async def run_once(self, progress: Progress | None = None) -> SyncState | None:
         """One run, if no other process is running one; None when another holds the lock."""
@@ -229,15 +227,11 @@ class IdentitySync:
     def _since_previous(self, state: SyncState) -> None:
         """After a complete run, the next reports what changed after it began (Fullwhere)
         and after what it read of Mews."""
-        done = state.complete and state.started_at is not None
-        self._fullwhere_after = (
-            datetime.fromtimestamp(state.started_at, UTC)
-            if done and state.started_at is not None
-            else None
-        )
-        self._mews_after = (
-            _parsed(state.mews_synced_until) if done and state.mews_synced_until else None
-        )
+        if not state.complete or state.started_at is None:
+            self._fullwhere_after = self._mews_after = None
+            return
+        self._fullwhere_after = datetime.fromtimestamp(state.started_at, UTC)
+        self._mews_after = _parsed(state.mews_synced_until)
 
     async def _report(
         self, source: str, records: Sequence[Mapping[str, Any]], key: str, after: datetime | None
