@@ -159,7 +159,7 @@ class Upstreams:
         """Open items of `ids`, each asked of the token holding the guest (a portfolio token
         has none to give: Mews does not serve getOpenItems through one)."""
         group = self.group
-        if group.single and not group.primary.portfolio:
+        if group.one_property:
             return await self._load(group.batcher(group.primary).open_items(currency), ids)
         routes, unknown = self._routes(ids)
         if unknown:

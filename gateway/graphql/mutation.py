@@ -573,7 +573,7 @@ def _add_target(
     `chainId` to name one (refused before any call otherwise)."""
     group = context.upstreams.group
     chain_id = body.get("ChainId")
-    if prop is None and group.single and not group.primary.portfolio:
+    if prop is None and group.one_property:
         return group.primary, body
     place = add_place(group, prop, chain_id)
     if place.chain_id is not None:

@@ -184,7 +184,7 @@ async def place_of_guest(
     """Where a write to `mews_id` goes. A group of one token needs no read; in a group the
     guest is read (usually from the cache) to learn its token and chain."""
     group = context.upstreams.group
-    if group.single and not group.primary.portfolio:
+    if group.one_property:
         return GuestPlace(group.primary, None)
     record = await (load or context.loaders.mews.load)(mews_id)
     if record is None:

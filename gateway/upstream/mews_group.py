@@ -69,6 +69,11 @@ class MewsGroup:
         return len(self.clients) == 1
 
     @property
+    def one_property(self) -> bool:
+        """One token, of one property (not a portfolio token)."""
+        return self.single and not self.primary.portfolio
+
+    @property
     def primary(self) -> MewsClient:
         return self.clients[0]
 
