@@ -85,19 +85,49 @@ def encoded_size(entry: tuple[Any, float]) -> int:
     return len(encoded) + ENTRY_OVERHEAD
 
 
-class _Entries(TTLCache[K, tuple[V | None, float]]):
-    """A `TTLCache` bounded in bytes (`maxsize`, by `encoded_size`) and in entries, least
-    recently used out first, counting the entries it drops to make room."""
+class SizedTTLCache(TTLCache[K, V]):
+    """A `TTLCache` bounded in bytes (`maxsize`, by `getsizeof`) and in entries, least
+    recently used out first."""
 
-    def __init__(self, *, max_entries: int, max_bytes: int, ttl: float, timer: Any) -> None:
-        super().__init__(maxsize=max_bytes, ttl=ttl, timer=timer, getsizeof=encoded_size)
+    def __init__(
+        self,
+        *,
+        max_entries: int,
+        max_bytes: int,
+        ttl: float,
+        timer: Any,
+        getsizeof: Callable[[V], int],
+    ) -> None:
+        super().__init__(maxsize=max_bytes, ttl=ttl, timer=timer, getsizeof=getsizeof)
         self.max_entries = max_entries
 
-    def __setitem__(self, key: K, value: tuple[V | None, float]) -> None:
+    def __setitem__(self, key: K, value: V) -> None:
         if key not in self:
             while len(self) >= self.max_entries:
                 self.popitem()
         super().__setitem__(key, value)
+
+    def put(self, key: K, value: V) -> None:
+        """`self[key] = value`; a value larger than the whole bound is not kept, and neither
+        is an older one under its key."""
+        try:
+            self[key] = value
+        except ValueError:
+            self.pop(key, None)
+
+
+class _Entries(SizedTTLCache[K, tuple[V | None, float]]):
+    """The read cache's entries (sized by `encoded_size`), counting the entries it drops to
+    make room."""
+
+    def __init__(self, *, max_entries: int, max_bytes: int, ttl: float, timer: Any) -> None:
+        super().__init__(
+            max_entries=max_entries,
+            max_bytes=max_bytes,
+            ttl=ttl,
+            timer=timer,
+            getsizeof=encoded_size,
+        )
 
     def popitem(self) -> tuple[K, tuple[V | None, float]]:
         item = super().popitem()
@@ -188,10 +218,7 @@ class ReadCache(Generic[K, V]):
     def prime(self, key: K, value: V | None) -> None:
         if self.ttl <= 0:
             return
-        try:
-            self._entries[key] = (value, self._clock())
-        except ValueError:  # larger than the whole bound: not kept, nor an older copy
-            self._entries.pop(key, None)
+        self._entries.put(key, (value, self._clock()))
 
     def invalidate(self, key: K) -> None:
         self._entries.pop(key, None)

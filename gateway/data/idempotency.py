@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 import orjson
-from cachetools import TTLCache
 
+from gateway.data.cache import UNBOUNDED, SizedTTLCache
 from gateway.errors import BadUserInput
 from gateway.store import codec
 from gateway.store.idempotency import WriteMayHaveBeenApplied
@@ -45,8 +45,6 @@ T = TypeVar("T")
 MAX_KEY_LENGTH: Final = 255
 #: What a remembered result costs beyond its encoding (key, fingerprint, the cache's links).
 ENTRY_OVERHEAD: Final = 300
-#: `max_bytes` when none is given: no bound in bytes.
-UNBOUNDED: Final = 2**62
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,12 @@ class IdempotencyStore:
         max_bytes: int = UNBOUNDED,
     ) -> None:
         self.ttl = ttl
-        self._done: _Results = _Results(
-            max_entries=maxsize, max_bytes=max_bytes, ttl=max(ttl, 1e-9), timer=timer
+        self._done: SizedTTLCache[Hashable, _Done[Any]] = SizedTTLCache(
+            max_entries=maxsize,
+            max_bytes=max_bytes,
+            ttl=max(ttl, 1e-9),
+            timer=timer,
+            getsizeof=_encoded_size,
         )
         self._inflight: dict[Hashable, tuple[str, asyncio.Future[Any]]] = {}
 
@@ -142,28 +144,12 @@ class IdempotencyStore:
             self._inflight.pop(key, None)
 
     def _remember(self, key: Hashable, done: _Done[Any]) -> None:
-        try:
-            self._done[key] = done
-        except ValueError:  # larger than the whole bound: a repeat runs the write again
-            self._done.pop(key, None)
+        # Larger than the whole bound: not kept, and a repeat runs the write again.
+        self._done.put(key, done)
 
 
 def _encoded_size(done: _Done[Any]) -> int:
     return len(codec.dumps(done.result)) + ENTRY_OVERHEAD
-
-
-class _Results(TTLCache[Hashable, _Done[Any]]):
-    """Remembered results, bounded in encoded bytes (`maxsize`) and in keys."""
-
-    def __init__(self, *, max_entries: int, max_bytes: int, ttl: float, timer: Any) -> None:
-        super().__init__(maxsize=max_bytes, ttl=ttl, timer=timer, getsizeof=_encoded_size)
-        self.max_entries = max_entries
-
-    def __setitem__(self, key: Hashable, value: _Done[Any]) -> None:
-        if key not in self:
-            while len(self) >= self.max_entries:
-                self.popitem()
-        super().__setitem__(key, value)
 
 
 def check_same(stored: str, given: str) -> None:
