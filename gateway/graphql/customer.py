@@ -26,7 +26,7 @@ from gateway.graphql.base import Date
 from gateway.graphql.fullwhere import CustomerMetadata, FullwhereProfile, metadata_entries
 from gateway.graphql.mews import MewsProfile
 from gateway.graphql.node import NODE_ID_DESCRIPTION, Node
-from gateway.identity.index import linked_mews_id
+from gateway.identity.index import linked_mews_id, metadata_mews_id
 from gateway.services.joins import Joined, join_mews
 from gateway.upstream.errors import UpstreamError
 
@@ -591,10 +591,7 @@ def _linked_guest_ids(record: Record | None) -> list[str]:
     """The Mews guests a Fullwhere record names: `mewsId`, then `metadata.mews.customer.Id`."""
     if record is None:
         return []
-    metadata = record.get("metadata")
-    block = metadata.get("mews") if isinstance(metadata, dict) else None
-    guest = block.get("customer") if isinstance(block, dict) else None
-    named = [record.get("mewsId"), guest.get("Id") if isinstance(guest, dict) else None]
+    named = [record.get("mewsId"), metadata_mews_id(record)]
     return list(dict.fromkeys(str(i) for i in named if isinstance(i, str) and i))
 
 

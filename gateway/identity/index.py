@@ -53,13 +53,17 @@ def linked_mews_id(record: Mapping[str, Any]) -> tuple[str | None, str]:
     `metadata.mews.customer.Id`."""
     if mews_id := record.get("mewsId"):
         return str(mews_id), MEWS_ID
-    metadata = record.get("metadata")
-    if isinstance(metadata, dict):
-        block = metadata.get("mews")
-        customer = block.get("customer") if isinstance(block, dict) else None
-        if isinstance(customer, dict) and (mews_id := customer.get("Id")):
-            return str(mews_id), METADATA
+    if mews_id := metadata_mews_id(record):
+        return str(mews_id), METADATA
     return None, NONE
+
+
+def metadata_mews_id(record: Mapping[str, Any]) -> object:
+    """`metadata.mews.customer.Id` of a Fullwhere customer, as written (None: absent)."""
+    metadata = record.get("metadata")
+    block = metadata.get("mews") if isinstance(metadata, dict) else None
+    customer = block.get("customer") if isinstance(block, dict) else None
+    return customer.get("Id") if isinstance(customer, dict) else None
 
 
 @dataclass(frozen=True)
