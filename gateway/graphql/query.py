@@ -52,7 +52,8 @@ _PROPERTY_ARG = (
 _CHAIN_ARG = "Only the guests of this chain of the portfolio token (`MEWS_CHAIN_IDS`)."
 
 
-def _group_connection(page: GroupPage) -> MewsCustomerConnection:
+def _mews_connection(page: GroupPage) -> MewsCustomerConnection:
+    """A `mewsCustomers` page (of one place, or across a group's) as its connection."""
     edges = [
         MewsCustomerEdge(cursor=encode_cursor("mews", cursor), node=cast(MewsProfile, guest))
         for cursor, guest in page.edges
@@ -346,7 +347,7 @@ class Query:
         group = upstreams.group
         if property is not None or chain_id is not None or len(group.places()) > 1:
             places = chosen_places(group, property, None if chain_id is None else str(chain_id))
-            return _group_connection(await group_page(info.context, places, filters, count, cursor))
+            return _mews_connection(await group_page(info.context, places, filters, count, cursor))
         # One guest more than the page tells whether another page follows, without a call
         # that comes back empty; Mews's maximum page leaves no room for it.
         asked = min(count + 1, MEWS_MAX_PAGE)
@@ -364,21 +365,10 @@ class Query:
         page = await upstreams.cache.load(key, fetch)
         assert page is not None
         returned: list[Record] = page.get("Customers") or []
-        customers = returned[:count]
-        edges = [
-            MewsCustomerEdge(cursor=encode_cursor("mews", str(c["Id"])), node=cast(MewsProfile, c))
-            for c in customers
-        ]
         # Mews's `Cursor` is the id of the oldest guest returned: an edge's id is the same.
         more = len(returned) > count if asked > count else len(returned) == count
-        return MewsCustomerConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=more and bool(page.get("Cursor")),
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        edges = [(str(c["Id"]), c) for c in returned[:count]]
+        return _mews_connection(GroupPage(edges, more and bool(page.get("Cursor"))))
 
     @strawberry.field(
         description=(
