@@ -37,7 +37,7 @@ from gateway.graphql.inputs import (
     given,
     read_attachment,
 )
-from gateway.http.caller import ANONYMOUS, caller_of
+from gateway.http.caller import caller_of_request
 from gateway.observability import metrics
 from gateway.services.groups import add_place, place_of_guest
 from gateway.services.idempotency import idempotent
@@ -232,8 +232,7 @@ async def _once(
     info: Ctx, field: str, key: str | None, material: Any, work: Callable[[], Awaitable[P]]
 ) -> P:
     context = info.context
-    scope = getattr(context.request, "scope", None)
-    caller = caller_of(scope) if isinstance(scope, dict) else ANONYMOUS
+    caller = caller_of_request(context.request)
     result, replayed = await idempotent(
         context, caller=caller.identity, field=field, key=key, material=material, work=work
     )

@@ -81,6 +81,12 @@ def caller_of(scope: Scope) -> Caller:
     return caller if isinstance(caller, Caller) else ANONYMOUS
 
 
+def caller_of_request(request: object) -> Caller:
+    """The caller of a request object (`ANONYMOUS` when it has no ASGI scope)."""
+    scope = getattr(request, "scope", None)
+    return caller_of(scope) if isinstance(scope, dict) else ANONYMOUS
+
+
 def bearer_challenge(error: str | None = None, **params: str) -> str:
     """An RFC 6750 `WWW-Authenticate` value; `params` (e.g. `scope`, `error_description`)
     must hold no quote or backslash."""

@@ -51,11 +51,12 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
+    get_operation_ast,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 
-from gateway.http.caller import caller_of
+from gateway.http.caller import caller_of_request
 
 #: Objects `searchCustomers` is assumed to yield (Mews gives no count before the call).
 SEARCH_ASSUMED_SIZE: Final = 100
@@ -313,7 +314,7 @@ class CostLimit(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        operation = _operation(document, context.operation_name) if document else None
+        operation = get_operation_ast(document, context.operation_name) if document else None
         if operation is not None:
             self._check(operation, document.definitions if document else ())
         yield
@@ -331,7 +332,8 @@ class CostLimit(SchemaExtension):
             )
         if self.budgets is None:
             return
-        wait = self.budgets.charge(_caller(context.context), calls)
+        request = getattr(context.context, "request", None)
+        wait = self.budgets.charge(caller_of_request(request).identity, calls)
         if wait is not None:
             raise GraphQLError(
                 f"this caller's budget of {self.budgets.budget} upstream calls per "
@@ -342,16 +344,3 @@ class CostLimit(SchemaExtension):
                     "retryAfterSeconds": round(wait, 1),
                 },
             )
-
-
-def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((op for op in operations if op.name and op.name.value == name), None)
-
-
-def _caller(context: Any) -> str:
-    request = getattr(context, "request", None)
-    scope = getattr(request, "scope", None)
-    return caller_of(scope).identity if scope is not None else "anonymous"
