@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 import orjson
 
-from gateway.store.redis import RedisStore, StoreUnavailable
+from gateway.store.redis import RedisStore, StoreUnavailable, block_ms
 
 logger = logging.getLogger("gateway.live")
 
@@ -39,8 +39,6 @@ MAX_STREAM_LENGTH: Final = 10_000
 #: Milliseconds the stream lives after its last change (every key in Redis has a TTL); a
 #: reader of a stream that expired meanwhile goes on with the next one.
 STREAM_TTL_MS: Final = 3_600_000
-#: Share of the store's socket timeout one `XREAD` waits for a change (it must end first).
-BLOCK_FRACTION: Final = 0.5
 #: Changes one `XREAD` returns at most.
 READ_COUNT: Final = 500
 
@@ -175,7 +173,7 @@ class RedisChangeBus(ChangeBus):
         super().__init__()
         self.store = store
         self.stream = store.key("changes")
-        self._block_ms = max(10, int(block_seconds * BLOCK_FRACTION * 1000))
+        self._block_ms = block_ms(block_seconds)
         self._reader: asyncio.Task[None] | None = None
         self._last_id = "$"
 

@@ -26,7 +26,7 @@ from typing import Any, Final
 import orjson
 from redis.exceptions import ResponseError
 
-from gateway.store.redis import RedisStore, StoreUnavailable
+from gateway.store.redis import RedisStore, StoreUnavailable, block_ms
 
 logger = logging.getLogger("gateway.live")
 
@@ -117,7 +117,7 @@ class RedisInbox:
         self._handler = handler
         self._max_pending = max_pending
         self._claim_after_ms = int(claim_after * 1000)
-        self._block_ms = max(10, int(block_seconds * 500))
+        self._block_ms = block_ms(block_seconds)
         self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._worker: asyncio.Task[None] | None = None
 

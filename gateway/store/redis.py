@@ -68,6 +68,16 @@ CAUSES: Final = {
 MISCONFIGURED: Final = frozenset({"tls", "authentication", "permission", "cluster"})
 
 
+#: Share of the store's socket timeout a blocking stream read waits (it must end first).
+BLOCK_FRACTION: Final = 0.5
+
+
+def block_ms(timeout: float) -> int:
+    """Milliseconds a blocking `XREAD`/`XREADGROUP` may wait on a store whose socket times
+    out after `timeout` seconds (at least 10)."""
+    return max(10, int(timeout * BLOCK_FRACTION * 1000))
+
+
 def failure_cause(exc: BaseException) -> str:
     """The cause of a failed call to Redis: a key of `CAUSES`, or "error"."""
     text = str(exc)
